@@ -1,0 +1,49 @@
+"""The `annotator` command: `gui` (the default), `propagate`, `export`, `import`, `models`.
+
+Each subcommand lives in its own module under `annotator.commands` exposing
+`add_parser(subparsers)` and `run(args) -> int`; this file only dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand name -> module under annotator.commands
+COMMANDS: dict[str, str] = {
+    "gui": "gui",
+    "propagate": "propagate",
+    "export": "export",
+    "import": "import_",
+    "models": "models",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered by its module."""
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Segment and track objects in images and videos with SAM2.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"annotator.commands.{module_name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; with no subcommand, opens the GUI on the bundled sample clip."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not args_list or args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list = ["gui", *args_list]
+    args = parser.parse_args(args_list)
+    module = importlib.import_module(f"annotator.commands.{COMMANDS[args.command]}")
+    return int(module.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
