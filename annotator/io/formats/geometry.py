@@ -1,0 +1,166 @@
+"""Mask <-> polygon geometry shared by the COCO-polygon and YOLO formats.
+
+Coordinates are COCO continuous pixel coordinates: pixel (x, y) covers [x, x+1) x [y, y+1) and a
+polygon covers a pixel when it contains the pixel centre (x + 0.5, y + 0.5), which is the rule
+pycocotools rasterises polygons with. Contours are traced on a 2x nearest-upsampled crop, which
+puts every vertex a quarter pixel inside the mask's outline; the polygons therefore rasterise back
+to exactly the source mask (holes included, via zero-width "keyhole" bridges under the even-odd
+rule), rather than losing the usual half-pixel rim of pixel-centre contours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from pycocotools import mask as mask_utils
+
+Polygon = NDArray[np.float64]
+"""An (N, 2) array of x, y vertices, implicitly closed (first vertex not repeated)."""
+
+
+def mask_to_rings(mask: NDArray[np.bool_]) -> list[tuple[Polygon, list[Polygon]]]:
+    """Outer rings of a binary (H, W) mask, each with the hole rings inside it.
+
+    Returns one (outer, holes) pair per connected part (8-connectivity). An island inside a hole
+    is a part of its own. Empty masks give an empty list.
+    """
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+    ys = np.flatnonzero(mask.any(axis=1))
+    if ys.size == 0:
+        return []
+    xs = np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
+    crop = np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=np.uint8)
+    # One pixel of padding so contours never touch the crop's border, then 2x upsampling.
+    padded = np.zeros((crop.shape[0] + 2, crop.shape[1] + 2), np.uint8)
+    padded[1:-1, 1:-1] = crop
+    up = np.repeat(np.repeat(padded, 2, axis=0), 2, axis=1)
+    contours, hierarchy = cv2.findContours(up, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    # upsampled pixel u has its centre at u/2 + 0.25 in padded coords; undo pad and crop offset
+    offset = np.array([x0 - 1 + 0.25, y0 - 1 + 0.25])
+    rings = [c.reshape(-1, 2).astype(np.float64) / 2.0 + offset for c in contours]
+    parts: dict[int, tuple[Polygon, list[Polygon]]] = {}
+    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
+        if parent < 0:
+            parts[i] = (rings[i], [])
+    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
+        if parent >= 0:
+            parts[int(parent)][1].append(rings[i])
+    return list(parts.values())
+
+
+def _nearest_pair(a: Polygon, b: Polygon) -> tuple[int, int, float]:
+    """Indices (i, j) of the closest vertices a[i], b[j], and their squared distance."""
+    best = (0, 0, np.inf)
+    # chunk rows of `a` so the distance matrix stays small for long rings
+    step = max(1, 2_000_000 // max(1, len(b)))
+    for start in range(0, len(a), step):
+        block = a[start : start + step]
+        d = ((block[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+        k = int(np.argmin(d))
+        i, j = divmod(k, d.shape[1])
+        if d[i, j] < best[2]:
+            best = (start + i, j, float(d[i, j]))
+    return best
+
+
+def _splice(ring: Polygon, i: int, other: Polygon, j: int) -> Polygon:
+    """Walk `ring` to vertex i, cross to other[j], go once round `other`, and come back.
+
+    The bridge is travelled once each way, so it encloses no area and cancels under even-odd.
+    """
+    around = np.concatenate([other[j:], other[: j + 1]])
+    return np.concatenate([ring[: i + 1], around, ring[i:]])
+
+
+def bridge_rings(rings: Sequence[Polygon]) -> Polygon:
+    """Join several rings into one polygon by zero-width bridges between nearest vertices.
+
+    Ultralytics' COCO converter (`merge_multi_segment`) joins the parts of a multi-part object
+    the same way, so that a YOLO row stays one polygon; here the rings are attached greedily,
+    each time the remaining ring nearest to the polygon built so far (shortest bridges), starting
+    from the longest ring. Filled with the even-odd rule, the result equals the rings' XOR: the
+    parts stay filled and holes bridged into their outer ring stay empty.
+    """
+    if not rings:
+        raise ValueError("no rings to bridge")
+    order = sorted(range(len(rings)), key=lambda k: -len(rings[k]))
+    joined = rings[order[0]]
+    remaining = [rings[k] for k in order[1:]]
+    while remaining:
+        best_k, best = 0, (0, 0, np.inf)
+        for k, r in enumerate(remaining):
+            cand = _nearest_pair(joined, r)
+            if cand[2] < best[2]:
+                best_k, best = k, cand
+        joined = _splice(joined, best[0], remaining.pop(best_k), best[1])
+    return joined
+
+
+def mask_to_polygons(mask: NDArray[np.bool_], *, keep_holes: bool = True) -> list[Polygon]:
+    """One polygon per connected part, holes bridged in (or dropped when keep_holes is False).
+
+    Every polygon has at least 3 distinct vertices; parts too thin to give one are widened by
+    construction (a single pixel traces as a quarter-pixel-inset square), so none is lost.
+    """
+    polys = []
+    for outer, holes in mask_to_rings(mask):
+        poly = bridge_rings([outer, *holes]) if keep_holes and holes else outer
+        polys.append(_at_least_three(poly))
+    return polys
+
+
+def mask_to_single_polygon(mask: NDArray[np.bool_], *, keep_holes: bool = True) -> Polygon | None:
+    """The whole mask as one polygon (parts and holes bridged), None for an empty mask."""
+    rings: list[Polygon] = []
+    for outer, holes in mask_to_rings(mask):
+        rings.append(outer)
+        if keep_holes:
+            rings.extend(holes)
+    if not rings:
+        return None
+    return _at_least_three(bridge_rings(rings))
+
+
+def _at_least_three(poly: Polygon) -> Polygon:
+    """Drop consecutive duplicate vertices; pad a degenerate ring up to 3 vertices."""
+    keep = np.ones(len(poly), bool)
+    keep[1:] = np.any(poly[1:] != poly[:-1], axis=1)
+    poly = poly[keep]
+    if len(poly) > 1 and np.array_equal(poly[0], poly[-1]):
+        poly = poly[:-1]
+    while len(poly) < 3:  # cannot happen for traced contours; keeps the invariant anyway
+        poly = np.concatenate([poly, poly[-1:]])
+    return poly
+
+
+def polygons_to_mask(polygons: Sequence[Polygon], height: int, width: int) -> NDArray[np.bool_]:
+    """Rasterise polygons (each even-odd filled, then united) to a (H, W) bool mask.
+
+    Uses pycocotools' rasteriser, the one COCO tools decode polygon annotations with.
+    """
+    flat = [np.asarray(p, np.float64).reshape(-1).tolist() for p in polygons if len(p) >= 3]
+    if not flat:
+        return np.zeros((height, width), bool)
+    rles = mask_utils.frPyObjects(flat, height, width)
+    return mask_utils.decode(mask_utils.merge(rles)).astype(bool)
+
+
+def clip_polygon_coords(poly: Polygon, width: float, height: float) -> Polygon:
+    """Clamp vertices into the image rectangle [0, width] x [0, height]."""
+    out = np.array(poly, np.float64, copy=True)
+    np.clip(out[:, 0], 0.0, width, out=out[:, 0])
+    np.clip(out[:, 1], 0.0, height, out=out[:, 1])
+    return out
+
+
+def polygon_area(poly: Polygon) -> float:
+    """Absolute shoelace area of a closed polygon, in square pixels."""
+    x, y = poly[:, 0], poly[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
