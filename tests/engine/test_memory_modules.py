@@ -1,0 +1,104 @@
+"""Memory attention and memory encoder: checkpoint layout and the maths they must get right."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from annotator.engine.sam2.config import MODEL_CONFIGS
+from annotator.engine.sam2.memory_attention import (
+    MemoryAttention,
+    RoPEAttention,
+    axial_rope_angles,
+    rotate_pairs,
+)
+from annotator.engine.sam2.memory_encoder import MemoryEncoder, SinePositionEncoding2d
+
+
+def _manifest_subset(shared_dir: Path, model: str, prefix: str) -> dict[str, list[int]]:
+    tensors = json.loads((shared_dir / "parity" / "manifests" / f"{model}.json").read_text())
+    return {k[len(prefix) :]: v for k, v in tensors["tensors"].items() if k.startswith(prefix)}
+
+
+@pytest.mark.parametrize("model", sorted(MODEL_CONFIGS))
+def test_state_dict_matches_manifest(shared_dir: Path, model: str) -> None:
+    cfg = MODEL_CONFIGS[model]
+    for module, prefix in (
+        (MemoryAttention.from_config(cfg.memory_attention), "memory_attention."),
+        (MemoryEncoder.from_config(cfg.memory_encoder), "memory_encoder."),
+    ):
+        ours = {k: list(v.shape) for k, v in module.state_dict().items()}
+        assert ours == _manifest_subset(shared_dir, model, prefix)
+
+
+def test_rope_equals_complex_rotation() -> None:
+    """Pairs (x0, x1) rotate as the complex number x0 + i·x1 times e^{i·angle}."""
+    angles = axial_rope_angles(16, 4, 4)
+    assert angles.shape == (16, 8)
+    # token 5 sits in column 1, row 1 of a 4-wide grid: x and y halves rotate by the same freqs
+    assert torch.allclose(angles[5, :4], angles[5, 4:])
+    assert torch.equal(angles[4, :4], torch.zeros(4))  # column 0
+    x = torch.randn(2, 1, 16, 16)
+    got = rotate_pairs(x, angles.cos(), angles.sin())
+    as_complex = torch.view_as_complex(x.reshape(2, 1, 16, 8, 2))
+    want = torch.view_as_real(as_complex * torch.polar(torch.ones_like(angles), angles)).flatten(3)
+    assert torch.allclose(got, want, atol=1e-6)
+
+
+def test_rope_cross_attention_leaves_pointer_tokens_unrotated() -> None:
+    """Excluded trailing keys must act as if never rotated: equal to a manual computation."""
+    torch.manual_seed(0)
+    attn = RoPEAttention(embedding_dim=8, kv_in_dim=4, rope_k_repeat=True, feat_sizes=(2, 2))
+    q = torch.randn(1, 4, 8)
+    k = torch.randn(1, 2 * 4 + 3, 4)
+    out = attn(q, k, k, num_k_exclude_rope=3)
+    cos, sin = (f(axial_rope_angles(8, 2, 2)) for f in (torch.cos, torch.sin))
+    qp, kp, vp = attn.q_proj(q), attn.k_proj(k), attn.v_proj(k)
+    qr = rotate_pairs(qp, cos, sin)
+    kr = torch.cat([rotate_pairs(kp[:, :8], cos.repeat(2, 1), sin.repeat(2, 1)), kp[:, 8:]], 1)
+    weights = torch.softmax(qr @ kr.transpose(1, 2) / math.sqrt(8), dim=-1)
+    assert torch.allclose(out, attn.out_proj(weights @ vp), atol=1e-5)
+
+
+def test_memory_attention_shapes_and_pointer_count_matters() -> None:
+    torch.manual_seed(0)
+    cfg = MODEL_CONFIGS["sam2.1_hiera_tiny"].memory_attention
+    attn = MemoryAttention.from_config(cfg).eval()
+    hw = 16 * 16  # a 256-px model: 16x16 tokens
+    curr, curr_pos = torch.randn(hw, 2, 256), torch.randn(hw, 2, 256)
+    memory = torch.randn(2 * hw + 4, 2, 64).to(torch.bfloat16)  # stored memories are bf16
+    memory_pos = torch.randn(2 * hw + 4, 2, 64)
+    with torch.no_grad():
+        out = attn([curr], memory, [curr_pos], memory_pos, num_obj_ptr_tokens=4)
+        out_all_rope = attn(curr, memory[: 2 * hw], curr_pos, memory_pos[: 2 * hw])
+    assert out.shape == (hw, 2, 256) and out.dtype == torch.float32
+    assert torch.isfinite(out).all()
+    assert not torch.allclose(out, out_all_rope)
+    with pytest.raises(ValueError):
+        attn(curr, memory[:, :1], curr_pos, memory_pos[:, :1])
+
+
+def test_memory_encoder_shapes_and_sigmoid_switch() -> None:
+    torch.manual_seed(0)
+    enc = MemoryEncoder.from_config(MODEL_CONFIGS["sam2_hiera_tiny"].memory_encoder).eval()
+    pix = torch.randn(1, 256, 16, 16)
+    logits = torch.randn(1, 1, 256, 256)
+    with torch.no_grad():
+        a = enc(pix, logits)
+        b = enc(pix, torch.sigmoid(logits), skip_mask_sigmoid=True)
+    assert a.vision_features.shape == (1, 64, 16, 16) == a.vision_pos_enc.shape
+    assert torch.allclose(a.vision_features, b.vision_features, atol=1e-6)
+
+
+def test_sine_position_encoding_layout() -> None:
+    pe = SinePositionEncoding2d(num_pos_feats=8)(torch.zeros(3, 1, 4, 5))
+    assert pe.shape == (3, 8, 4, 5)
+    # channels 0..3 vary with the row only, 4..7 with the column only
+    assert torch.equal(pe[0, :4, :, 0:1].expand(4, 4, 5), pe[0, :4])
+    assert torch.equal(pe[0, 4:, 0:1, :].expand(4, 4, 5), pe[0, 4:])
+    # last column is at 2*pi (normalised), channel 4 is sin of it
+    assert pe[0, 4, 0, -1].item() == pytest.approx(math.sin(2 * math.pi * 5 / (5 + 1e-6)), abs=1e-5)
