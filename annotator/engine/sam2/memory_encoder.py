@@ -45,13 +45,13 @@ class SinePositionEncoding2d(nn.Module):
         super().__init__()
         if num_pos_feats % 2:
             raise ValueError("num_pos_feats must be even")
-        self.half = num_pos_feats // 2
+        self.num_half = num_pos_feats // 2
         self.temperature = temperature
         self._cache: dict[tuple[int, int, str], Tensor] = {}
 
     def _encode_axis(self, positions: Tensor) -> Tensor:
-        steps = torch.arange(self.half, dtype=torch.float32, device=positions.device)
-        freqs = self.temperature ** (2 * torch.div(steps, 2, rounding_mode="floor") / self.half)
+        steps = torch.arange(self.num_half, dtype=torch.float32, device=positions.device)
+        freqs = self.temperature ** (2 * torch.div(steps, 2, rounding_mode="floor") / self.num_half)
         phase = positions[..., None] / freqs
         return torch.stack((phase[..., 0::2].sin(), phase[..., 1::2].cos()), dim=-1).flatten(-2)
 
@@ -65,8 +65,8 @@ class SinePositionEncoding2d(nn.Module):
             cols = torch.arange(1, w + 1, dtype=torch.float32, device=x.device)
             rows = rows / (rows[-1] + eps) * scale
             cols = cols / (cols[-1] + eps) * scale
-            pos_y = self._encode_axis(rows)[:, None, :].expand(h, w, self.half)
-            pos_x = self._encode_axis(cols)[None, :, :].expand(h, w, self.half)
+            pos_y = self._encode_axis(rows)[:, None, :].expand(h, w, self.num_half)
+            pos_x = self._encode_axis(cols)[None, :, :].expand(h, w, self.num_half)
             self._cache[key] = torch.cat((pos_y, pos_x), dim=-1).permute(2, 0, 1).contiguous()
         return self._cache[key][None].expand(x.shape[0], -1, -1, -1)
 
