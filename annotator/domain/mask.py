@@ -1,0 +1,189 @@
+"""Binary masks stored as COCO compressed RLE: compact, hashable and exporter-ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as coco_mask
+
+from annotator.domain.errors import InvalidMaskError
+
+BBox = tuple[float, float, float, float]
+
+
+class Mask:
+    """An immutable binary mask of `size` (h, w) as COCO compressed RLE `counts` (bytes).
+
+    Equality and hashing compare size and counts; pycocotools encodes a given binary array
+    to exactly one `counts` string, so equal pixels mean equal masks.
+    """
+
+    __slots__ = ("_area", "_counts", "_size")
+
+    def __init__(self, size: tuple[int, int], counts: bytes | str) -> None:
+        if (
+            len(size) != 2
+            or not all(isinstance(v, (int, np.integer)) for v in size)
+            or min(size) < 0
+        ):
+            raise InvalidMaskError(f"mask size must be (height, width) >= 0, got {size!r}")
+        if isinstance(counts, str):
+            counts = counts.encode("ascii")
+        if not isinstance(counts, (bytes, bytearray)):
+            raise InvalidMaskError(f"RLE counts must be bytes or str, got {type(counts).__name__}")
+        self._size = (int(size[0]), int(size[1]))
+        self._counts = bytes(counts)
+        self._area: int | None = None
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def from_array(cls, array: np.ndarray) -> Mask:
+        """Encode a 2-D boolean (or 0/1 integer) array of shape (H, W)."""
+        arr = np.asarray(array)
+        if arr.ndim != 2:
+            raise InvalidMaskError(f"mask array must be 2-D (H, W), got shape {arr.shape}")
+        if arr.dtype != np.bool_:
+            if not np.issubdtype(arr.dtype, np.integer) and arr.dtype.kind != "f":
+                raise InvalidMaskError(f"mask array dtype {arr.dtype} is not boolean or numeric")
+            arr = arr != 0
+        rle = coco_mask.encode(np.asfortranarray(arr, dtype=np.uint8))
+        mask = cls((int(arr.shape[0]), int(arr.shape[1])), rle["counts"])
+        mask._area = int(np.count_nonzero(arr))
+        return mask
+
+    @classmethod
+    def empty(cls, height: int, width: int) -> Mask:
+        """An all-background mask of the given size."""
+        return cls.from_array(np.zeros((height, width), dtype=bool))
+
+    @classmethod
+    def from_coco(cls, rle: dict[str, Any]) -> Mask:
+        """Build from a COCO RLE dict: compressed (`counts` str/bytes) or uncompressed (list)."""
+        try:
+            h, w = (int(v) for v in rle["size"])
+            counts = rle["counts"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidMaskError(f"not a COCO RLE record: {rle!r:.80}") from exc
+        if isinstance(counts, list):
+            if not all(isinstance(c, int) and c >= 0 for c in counts) or sum(counts) != h * w:
+                raise InvalidMaskError(
+                    f"uncompressed RLE counts must be non-negative ints summing to {h}x{w}"
+                )
+            counts = coco_mask.frPyObjects({"size": [h, w], "counts": counts}, h, w)["counts"]
+        mask = cls((h, w), counts)
+        mask._validate()
+        return mask
+
+    def _validate(self) -> None:
+        """Check that the counts decode to exactly h*w pixels (pycocotools trusts its input)."""
+        total = sum(_decode_counts(self._counts))
+        if total != self._size[0] * self._size[1]:
+            raise InvalidMaskError(
+                f"RLE counts cover {total} pixels, size {self._size} needs "
+                f"{self._size[0] * self._size[1]}"
+            )
+
+    # --- views --------------------------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) in pixels."""
+        return self._size
+
+    @property
+    def height(self) -> int:
+        return self._size[0]
+
+    @property
+    def width(self) -> int:
+        return self._size[1]
+
+    @property
+    def counts(self) -> bytes:
+        """COCO compressed RLE counts string, as ASCII bytes."""
+        return self._counts
+
+    def to_coco(self) -> dict[str, Any]:
+        """The JSON-ready COCO RLE dict: {"size": [h, w], "counts": str}."""
+        return {"size": [self._size[0], self._size[1]], "counts": self._counts.decode("ascii")}
+
+    def _rle(self) -> dict[str, Any]:
+        return {"size": [self._size[0], self._size[1]], "counts": self._counts}
+
+    def to_array(self) -> np.ndarray:
+        """Decode to a boolean array of shape (H, W)."""
+        h, w = self._size
+        if h == 0 or w == 0:
+            return np.zeros((h, w), dtype=bool)
+        return coco_mask.decode(self._rle()).astype(bool)
+
+    @property
+    def area(self) -> int:
+        """Number of foreground pixels."""
+        if self._area is None:
+            h, w = self._size
+            self._area = 0 if h == 0 or w == 0 else int(coco_mask.area(self._rle()))
+        return self._area
+
+    @property
+    def bbox(self) -> BBox:
+        """(x, y, w, h) of the foreground as floats, exactly as pycocotools `toBbox`."""
+        if self.is_empty:
+            return (0.0, 0.0, 0.0, 0.0)
+        x, y, w, h = coco_mask.toBbox(self._rle()).tolist()
+        return (float(x), float(y), float(w), float(h))
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no pixel is foreground."""
+        return self.area == 0
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held by this mask (for history budgets)."""
+        return len(self._counts) + 64
+
+    # --- value semantics ----------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mask):
+            return NotImplemented
+        return self._size == other._size and self._counts == other._counts
+
+    def __hash__(self) -> int:
+        return hash((self._size, self._counts))
+
+    def __repr__(self) -> str:
+        return f"Mask(size={self._size}, area={self.area}, rle={len(self._counts)}B)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Mask, (self._size, self._counts))
+
+
+def _decode_counts(counts: bytes) -> list[int]:
+    """Decode the COCO LEB128-like counts string to run lengths (used to validate input)."""
+    runs: list[int] = []
+    p = 0
+    n = len(counts)
+    while p < n:
+        x = 0
+        k = 0
+        more = True
+        while more:
+            if p >= n:
+                raise InvalidMaskError("RLE counts string ends in the middle of a run")
+            c = counts[p] - 48
+            if c < 0 or c > 63:
+                bad = chr(counts[p])
+                raise InvalidMaskError(f"RLE counts contain an invalid character {bad!r}")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and (c & 0x10):
+                x |= -1 << (5 * k)
+        if len(runs) > 2:
+            x += runs[-2]
+        if x < 0:
+            raise InvalidMaskError("RLE counts decode to a negative run length")
+        runs.append(x)
+    return runs
