@@ -1,0 +1,163 @@
+"""Typed results and events the engine thread reports back: plain data, never tensors.
+
+Masks are numpy bool arrays at frame size (H x W); scores are Python floats. Every event
+names the id of the request it answers (0 for work the service started on its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from annotator.domain.mask import Mask
+from annotator.service.requests import Direction
+
+
+@dataclass(frozen=True, eq=False)
+class ObjectMask:
+    """One object's mask on one frame: bool H x W for painting, the same as COCO RLE
+    (`rle`, encoded on the engine thread) for the store, and the model's object score
+    (a logit; > 0 means the model thinks the object is visible)."""
+
+    mask: np.ndarray = field(repr=False)
+    rle: Mask = field(repr=False)
+    score: float
+
+    @staticmethod
+    def of(mask: np.ndarray, score: float) -> ObjectMask:
+        """Wrap a bool H x W mask, encoding its RLE once."""
+        mask = np.ascontiguousarray(mask, dtype=bool)
+        return ObjectMask(mask, Mask.from_array(mask), float(score))
+
+    @property
+    def area(self) -> int:
+        """Number of mask pixels."""
+        return self.rle.area
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event: the id of the request it answers."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class DownloadProgress(Event):
+    """Bytes of a model download done so far (total None when the server did not say)."""
+
+    done_bytes: int
+    total_bytes: int | None
+
+
+@dataclass(frozen=True)
+class ModelLoaded(Event):
+    """A model is loaded and owned by the engine thread."""
+
+    model_name: str
+    device: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class VideoReady(Event):
+    """A tracking session is open over a frame source."""
+
+    num_frames: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FrameEncoded(Event):
+    """A frame's image features are in the feature cache (`cached`: they already were)."""
+
+    frame: int
+    seconds: float
+    cached: bool
+
+
+@dataclass(frozen=True)
+class Superseded(Event):
+    """A request was dropped because a newer one replaced it (`by` is that request's id)."""
+
+    by: int
+
+
+@dataclass(frozen=True, eq=False)
+class MaskResult(Event):
+    """Every object's mask on `frame` after a prompt request (and the requests coalesced
+    into it, listed in `merged`). `seconds` is the engine time spent on it."""
+
+    frame: int
+    objects: dict[int, ObjectMask] = field(repr=False)
+    merged: tuple[int, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PropagationStarted(Event):
+    """A propagation began; `total_frames` frames will be produced unless cancelled."""
+
+    start: int
+    direction: Direction
+    total_frames: int
+
+
+@dataclass(frozen=True, eq=False)
+class FrameTracked(Event):
+    """One propagated frame: every object's mask, progress, speed and time left."""
+
+    frame: int
+    objects: dict[int, ObjectMask] = field(repr=False)
+    done: int
+    total: int
+    frames_per_second: float
+    eta_seconds: float
+
+
+@dataclass(frozen=True)
+class PropagationDone(Event):
+    """A propagation ended: `frames` lists the frames produced, in order; `cancelled` when
+    it stopped early on a cancel (every frame listed is kept by the session)."""
+
+    frames: tuple[int, ...]
+    cancelled: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ObjectRemoved(Event):
+    """An object is forgotten by the session."""
+
+    obj_id: int
+
+
+@dataclass(frozen=True, eq=False)
+class PromptsCleared(Event):
+    """One object's prompts on a frame are gone; `objects` is that frame's masks now."""
+
+    frame: int
+    obj_id: int
+    objects: dict[int, ObjectMask] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SessionReset(Event):
+    """Every prompt and tracked result is dropped; the video stays open."""
+
+
+@dataclass(frozen=True)
+class EngineError(Event):
+    """A request failed. `kind` names the cause's class, `message` says what went wrong
+    for a person; `needs_restart` when the service cannot go on and must be recreated."""
+
+    kind: str
+    message: str
+    needs_restart: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceStopped(Event):
+    """The engine thread has ended (shutdown or a fatal error)."""

@@ -1,0 +1,301 @@
+"""EngineService: one worker thread owns the model, the tracking session and the features.
+
+Callers (the GUI thread, the CLI) submit typed requests from any thread and get a Future;
+events (results, progress, errors) go to listeners, called ON THE ENGINE THREAD — the Qt
+adapter re-posts them to the GUI thread. No torch code runs on a caller's thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+
+import numpy as np
+
+from annotator.service.errors import EngineFailure, ServiceClosed
+from annotator.service.events import EngineError, Event, MaskResult, ServiceStopped, Superseded
+from annotator.service.request_queue import IdleEncode, Pending, RequestQueue
+from annotator.service.requests import (
+    AddBox,
+    AddMask,
+    AddPoints,
+    ClearPrompts,
+    Direction,
+    EncodeFrame,
+    LoadModel,
+    Propagate,
+    RemoveObject,
+    Reset,
+    SetVideo,
+)
+from annotator.service.worker import EngineWorker, PlanLimits, plan_preencode
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Event], None]
+
+
+class EngineService:
+    """Serialises all engine work on one thread; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        num_threads: int | None = None,
+        listeners: Sequence[Listener] = (),
+        name: str = "annotator-engine",
+    ) -> None:
+        """Start the engine thread. `num_threads`: torch intra-op threads (default: every
+        core but one, so the GUI keeps a core)."""
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = list(listeners)
+        self._limits = PlanLimits()
+        self._queue = RequestQueue(lambda req: plan_preencode(req, self._limits))
+        self._running: Pending | None = None
+        self._needs_restart = False
+        self._num_threads = num_threads
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    # --- listeners ---------------------------------------------------------------------
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(event)` on the engine thread for every event from now on."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling `listener`."""
+        with self._lock:
+            self._listeners.remove(listener)
+
+    # --- state -------------------------------------------------------------------------
+    @property
+    def thread(self) -> threading.Thread:
+        """The engine thread (the only thread that runs torch code)."""
+        return self._thread
+
+    @property
+    def alive(self) -> bool:
+        """True while the engine thread takes requests."""
+        return self._thread.is_alive() and not self._needs_restart
+
+    @property
+    def needs_restart(self) -> bool:
+        """True after a fatal engine error: make a new service."""
+        return self._needs_restart
+
+    @property
+    def num_frames(self) -> int:
+        """Frames of the open video (0 when none)."""
+        return self._limits.num_frames
+
+    # --- requests ----------------------------------------------------------------------
+    def submit(self, request: object) -> Future:
+        """Queue a request for the engine thread; the Future resolves with its final event
+        (or raises EngineFailure). Prompts for the frame and object of the waiting tail
+        merge into it; an EncodeFrame replaces the idle pre-encode plan."""
+        if self._needs_restart:
+            raise ServiceClosed("the engine stopped after a fatal error; restart the service")
+        future: Future = Future()
+        pending = Pending(next(self._ids), request, future)
+        future.request_id = pending.request_id  # type: ignore[attr-defined]
+        if isinstance(request, EncodeFrame):
+            for old in self._queue.replace_plan(pending):
+                _resolve(old.all_futures(), Superseded(old.request_id, pending.request_id))
+        else:
+            self._queue.put(pending)
+        return future
+
+    def load_model(self, source: str, device: str = "cpu") -> Future:
+        """Load a checkpoint path or a model by name (downloading it with progress)."""
+        return self.submit(LoadModel(source, device))
+
+    def set_video(self, frames: object, feature_budget_bytes: int | None = None) -> Future:
+        """Open a tracking session over a frame source."""
+        return self.submit(SetVideo(frames, feature_budget_bytes))
+
+    def encode_frame(
+        self, frame: int, direction: Direction = Direction.FORWARD, ahead: int = 4
+    ) -> Future:
+        """The user landed on `frame`: encode it, then neighbours in `direction` when idle."""
+        return self.submit(EncodeFrame(frame, direction, ahead))
+
+    def add_points(
+        self,
+        frame: int,
+        obj_id: int,
+        points: Sequence[Sequence[float]],
+        labels: Sequence[int],
+        clear_old: bool = True,
+    ) -> Future:
+        """Clicks for an object on a frame; resolves with a MaskResult."""
+        return self.submit(AddPoints.of(frame, obj_id, points, labels, clear_old))
+
+    def add_box(
+        self,
+        frame: int,
+        obj_id: int,
+        box: Sequence[float],
+        points: Sequence[Sequence[float]] = (),
+        labels: Sequence[int] = (),
+    ) -> Future:
+        """A box (x0, y0, x1, y1), optionally with clicks; resolves with a MaskResult."""
+        b = tuple(float(v) for v in box)
+        if len(b) != 4:
+            raise ValueError(f"a box is (x0, y0, x1, y1), got {len(b)} numbers")
+        pts = tuple((float(p[0]), float(p[1])) for p in points)
+        request = AddBox(frame, obj_id, (b[0], b[1], b[2], b[3]), pts, tuple(map(int, labels)))
+        return self.submit(request)
+
+    def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> Future:
+        """A binary mask prompt (H x W, frame size); resolves with a MaskResult."""
+        return self.submit(AddMask(frame, obj_id, np.asarray(mask, dtype=bool).copy()))
+
+    def remove_object(self, obj_id: int) -> Future:
+        """Forget an object; resolves with ObjectRemoved."""
+        return self.submit(RemoveObject(obj_id))
+
+    def clear_prompts(self, frame: int, obj_id: int) -> Future:
+        """Remove an object's prompts on a frame; resolves with PromptsCleared."""
+        return self.submit(ClearPrompts(frame, obj_id))
+
+    def propagate(
+        self,
+        start: int,
+        direction: Direction = Direction.FORWARD,
+        max_frames: int | None = None,
+    ) -> Future:
+        """Track every object from `start`; FrameTracked events stream to listeners and the
+        Future resolves with PropagationDone."""
+        return self.submit(Propagate(start, direction, max_frames))
+
+    def reset(self) -> Future:
+        """Drop all prompts and tracked results; resolves with SessionReset."""
+        return self.submit(Reset())
+
+    def cancel(self) -> None:
+        """Stop the running propagation (within one frame) and any waiting ones, keeping
+        every frame already produced. Jumps the queue: takes effect at once."""
+        with self._lock:
+            running = self._running
+        if running is not None:
+            running.token.cancel()
+        self._queue.cancel_waiting_propagations()
+
+    def shutdown(self, timeout: float = 30.0) -> bool:
+        """Stop taking requests, cancel the running one, and join the engine thread.
+        Requests that never ran fail with ServiceClosed. True if the thread ended."""
+        left = self._queue.close()
+        self.cancel()
+        for pending in left:
+            _fail(pending.all_futures(), ServiceClosed("the engine service was shut down"))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def __enter__(self) -> EngineService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    # --- engine thread -----------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        """Call every listener with `event` (engine thread); a failing listener is logged."""
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("an engine service listener failed on %r", event)
+
+    def _set_limits(self, limits: PlanLimits) -> None:
+        self._limits = limits
+
+    def _run(self) -> None:
+        """The engine thread's loop: one request at a time, pre-encodes when idle."""
+        worker: EngineWorker | None = None
+        try:
+            worker = EngineWorker(self._emit, self._set_limits, self._num_threads)
+            self._started.set()
+            while (item := self._queue.get()) is not None:
+                if isinstance(item, IdleEncode):
+                    self._execute_idle(worker, item)
+                else:
+                    self._execute(worker, item)
+        except BaseException as exc:  # the loop itself broke: nothing can be trusted now
+            self._needs_restart = True
+            log.exception("the engine thread died")
+            self._emit(EngineError(0, type(exc).__name__, str(exc), needs_restart=True))
+            for pending in self._queue.close():
+                _fail(pending.all_futures(), ServiceClosed(f"the engine thread died: {exc}"))
+        finally:
+            self._started.set()
+            if worker is not None:
+                worker.close()
+            self._emit(ServiceStopped(0))
+
+    def _execute(self, worker: EngineWorker, pending: Pending) -> None:
+        """Run one request and answer it (and the requests merged into it)."""
+        with self._lock:
+            self._running = pending
+        try:
+            event = worker.handle(pending.request_id, pending.request, pending.token)
+        except Exception as exc:
+            self._report(worker, pending, exc)
+        else:
+            if isinstance(event, MaskResult) and pending.absorbed:
+                event = dataclasses.replace(event, merged=tuple(i for i, _ in pending.absorbed))
+            self._emit(event)
+            _resolve(pending.all_futures(), event)
+        finally:
+            with self._lock:
+                self._running = None
+
+    def _execute_idle(self, worker: EngineWorker, item: IdleEncode) -> None:
+        """Pre-encode one frame of the plan; the landing frame's future gets the answer."""
+        try:
+            request_id = item.pending.request_id if item.pending else 0
+            event = worker.preencode(request_id, item.frame, landing=item.pending is not None)
+        except Exception as exc:
+            if item.pending is not None:
+                self._report(worker, item.pending, exc)
+            else:
+                log.warning("pre-encoding frame %d failed: %s", item.frame, exc)
+            self._queue.clear_plan()
+            return
+        if event is not None:
+            self._emit(event)
+        if item.pending is not None:
+            _resolve(item.pending.all_futures(), event or Superseded(item.pending.request_id, 0))
+
+    def _report(self, worker: EngineWorker, pending: Pending, exc: Exception) -> None:
+        """Turn an engine exception into an EngineError event and failed futures."""
+        kind, message, fatal = worker.describe_error(exc)
+        if fatal:
+            self._needs_restart = True
+        self._emit(EngineError(pending.request_id, kind, message, needs_restart=fatal))
+        _fail(pending.all_futures(), EngineFailure(kind, message, fatal))
+        if fatal:
+            for left in self._queue.close():
+                _fail(left.all_futures(), ServiceClosed("the engine needs a restart"))
+
+
+def _resolve(futures: list[Future], event: Event) -> None:
+    for f in futures:
+        if not f.done():
+            f.set_result(event)
+
+
+def _fail(futures: list[Future], exc: Exception) -> None:
+    for f in futures:
+        if not f.done():
+            f.set_exception(exc)

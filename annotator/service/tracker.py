@@ -1,0 +1,95 @@
+"""What the engine worker needs from a tracking session, in plain numpy terms.
+
+`Tracker` is the seam between the service and the engine's video session: the adapter in
+`video_tracker.py` maps it onto `annotator.engine.video_session.VideoSession`. Everything
+here runs on the engine thread; masks are bool H x W numpy arrays, scores floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import numpy as np
+
+# object id -> (bool H x W mask at frame size, object score logit)
+FrameMasks = dict[int, tuple[np.ndarray, float]]
+
+
+class Tracker(Protocol):
+    """A multi-object tracking session over one frame source."""
+
+    @property
+    def num_frames(self) -> int:
+        """Frames in the source."""
+        ...
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(height, width) of the frames."""
+        ...
+
+    def cached_frames_capacity(self) -> int:
+        """How many frames' features the feature cache can hold under its byte budget."""
+        ...
+
+    def is_encoded(self, frame: int) -> bool:
+        """True when `frame`'s image features are in the cache."""
+        ...
+
+    def encode(self, frame: int) -> None:
+        """Compute `frame`'s image features into the cache (no-op when already there)."""
+        ...
+
+    def add_points(
+        self,
+        frame: int,
+        obj_id: int,
+        points: np.ndarray,
+        labels: np.ndarray,
+        clear_old: bool,
+    ) -> FrameMasks:
+        """Clicks (N x 2 float32 pixels, N int labels); every object's mask on `frame`."""
+        ...
+
+    def add_box(
+        self,
+        frame: int,
+        obj_id: int,
+        box: np.ndarray,
+        points: np.ndarray | None,
+        labels: np.ndarray | None,
+    ) -> FrameMasks:
+        """A box (4 floats) with optional clicks; every object's mask on `frame`."""
+        ...
+
+    def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
+        """A bool H x W mask prompt; every object's mask on `frame`."""
+        ...
+
+    def remove_object(self, obj_id: int) -> None:
+        """Forget an object."""
+        ...
+
+    def clear_prompts(self, frame: int, obj_id: int) -> FrameMasks:
+        """Drop an object's prompts on a frame; every object's mask on `frame` now."""
+        ...
+
+    def propagate(
+        self,
+        start: int,
+        direction: str,
+        max_frames: int | None,
+        cancel: Callable[[], bool],
+    ) -> Iterator[tuple[int, FrameMasks]]:
+        """Yield (frame, masks) per tracked frame, in processing order; stops between
+        frames once `cancel()` is true, keeping what was done."""
+        ...
+
+    def reset(self) -> None:
+        """Drop every prompt and result (features may stay cached)."""
+        ...
+
+    def drop_features(self) -> None:
+        """Empty the feature cache (after running out of memory)."""
+        ...

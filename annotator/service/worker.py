@@ -1,0 +1,313 @@
+"""The engine thread's side of the service: owns the model and the tracker, runs requests.
+
+Only the engine thread creates or calls an EngineWorker. Results leave it as events of
+plain data (numpy masks with RLE, floats), built here so no tensor escapes.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from annotator.service.errors import NotReady
+from annotator.service.events import (
+    DownloadProgress,
+    Event,
+    FrameEncoded,
+    FrameTracked,
+    MaskResult,
+    ModelLoaded,
+    ObjectMask,
+    ObjectRemoved,
+    PromptsCleared,
+    PropagationDone,
+    PropagationStarted,
+    SessionReset,
+    VideoReady,
+)
+from annotator.service.request_queue import CancelToken
+from annotator.service.requests import (
+    AddBox,
+    AddMask,
+    AddPoints,
+    ClearPrompts,
+    Direction,
+    EncodeFrame,
+    LoadModel,
+    Propagate,
+    RemoveObject,
+    Reset,
+    SetVideo,
+)
+from annotator.service.torch_threads import configure_engine_threads
+from annotator.service.tracker import FrameMasks, Tracker
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """What the pre-encode planner may assume: the video length and how many frames past
+    the landing one fit in the feature cache (half its capacity, so planning ahead never
+    evicts the frames just worked on)."""
+
+    num_frames: int = 0
+    max_ahead: int = 0
+
+
+def plan_preencode(request: EncodeFrame, limits: PlanLimits) -> list[int]:
+    """Frames to pre-encode for a landing, in order: the landing frame, then its neighbours
+    in the direction of travel (alternating for BOTH), inside the video and the budget."""
+    n, f = limits.num_frames, request.frame
+    if not 0 <= f < n:
+        return []
+    ahead = max(0, min(request.ahead, limits.max_ahead))
+    if request.direction == Direction.FORWARD:
+        steps = [f + k for k in range(1, ahead + 1)]
+    elif request.direction == Direction.BACKWARD:
+        steps = [f - k for k in range(1, ahead + 1)]
+    else:
+        steps = [f + s * k for k in range(1, ahead + 1) for s in (1, -1)][:ahead]
+    return [f, *(g for g in steps if 0 <= g < n)]
+
+
+def count_propagated(start: int, direction: Direction, max_frames: int | None, n: int) -> int:
+    """How many frames a propagation yields (start included; BOTH yields start twice)."""
+    span = n if max_frames is None else max_frames
+    fwd = min(n - 1, start + span) - start + 1
+    bwd = start - max(0, start - span) + 1
+    if direction == Direction.FORWARD:
+        return fwd
+    if direction == Direction.BACKWARD:
+        return bwd
+    return fwd + bwd
+
+
+def _object_masks(masks: FrameMasks) -> dict[int, ObjectMask]:
+    return {obj: ObjectMask.of(m, s) for obj, (m, s) in sorted(masks.items())}
+
+
+class EngineWorker:
+    """Handles one request at a time; see the module docstring."""
+
+    def __init__(
+        self,
+        emit: Emit,
+        publish_limits: Callable[[PlanLimits], None],
+        num_threads: int | None = None,
+    ) -> None:
+        self._emit = emit
+        self._publish_limits = publish_limits
+        self.num_threads = configure_engine_threads(num_threads)
+        self._model: torch.nn.Module | None = None
+        self._model_name = ""
+        self._device = "cpu"
+        self._tracker: Tracker | None = None
+
+    # --- dispatch ----------------------------------------------------------------------
+    def handle(self, request_id: int, request: object, token: CancelToken) -> Event:
+        """Run `request`; returns its final event (progress events are emitted on the way)."""
+        with torch.inference_mode():
+            if isinstance(request, AddPoints | AddBox | AddMask):
+                return self._prompt(request_id, request)
+            if isinstance(request, Propagate):
+                return self._propagate(request_id, request, token)
+            if isinstance(request, LoadModel):
+                return self._load_model(request_id, request, token)
+            if isinstance(request, SetVideo):
+                return self._set_video(request_id, request)
+            if isinstance(request, RemoveObject):
+                self._need_tracker().remove_object(request.obj_id)
+                return ObjectRemoved(request_id, request.obj_id)
+            if isinstance(request, ClearPrompts):
+                masks = self._need_tracker().clear_prompts(request.frame, request.obj_id)
+                return PromptsCleared(
+                    request_id, request.frame, request.obj_id, _object_masks(masks)
+                )
+            if isinstance(request, Reset):
+                self._need_tracker().reset()
+                return SessionReset(request_id)
+        raise TypeError(f"not an engine request: {type(request).__name__}")
+
+    def preencode(self, request_id: int, frame: int, landing: bool) -> FrameEncoded | None:
+        """Encode one frame of the idle plan; None when there is nothing to encode into."""
+        tracker = self._tracker
+        if tracker is None:
+            if landing:
+                raise NotReady("no video is open to encode frames of")
+            return None
+        t0 = time.perf_counter()
+        cached = tracker.is_encoded(frame)
+        if not cached:
+            with torch.inference_mode():
+                tracker.encode(frame)
+        return FrameEncoded(request_id, frame, time.perf_counter() - t0, cached)
+
+    def describe_error(self, exc: BaseException) -> tuple[str, str, bool]:
+        """(kind, message for a person, fatal) for an exception raised by a request."""
+        kind = type(exc).__name__
+        if _is_out_of_memory(exc):
+            self._recover_memory()
+            return (
+                "OutOfMemory",
+                f"the engine ran out of memory ({exc}); cached image features were dropped, "
+                "try again or use a smaller model",
+                False,
+            )
+        from annotator.engine.checkpoint_errors import CheckpointError
+
+        if isinstance(exc, CheckpointError | NotReady | ValueError | IndexError | KeyError):
+            return kind, str(exc), False
+        log.error("engine request failed", exc_info=exc)
+        return kind, f"internal engine error (a bug): {exc}", False
+
+    def close(self) -> None:
+        """Release the tracker and the model (on the engine thread that made them)."""
+        self._tracker = None
+        self._model = None
+        gc.collect()
+
+    # --- handlers ----------------------------------------------------------------------
+    def _need_tracker(self) -> Tracker:
+        if self._tracker is None:
+            raise NotReady("no video is open: open a video before prompting or tracking")
+        return self._tracker
+
+    def _load_model(self, request_id: int, request: LoadModel, token: CancelToken) -> Event:
+        from annotator.engine.checkpoint import load_model
+
+        t0 = time.perf_counter()
+        path = Path(request.source)
+        if not path.exists() and not path.suffix:
+            path = self._download(request_id, str(request.source), token)
+        loaded = load_model(path, device=request.device)
+        self._tracker = None
+        self._publish_limits(PlanLimits())
+        self._model = loaded.model
+        self._model_name = loaded.config.name
+        self._device = request.device
+        return ModelLoaded(request_id, self._model_name, request.device, time.perf_counter() - t0)
+
+    def _download(self, request_id: int, name: str, token: CancelToken) -> Path:
+        """Fetch a model by name through the weights manager, reporting progress."""
+        try:
+            weights: Any = importlib.import_module("annotator.engine.weights")
+        except ImportError as exc:
+            raise NotReady(f"{name!r} is not a file, and model download is not available") from exc
+
+        def progress(done: int, total: int | None) -> None:
+            self._emit(DownloadProgress(request_id, int(done), total))
+            if token.cancelled:
+                raise InterruptedError("model download cancelled")
+
+        return Path(weights.ensure_model(name, progress=progress))
+
+    def _set_video(self, request_id: int, request: SetVideo) -> Event:
+        if self._model is None:
+            raise NotReady("no model is loaded: load a model before opening a video")
+        from annotator.service.video_tracker import VideoTracker
+
+        self._tracker = None
+        gc.collect()
+        tracker = VideoTracker(self._model, request.frames, request.feature_budget_bytes)
+        self._tracker = tracker
+        capacity = tracker.cached_frames_capacity()
+        self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
+        h, w = tracker.frame_size
+        return VideoReady(request_id, tracker.num_frames, w, h)
+
+    def _prompt(self, request_id: int, request: AddPoints | AddBox | AddMask) -> Event:
+        tracker = self._need_tracker()
+        t0 = time.perf_counter()
+        if isinstance(request, AddPoints):
+            masks = tracker.add_points(
+                request.frame,
+                request.obj_id,
+                np.asarray(request.points, dtype=np.float32).reshape(-1, 2),
+                np.asarray(request.labels, dtype=np.int32),
+                request.clear_old,
+            )
+        elif isinstance(request, AddBox):
+            pts = np.asarray(request.points, dtype=np.float32).reshape(-1, 2)
+            masks = tracker.add_box(
+                request.frame,
+                request.obj_id,
+                np.asarray(request.box, dtype=np.float32),
+                pts if len(pts) else None,
+                np.asarray(request.labels, dtype=np.int32) if len(pts) else None,
+            )
+        else:
+            masks = tracker.add_mask(request.frame, request.obj_id, request.mask)
+        objects = _object_masks(masks)
+        return MaskResult(request_id, request.frame, objects, (), time.perf_counter() - t0)
+
+    def _propagate(self, request_id: int, request: Propagate, token: CancelToken) -> Event:
+        tracker = self._need_tracker()
+        direction = Direction(request.direction)
+        if not 0 <= request.start < tracker.num_frames:
+            raise IndexError(
+                f"frame {request.start} is outside the video (0..{tracker.num_frames - 1})"
+            )
+        total = count_propagated(request.start, direction, request.max_frames, tracker.num_frames)
+        self._emit(PropagationStarted(request_id, request.start, direction, total))
+        t0 = time.perf_counter()
+        frames: list[int] = []
+        if not token.cancelled:
+            stream = tracker.propagate(
+                request.start, direction.value, request.max_frames, lambda: token.cancelled
+            )
+            try:
+                for frame, masks in stream:
+                    frames.append(frame)
+                    elapsed = max(time.perf_counter() - t0, 1e-9)
+                    fps = len(frames) / elapsed
+                    left = max(0, total - len(frames))
+                    self._emit(
+                        FrameTracked(
+                            request_id,
+                            frame,
+                            _object_masks(masks),
+                            len(frames),
+                            total,
+                            fps,
+                            left / fps,
+                        )
+                    )
+                    if token.cancelled:
+                        break
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+        cancelled = token.cancelled and len(frames) < total
+        return PropagationDone(request_id, tuple(frames), cancelled, time.perf_counter() - t0)
+
+    def _recover_memory(self) -> None:
+        if self._tracker is not None:
+            try:
+                self._tracker.drop_features()
+            except Exception:
+                log.exception("dropping cached features failed")
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError | torch.OutOfMemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
