@@ -28,6 +28,11 @@ class CancelToken:
         self._event.set()
 
     @property
+    def event(self) -> threading.Event:
+        """The underlying event, for engine calls that take one."""
+        return self._event
+
+    @property
     def cancelled(self) -> bool:
         """True once `cancel` was called."""
         return self._event.is_set()

@@ -7,13 +7,11 @@ plain data (numpy masks with RLE, floats), built here so no tensor escapes.
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -166,8 +164,10 @@ class EngineWorker:
                 False,
             )
         from annotator.engine.checkpoint_errors import CheckpointError
+        from annotator.engine.weights import WeightsError
 
-        if isinstance(exc, CheckpointError | NotReady | ValueError | IndexError | KeyError):
+        user_errors = (CheckpointError, WeightsError, NotReady, OSError)
+        if isinstance(exc, user_errors + (ValueError, IndexError, KeyError)):
             return kind, str(exc), False
         log.error("engine request failed", exc_info=exc)
         return kind, f"internal engine error (a bug): {exc}", False
@@ -189,8 +189,11 @@ class EngineWorker:
 
         t0 = time.perf_counter()
         path = Path(request.source)
-        if not path.exists() and not path.suffix:
-            path = self._download(request_id, str(request.source), token)
+        if not path.exists():
+            from annotator.engine.weights_registry import REGISTRY
+
+            if str(request.source) in REGISTRY:
+                path = self._download(request_id, str(request.source), token)
         loaded = load_model(path, device=request.device)
         self._tracker = None
         self._publish_limits(PlanLimits())
@@ -200,18 +203,14 @@ class EngineWorker:
         return ModelLoaded(request_id, self._model_name, request.device, time.perf_counter() - t0)
 
     def _download(self, request_id: int, name: str, token: CancelToken) -> Path:
-        """Fetch a model by name through the weights manager, reporting progress."""
-        try:
-            weights: Any = importlib.import_module("annotator.engine.weights")
-        except ImportError as exc:
-            raise NotReady(f"{name!r} is not a file, and model download is not available") from exc
+        """Fetch a model by name through the weights manager, reporting progress; the
+        service's cancel stops it (the partial file stays for the next try to resume)."""
+        from annotator.engine.weights import WeightsManager
 
-        def progress(done: int, total: int | None) -> None:
-            self._emit(DownloadProgress(request_id, int(done), total))
-            if token.cancelled:
-                raise InterruptedError("model download cancelled")
+        def progress(done: int, total: int) -> None:
+            self._emit(DownloadProgress(request_id, int(done), int(total) or None))
 
-        return Path(weights.ensure_model(name, progress=progress))
+        return WeightsManager().download(name, progress=progress, cancel=token.event)
 
     def _set_video(self, request_id: int, request: SetVideo) -> Event:
         if self._model is None:

@@ -33,7 +33,7 @@ from annotator.service.service import EngineService
 class EngineBridge(QObject):
     """Owns the listener on an EngineService and turns its events into GUI-thread signals."""
 
-    event = Signal(object)  # every event, before the typed signal below
+    anyEvent = Signal(object)  # every event, before the typed signal below
     modelLoaded = Signal(object)  # ModelLoaded
     downloadProgress = Signal(object)  # DownloadProgress
     videoReady = Signal(object)  # VideoReady
@@ -80,7 +80,7 @@ class EngineBridge(QObject):
     @Slot(object)
     def _dispatch(self, event: Event) -> None:
         """Runs on the GUI thread: emit the generic and the typed signal."""
-        self.event.emit(event)
+        self.anyEvent.emit(event)
         signal = self._typed.get(type(event))
         if signal is not None:
             signal.emit(event)

@@ -24,7 +24,7 @@ def test_events_arrive_as_signals_on_the_gui_thread(qtbot) -> None:
 
     bridge.engineError.connect(on_error)
     generic: list[Event] = []
-    bridge.event.connect(generic.append)
+    bridge.anyEvent.connect(generic.append)
     try:
         with qtbot.waitSignal(bridge.engineError, timeout=10_000):
             future = service.reset()  # no video open: the engine answers with an error
