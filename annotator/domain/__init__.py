@@ -35,9 +35,51 @@ The aggregate:
   `HistoryChanged`, after the change committed, on the writing thread.
 - Storage port: `ProjectStorage` / `MaskRepository` protocols (`storage.py`).
 
+Undoable edits (`commands.py`, `history.py`):
+- `History(project, max_bytes=256 MiB)`: `execute(cmd)`, `undo()`, `redo()`, `can_undo`,
+  `undo_label`, `bytes_used`; depth bounded by the bytes of the recorded mask deltas.
+- Commands: `AddTrack`, `RemoveTrack`, `RenameTrack`, `RecolourTrack`, `SetTrackCategory`,
+  `SetTrackFlags`, `UpdateTracks`; `SetMask`, `SetMasks`, `ClearMask`, `ClearMasks`;
+  `AddCategory`, `RenameCategory`, `RecolourCategory`, `UpdateCategory`,
+  `ReorderCategories`, `MergeCategories`, `DeleteCategory(id, ReassignTracks(to) |
+  DeleteTracks())`; `AddVideo`, `RelinkVideo`, `RemoveVideo`. Each stores only a `Delta`
+  (before/after records), never a project snapshot.
+- A propagation run is one step: `batch = history.begin_batch("Propagate")`, then
+  `batch.add_frame(records)` per finished frame (each its own committed transaction), then
+  `batch.close()` (or use it as a context manager). Undo/redo raise `HistoryError` while a
+  batch records.
+
 Errors: everything raised on bad input derives from `DomainError`.
 """
 
+from annotator.domain.commands import (
+    AddCategory,
+    AddTrack,
+    AddVideo,
+    ClearMask,
+    ClearMasks,
+    Command,
+    DeleteCategory,
+    DeleteTracks,
+    MergeCategories,
+    ReassignTracks,
+    RecolourCategory,
+    RecolourTrack,
+    RelinkVideo,
+    RemoveTrack,
+    RemoveVideo,
+    RenameCategory,
+    RenameTrack,
+    ReorderCategories,
+    SetMask,
+    SetMasks,
+    SetTrackCategory,
+    SetTrackFlags,
+    UpdateCategory,
+    UpdateTracks,
+    palette_colour,
+)
+from annotator.domain.delta import Change, Delta
 from annotator.domain.entities import (
     Category,
     Colour,
@@ -69,20 +111,32 @@ from annotator.domain.events import (
     TracksChanged,
     VideosChanged,
 )
+from annotator.domain.history import History, PropagationBatch
 from annotator.domain.mask import Mask
 from annotator.domain.memory_storage import MemoryStorage
 from annotator.domain.project import Project
 from annotator.domain.storage import MaskRepository, ProjectStorage
 
 __all__ = [
+    "AddCategory",
+    "AddTrack",
+    "AddVideo",
     "CategoriesChanged",
     "Category",
+    "Change",
     "ChangeKind",
+    "ClearMask",
+    "ClearMasks",
     "Colour",
+    "Command",
     "ConflictError",
+    "DeleteCategory",
+    "DeleteTracks",
+    "Delta",
     "DomainError",
     "EventBus",
     "FrameMask",
+    "History",
     "HistoryChanged",
     "HistoryError",
     "InvalidMaskError",
@@ -92,17 +146,35 @@ __all__ = [
     "MaskRepository",
     "MasksChanged",
     "MemoryStorage",
+    "MergeCategories",
     "Project",
     "ProjectEvent",
     "ProjectStorage",
     "Prompt",
+    "PropagationBatch",
     "Provenance",
+    "ReassignTracks",
+    "RecolourCategory",
+    "RecolourTrack",
+    "RelinkVideo",
+    "RemoveTrack",
+    "RemoveVideo",
+    "RenameCategory",
+    "RenameTrack",
+    "ReorderCategories",
+    "SetMask",
+    "SetMasks",
+    "SetTrackCategory",
+    "SetTrackFlags",
     "Track",
     "TracksChanged",
     "UnknownIdError",
+    "UpdateCategory",
+    "UpdateTracks",
     "Video",
     "VideosChanged",
     "ViewState",
     "colour_to_hex",
+    "palette_colour",
     "parse_colour",
 ]

@@ -1,0 +1,213 @@
+"""Undo/redo stacks of commands, bounded by the memory their mask deltas hold.
+
+A propagation run is ONE undoable step: `begin_batch()` returns a `PropagationBatch` that
+writes each streamed frame in its own committed transaction and records its delta; undo of
+the batch restores every frame it touched in one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+
+from annotator.domain.commands import Command
+from annotator.domain.delta import Delta
+from annotator.domain.entities import FrameMask
+from annotator.domain.errors import HistoryError
+from annotator.domain.events import HistoryChanged
+from annotator.domain.project import Project
+
+DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024
+
+
+class PropagationBatch(Command):
+    """An open-ended command that accumulates propagated frames as they stream in.
+
+    Records of locked or deleted tracks are skipped; with `keep_keyframes` (default) so are
+    records that would replace a user-made (prompted/edited) mask with a propagated one.
+    """
+
+    label = "Propagate"
+
+    def __init__(
+        self, project: Project, history: History, label: str, *, keep_keyframes: bool = True
+    ) -> None:
+        super().__init__()
+        self._project = project
+        self._history = history
+        self._delta = Delta()
+        self.label = label
+        self.keep_keyframes = keep_keyframes
+        self.closed = False
+        self.frames_written = 0
+
+    def plan(self, project: Project, delta: Delta) -> None:  # pragma: no cover - never planned
+        raise HistoryError("a propagation batch records frames; it is not planned")
+
+    def add_frame(self, records: Iterable[FrameMask]) -> list[FrameMask]:
+        """Write one frame's masks (all tracks) as one committed transaction; returns the
+        records actually written (skipped ones left out)."""
+        with self._history._lock:
+            if self.closed:
+                raise HistoryError(f"{self.label!r} is finished; start a new batch")
+            project = self._project
+            todo: list[tuple[FrameMask, FrameMask | None]] = []
+            with project.transaction(bulk=True):
+                for rec in records:
+                    if not project.has_track(rec.track_id) or project.track(rec.track_id).locked:
+                        continue
+                    before = project.mask(*rec.key)
+                    if (
+                        self.keep_keyframes
+                        and before is not None
+                        and before.provenance.is_key
+                        and not rec.provenance.is_key
+                    ):
+                        continue
+                    todo.append((rec, before))
+                project.put_masks([rec for rec, _ in todo], bulk=True)
+            assert self._delta is not None
+            for rec, before in todo:
+                self._delta.mask(rec.key, before, rec)
+            self.frames_written += 1
+            return [rec for rec, _ in todo]
+
+    def close(self) -> None:
+        """Stop recording (normal end, cancel or error: every written frame stays)."""
+        self._history._finish_batch(self)
+
+    def __enter__(self) -> PropagationBatch:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class History:
+    """Undo and redo stacks for one project; total recorded bytes stay under `max_bytes`
+    (the oldest steps are forgotten first; the newest step is always kept)."""
+
+    def __init__(self, project: Project, *, max_bytes: int = DEFAULT_HISTORY_BYTES) -> None:
+        self.project = project
+        self.max_bytes = max_bytes
+        self._undo: list[Command] = []
+        self._redo: list[Command] = []
+        self._open: list[PropagationBatch] = []
+        self._lock = threading.RLock()
+
+    # --- queries ------------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo) and not self._open
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo) and not self._open
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    @property
+    def bytes_used(self) -> int:
+        """Memory held by both stacks (mask deltas)."""
+        return sum(c.nbytes for c in self._undo) + sum(c.nbytes for c in self._redo)
+
+    @property
+    def depth(self) -> tuple[int, int]:
+        """(undo steps, redo steps)."""
+        return (len(self._undo), len(self._redo))
+
+    # --- actions ------------------------------------------------------------------------
+    def execute(self, command: Command) -> Command:
+        """Apply a new command and make it the next undo step (clears redo)."""
+        with self._lock:
+            command.apply(self.project)
+            if not command.is_noop:
+                self._undo.append(command)
+                self._redo.clear()
+                self._trim()
+        self._notify()
+        return command
+
+    def undo(self) -> Command | None:
+        """Revert the newest step; None when there is nothing to undo."""
+        with self._lock:
+            self._check_idle("undo")
+            if not self._undo:
+                return None
+            command = self._undo[-1]
+            command.revert(self.project)
+            self._redo.append(self._undo.pop())
+        self._notify()
+        return command
+
+    def redo(self) -> Command | None:
+        """Re-apply the newest undone step; None when there is nothing to redo."""
+        with self._lock:
+            self._check_idle("redo")
+            if not self._redo:
+                return None
+            command = self._redo[-1]
+            command.apply(self.project)
+            self._undo.append(self._redo.pop())
+        self._notify()
+        return command
+
+    def begin_batch(
+        self, label: str = "Propagate", *, keep_keyframes: bool = True
+    ) -> PropagationBatch:
+        """Start recording a propagation run as one undo step (undo/redo wait until it ends)."""
+        with self._lock:
+            batch = PropagationBatch(self.project, self, label, keep_keyframes=keep_keyframes)
+            self._undo.append(batch)
+            self._redo.clear()
+            self._open.append(batch)
+        self._notify()
+        return batch
+
+    def clear(self) -> None:
+        """Forget every step (e.g. after opening another project)."""
+        with self._lock:
+            self._check_idle("clear the history")
+            self._undo.clear()
+            self._redo.clear()
+        self._notify()
+
+    # --- internals ----------------------------------------------------------------------
+    def _finish_batch(self, batch: PropagationBatch) -> None:
+        with self._lock:
+            if batch.closed:
+                return
+            batch.closed = True
+            self._open.remove(batch)
+            if batch.delta is None or batch.delta.is_empty:
+                self._undo.remove(batch)
+            self._trim()
+        self._notify()
+
+    def _check_idle(self, what: str) -> None:
+        if self._open:
+            raise HistoryError(
+                f"cannot {what} while {self._open[0].label!r} is running; cancel or finish it first"
+            )
+
+    def _trim(self) -> None:
+        used = self.bytes_used
+        while used > self.max_bytes and self._redo:
+            used -= self._redo.pop(0).nbytes
+        while used > self.max_bytes and len(self._undo) > 1 and self._undo[0] not in self._open:
+            used -= self._undo.pop(0).nbytes
+
+    def _notify(self) -> None:
+        self.project.events.emit(HistoryChanged(self.can_undo, self.can_redo))
