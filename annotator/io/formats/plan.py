@@ -1,0 +1,208 @@
+"""What an export contains: the selected videos, frames, categories and tracks of a Project.
+
+Every exporter builds an `ExportPlan` first, then streams `plan.frames(video)`: one
+(frame, [FrameMask...]) pair per selected frame, masks read lazily in (frame, track) order.
+Numbers written to files are dense and deterministic: categories 1..N in export order,
+tracks 1..M in (video, track id) order, so re-exporting the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from annotator.domain import Category, FrameMask, Project, Track, Video
+from annotator.io.formats.errors import ExportError
+from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.split import assign_split
+
+
+class FrameSource(Protocol):
+    """`len(src)` frames; `src[i]` is an RGB uint8 array (H, W, 3)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Any: ...
+
+
+OpenFrames = Callable[[Video], FrameSource]
+"""Opens the frames of a project video (e.g. `annotator.io.frames.open_frames`)."""
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote: counts, the files, and anything skipped (with why)."""
+
+    out_dir: Path
+    images: int = 0
+    annotations: int = 0
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExportPlan:
+    """The selection of one export (see module doc)."""
+
+    project: Project
+    options: ExportOptions
+    videos: list[Video]
+    categories: list[Category]
+    tracks: dict[int, Track]
+    frames_by_video: dict[int, list[int]]
+    category_number: dict[int, int]
+    track_number: dict[int, int]
+    split: dict[tuple[int, int], str]
+    skipped: list[str]
+
+    def frames(self, video: Video) -> Iterator[tuple[int, list[FrameMask]]]:
+        """(frame, non-empty masks of selected tracks sorted by track id) per selected frame."""
+        wanted = self.frames_by_video.get(video.id, [])
+        if not wanted:
+            return
+        records = self.project.masks(video.id, first=wanted[0], last=wanted[-1])
+        pending = iter(records)
+        nxt = next(pending, None)
+        for f in wanted:
+            while nxt is not None and nxt.frame < f:
+                nxt = next(pending, None)
+            out: list[FrameMask] = []
+            while nxt is not None and nxt.frame == f:
+                if nxt.track_id in self.tracks and not nxt.mask.is_empty:
+                    _check_size(nxt, video)
+                    out.append(nxt)
+                nxt = next(pending, None)
+            if out or not self.options.only_annotated:
+                yield f, out
+
+    def label(self, track_id: int) -> int:
+        """1-based category number of a track."""
+        cat = self.tracks[track_id].category_id
+        assert cat is not None
+        return self.category_number[cat]
+
+
+def _check_size(rec: FrameMask, video: Video) -> None:
+    if rec.mask.size != (video.height, video.width):
+        raise ExportError(
+            f"mask of track {rec.track_id} on frame {rec.frame} is {rec.mask.size[1]}x"
+            f"{rec.mask.size[0]} but video {video.id} is {video.width}x{video.height}"
+        )
+
+
+def _select_categories(project: Project, wanted: Sequence[str] | None) -> list[Category]:
+    cats = project.categories
+    if wanted is None:
+        return cats
+    chosen: list[Category] = []
+    for key in wanted:
+        match = [c for c in cats if c.name == key or str(c.id) == key]
+        if not match:
+            names = ", ".join(c.name for c in cats) or "none"
+            raise ExportError(f"no category {key!r} in the project (have: {names})")
+        chosen.extend(c for c in match if c not in chosen)
+    return [c for c in cats if c in chosen]  # keep export order
+
+
+def build_plan(project: Project, options: ExportOptions) -> ExportPlan:
+    """Select videos, frames, categories and tracks for an export; number them densely."""
+    categories = _select_categories(project, options.categories)
+    category_number = {c.id: i + 1 for i, c in enumerate(categories)}
+    skipped: list[str] = []
+    tracks: dict[int, Track] = {}
+    for t in project.tracks():
+        if t.category_id is None:
+            skipped.append(f"track {t.id} ({t.name}) has no category")
+        elif t.category_id in category_number:
+            tracks[t.id] = t
+    videos = project.videos
+    frames_by_video = {v.id: options.select_frames(v.num_frames) for v in videos}
+    if options.only_annotated:
+        for v in videos:
+            present = set(project.frames_with_masks(v.id))
+            frames_by_video[v.id] = [f for f in frames_by_video[v.id] if f in present]
+    track_number = {t.id: i + 1 for i, t in enumerate(sorted(tracks.values(), key=_track_key))}
+    split = assign_split(frames_by_video, options.val_fraction, options.seed)
+    return ExportPlan(
+        project=project,
+        options=options,
+        videos=videos,
+        categories=categories,
+        tracks=tracks,
+        frames_by_video=frames_by_video,
+        category_number=category_number,
+        track_number=track_number,
+        split=split,
+        skipped=skipped,
+    )
+
+
+def _track_key(t: Track) -> tuple[int, int]:
+    return (t.video_id, t.id)
+
+
+def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create the output folder (parents too); refuse a path that is a file."""
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise ExportError(f"output path {path} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create output folder {path}: {exc}") from exc
+    return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file via a temp file + rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc}") from exc
+
+
+class FrameWriter:
+    """Writes frame images of one video as JPEG/PNG with OpenCV (frames opened lazily)."""
+
+    def __init__(self, open_frames: OpenFrames | None, options: ExportOptions) -> None:
+        if options.with_images and open_frames is None:
+            raise ExportError("writing frame images needs a frame opener (or use --no-images)")
+        self._open = open_frames
+        self._options = options
+        self._video_id: int | None = None
+        self._source: FrameSource | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._options.with_images
+
+    def write(self, video: Video, frame: int, path: Path) -> None:
+        """Write frame `frame` of `video` to `path` (folder created as needed)."""
+        if not self.enabled:
+            return
+        if self._video_id != video.id:
+            assert self._open is not None
+            self._source = self._open(video)
+            self._video_id = video.id
+        assert self._source is not None
+        if frame >= len(self._source):
+            raise ExportError(f"video {video.path} has no frame {frame} ({len(self._source)})")
+        rgb = np.asarray(self._source[frame])
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[:2] != (video.height, video.width):
+            raise ExportError(f"frame {frame} of {video.path} has shape {rgb.shape}")
+        params: list[int] = []
+        if path.suffix == ".jpg":
+            params = [cv2.IMWRITE_JPEG_QUALITY, int(self._options.jpeg_quality)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params):
+            raise ExportError(f"cannot write image {path}")
