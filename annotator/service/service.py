@@ -13,11 +13,13 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from annotator.service.errors import EngineFailure, ServiceClosed
 from annotator.service.events import EngineError, Event, MaskResult, ServiceStopped, Superseded
+from annotator.service.planning import PlanLimits, plan_preencode
 from annotator.service.request_queue import IdleEncode, Pending, RequestQueue
 from annotator.service.requests import (
     AddBox,
@@ -32,7 +34,9 @@ from annotator.service.requests import (
     Reset,
     SetVideo,
 )
-from annotator.service.worker import EngineWorker, PlanLimits, plan_preencode
+
+if TYPE_CHECKING:
+    from annotator.service.worker import EngineWorker
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +228,9 @@ class EngineService:
         """The engine thread's loop: one request at a time, pre-encodes when idle."""
         worker: EngineWorker | None = None
         try:
+            # torch is imported here, on the engine thread, never on the caller's
+            from annotator.service.worker import EngineWorker
+
             worker = EngineWorker(self._emit, self._set_limits, self._num_threads)
             self._started.set()
             while (item := self._queue.get()) is not None:

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 import pytest
 
 from annotator.service.errors import ServiceClosed
+from annotator.service.planning import PlanLimits, count_propagated, plan_preencode
 from annotator.service.request_queue import IdleEncode, Pending, RequestQueue
 from annotator.service.requests import (
     AddBox,
@@ -19,7 +20,6 @@ from annotator.service.requests import (
     RemoveObject,
     merge_prompts,
 )
-from annotator.service.worker import PlanLimits, count_propagated, plan_preencode
 
 
 def _pending(i: int, request: object) -> Pending:
