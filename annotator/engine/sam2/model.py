@@ -54,28 +54,8 @@ class SAM2Model(nn.Module):
         # bf16 halves the memory bank; the reference video predictor stores it this way
         self.memory_storage_dtype = torch.bfloat16
 
-        ma = cfg.memory_attention
-        self.memory_attention = MemoryAttention(
-            d_model=ma.d_model,
-            num_layers=ma.num_layers,
-            dim_feedforward=ma.dim_feedforward,
-            kv_in_dim=ma.kv_in_dim,
-            num_heads=ma.num_heads,
-            rope_theta=ma.rope_theta,
-            feat_sizes=ma.rope_feat_sizes,
-            pos_enc_at_input=ma.pos_enc_at_input,
-        )
-        me = cfg.memory_encoder
-        self.memory_encoder = MemoryEncoder(
-            in_dim=me.in_dim,
-            out_dim=me.out_dim,
-            mask_kernel_size=me.downsampler_kernel_size,
-            mask_stride=me.downsampler_stride,
-            mask_padding=me.downsampler_padding,
-            mask_total_stride=me.downsampler_total_stride,
-            fuser_num_layers=me.fuser_num_layers,
-            fuser_kernel_size=me.fuser_kernel_size,
-        )
+        self.memory_attention = MemoryAttention.from_config(cfg.memory_attention)
+        self.memory_encoder = MemoryEncoder.from_config(cfg.memory_encoder)
 
         if cfg.use_obj_ptrs_in_encoder:
             # brings a 1024 px mask prompt to the 256 px logit grid of the decoder
