@@ -96,6 +96,8 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
             if writer is not None:
                 writer.write(video, frame, out / "images" / name)
             for rec in records:
+                if rec.mask.is_empty:
+                    continue  # a box prompt not yet made a mask: COCO segm needs a mask
                 if polygons:
                     seg: Any
                     seg, area, bbox = polygon_segmentation(

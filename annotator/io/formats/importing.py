@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from annotator.domain import (
     DomainError,
@@ -147,3 +148,13 @@ class FrameResolver:
             if number is not None:
                 return self._videos[self._default], number
         return None
+
+
+def describe(result: ImportResult) -> dict[str, Any]:
+    """Counts of an import result, for the CLI and the import dialog."""
+    return {
+        "tracks": len(result.tracks),
+        "masks": len(result.masks) - result.boxes,
+        "box_prompts": result.boxes,
+        "new_categories": list(result.new_categories),
+    }

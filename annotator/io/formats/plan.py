@@ -62,7 +62,11 @@ class ExportPlan:
     skipped: list[str]
 
     def frames(self, video: Video) -> Iterator[tuple[int, list[FrameMask]]]:
-        """(frame, non-empty masks of selected tracks sorted by track id) per selected frame."""
+        """(frame, records of selected tracks sorted by track id) per selected frame.
+
+        Records have a non-empty mask, or are box prompts not yet made masks (`pending_box`),
+        which only box formats (YOLO detect, MOT) write.
+        """
         wanted = self.frames_by_video.get(video.id, [])
         if not wanted:
             return
@@ -74,7 +78,7 @@ class ExportPlan:
                 nxt = next(pending, None)
             out: list[FrameMask] = []
             while nxt is not None and nxt.frame == f:
-                if nxt.track_id in self.tracks and not nxt.mask.is_empty:
+                if nxt.track_id in self.tracks and (not nxt.mask.is_empty or pending_box(nxt)):
                     _check_size(nxt, video)
                     out.append(nxt)
                 nxt = next(pending, None)
@@ -86,6 +90,13 @@ class ExportPlan:
         cat = self.tracks[track_id].category_id
         assert cat is not None
         return self.category_number[cat]
+
+
+def pending_box(rec: FrameMask) -> tuple[float, float, float, float] | None:
+    """The box of an imported box prompt that has no mask yet, else None."""
+    if rec.mask.is_empty and rec.prompt is not None and rec.prompt.box is not None:
+        return rec.prompt.box
+    return None
 
 
 def _check_size(rec: FrameMask, video: Video) -> None:
