@@ -1,0 +1,344 @@
+"""`SqliteStorage`: the ProjectStorage of a project file (stdlib sqlite3, WAL).
+
+Every outermost transaction is one SQLite transaction (BEGIN IMMEDIATE .. COMMIT); nested
+ones are savepoints. User edits commit with synchronous=FULL, bulk writes (propagated
+frames) with NORMAL: in WAL mode both survive a killed process; FULL also survives power loss.
+Masks are rows of compressed RLE bytes, read lazily by (video, frame) or (video, track, frame).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from annotator.domain import (
+    Category,
+    FrameMask,
+    Mask,
+    MaskKey,
+    Prompt,
+    Provenance,
+    Track,
+    Video,
+    colour_to_hex,
+    parse_colour,
+)
+from annotator.io.store.errors import CorruptProjectError, StoreClosedError, StoreError
+
+_MASK_COLUMNS = "video_id, frame, track_id, height, width, rle, provenance, score, prompt"
+_KEY_PROVENANCES = ("prompted", "edited")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A read-write connection with our pragmas (autocommit mode: we issue BEGIN ourselves)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        conn.close()
+        raise StoreError(f"cannot switch {path} to WAL journaling (got {mode!r})")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA cache_size = -32768")  # 32 MiB page cache
+    return conn
+
+
+def _row_to_mask(row: tuple[Any, ...]) -> FrameMask:
+    video_id, frame, track_id, height, width, rle, provenance, score, prompt = row
+    return FrameMask(
+        video_id=video_id,
+        frame=frame,
+        track_id=track_id,
+        mask=Mask((height, width), bytes(rle)),
+        provenance=Provenance(provenance),
+        score=score,
+        prompt=Prompt.from_json(json.loads(prompt)) if prompt else None,
+    )
+
+
+def _mask_to_row(rec: FrameMask) -> tuple[Any, ...]:
+    prompt = json.dumps(rec.prompt.to_json(), separators=(",", ":")) if rec.prompt else None
+    h, w = rec.mask.size
+    return (
+        rec.video_id,
+        rec.frame,
+        rec.track_id,
+        h,
+        w,
+        rec.mask.counts,
+        rec.provenance.value,
+        rec.score,
+        prompt,
+    )
+
+
+class SqliteStorage:
+    """ProjectStorage over one open SQLite connection; thread-safe behind one lock.
+
+    Construct through `annotator.io.store.open_project` / `create_project`, which validate
+    the file and take the project lock first.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, on_close: Any = None) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self.path = Path(path)
+        self._on_close = on_close
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._sync = "FULL"
+
+    # --- plumbing -----------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreClosedError(f"project {self.path.name} is closed")
+        return self._conn
+
+    def _replace_connection(self, conn: sqlite3.Connection, path: Path, on_close: Any) -> None:
+        """Switch to another file (Save As); the caller closes the old one's resources."""
+        self._conn, self.path, self._on_close = conn, Path(path), on_close
+        self._sync = "FULL"
+
+    @contextmanager
+    def transaction(self, *, bulk: bool = False) -> Iterator[None]:
+        with self._lock:
+            conn = self.conn
+            if self._depth == 0:
+                sync = "NORMAL" if bulk else "FULL"
+                if sync != self._sync:
+                    conn.execute(f"PRAGMA synchronous = {sync}")
+                    self._sync = sync
+                begin, commit, rollback = "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"
+            else:
+                name = f"sp{self._depth}"
+                begin, commit = f"SAVEPOINT {name}", f"RELEASE {name}"
+                rollback = f"ROLLBACK TO {name}; RELEASE {name}"
+            self._execute(begin)
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                for statement in rollback.split("; "):
+                    # the transaction may already be gone (e.g. after a disk I/O error)
+                    with suppress(sqlite3.Error):
+                        conn.execute(statement)
+                raise
+            else:
+                self._depth -= 1
+                self._execute(commit)
+
+    def _execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, tuple(params))
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from exc
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        if self._depth == 0:
+            raise StoreError("store writes must happen inside transaction()")
+        try:
+            self.conn.execute(sql, tuple(params))
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"the project file refused an inconsistent write: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from exc
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Commit nothing further, close the connection and release the lock."""
+        with self._lock:
+            if self._conn is None:
+                return
+            conn, self._conn = self._conn, None
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            if self._on_close is not None:
+                self._on_close()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    # --- metadata -----------------------------------------------------------------------
+    def load_categories(self) -> list[Category]:
+        rows = self._query(
+            "SELECT id, name, colour, export_id, position FROM categories ORDER BY position, id"
+        )
+        return [Category(r[0], r[1], parse_colour(r[2]), r[3], r[4]) for r in rows]
+
+    def load_videos(self) -> list[Video]:
+        rows = self._query(
+            "SELECT id, path, fingerprint, fps, width, height, num_frames FROM videos ORDER BY id"
+        )
+        return [Video(*r) for r in rows]
+
+    def load_tracks(self) -> list[Track]:
+        rows = self._query(
+            "SELECT id, video_id, category_id, name, colour, hidden, locked FROM tracks ORDER BY id"
+        )
+        return [
+            Track(r[0], r[1], r[2], r[3], parse_colour(r[4]), bool(r[5]), bool(r[6])) for r in rows
+        ]
+
+    def put_category(self, category: Category) -> None:
+        self._write(
+            "INSERT INTO categories (id, name, colour, export_id, position) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+            "colour = excluded.colour, export_id = excluded.export_id, "
+            "position = excluded.position",
+            (category.id, category.name, colour_to_hex(category.colour), category.export_id,
+             category.order),
+        )  # fmt: skip
+
+    def delete_category(self, category_id: int) -> None:
+        self._write("DELETE FROM categories WHERE id = ?", (category_id,))
+
+    def put_video(self, video: Video) -> None:
+        self._write(
+            "INSERT INTO videos (id, path, fingerprint, fps, width, height, num_frames) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET path = excluded.path, "
+            "fingerprint = excluded.fingerprint, fps = excluded.fps, width = excluded.width, "
+            "height = excluded.height, num_frames = excluded.num_frames",
+            (video.id, video.path, video.fingerprint, video.fps, video.width, video.height,
+             video.num_frames),
+        )  # fmt: skip
+
+    def delete_video(self, video_id: int) -> None:
+        self._write("DELETE FROM videos WHERE id = ?", (video_id,))
+
+    def put_track(self, track: Track) -> None:
+        # UPSERT, not REPLACE: REPLACE deletes the row first, which the masks' FK forbids
+        self._write(
+            "INSERT INTO tracks (id, video_id, category_id, name, colour, hidden, locked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "video_id = excluded.video_id, category_id = excluded.category_id, "
+            "name = excluded.name, colour = excluded.colour, hidden = excluded.hidden, "
+            "locked = excluded.locked",
+            (track.id, track.video_id, track.category_id, track.name, colour_to_hex(track.colour),
+             int(track.hidden), int(track.locked)),
+        )  # fmt: skip
+
+    def delete_track(self, track_id: int) -> None:
+        self._write("DELETE FROM tracks WHERE id = ?", (track_id,))
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._write("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- masks --------------------------------------------------------------------------
+    def get_mask(self, video_id: int, frame: int, track_id: int) -> FrameMask | None:
+        rows = self._query(
+            f"SELECT {_MASK_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? AND track_id = ?",
+            (video_id, frame, track_id),
+        )
+        return _row_to_mask(rows[0]) if rows else None
+
+    def frame_masks(self, video_id: int, frame: int) -> list[FrameMask]:
+        rows = self._query(
+            f"SELECT {_MASK_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? ORDER BY track_id",
+            (video_id, frame),
+        )
+        return [_row_to_mask(r) for r in rows]
+
+    def iter_masks(
+        self,
+        video_id: int,
+        track_id: int | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> Iterator[FrameMask]:
+        where, params = ["video_id = ?"], [video_id]
+        if track_id is not None:
+            where.append("track_id = ?")
+            params.append(track_id)
+        if first is not None:
+            where.append("frame >= ?")
+            params.append(first)
+        if last is not None:
+            where.append("frame <= ?")
+            params.append(last)
+        rows = self._query(
+            f"SELECT {_MASK_COLUMNS} FROM masks WHERE {' AND '.join(where)} "
+            "ORDER BY frame, track_id",
+            params,
+        )
+        return (_row_to_mask(r) for r in rows)
+
+    def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
+        if track_id is None:
+            rows = self._query(
+                "SELECT DISTINCT frame FROM masks WHERE video_id = ? ORDER BY frame", (video_id,)
+            )
+        else:
+            rows = self._query(
+                "SELECT frame FROM masks WHERE video_id = ? AND track_id = ? ORDER BY frame",
+                (video_id, track_id),
+            )
+        return [r[0] for r in rows]
+
+    def keyframes(self, video_id: int, track_id: int) -> list[int]:
+        rows = self._query(
+            "SELECT frame FROM masks WHERE video_id = ? AND track_id = ? "
+            "AND provenance IN ('prompted', 'edited') ORDER BY frame",
+            (video_id, track_id),
+        )
+        return [r[0] for r in rows]
+
+    def count_masks(self, video_id: int | None = None) -> int:
+        if video_id is None:
+            rows = self._query("SELECT COUNT(*) FROM masks")
+        else:
+            rows = self._query("SELECT COUNT(*) FROM masks WHERE video_id = ?", (video_id,))
+        return int(rows[0][0])
+
+    def put_masks(self, records: Iterable[FrameMask]) -> None:
+        rows = [_mask_to_row(r) for r in records]
+        if self._depth == 0:
+            raise StoreError("store writes must happen inside transaction()")
+        try:
+            self.conn.executemany(
+                f"INSERT OR REPLACE INTO masks ({_MASK_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"the project file refused an inconsistent mask: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from exc
+
+    def delete_masks(self, keys: Iterable[MaskKey]) -> None:
+        if self._depth == 0:
+            raise StoreError("store writes must happen inside transaction()")
+        try:
+            self.conn.executemany(
+                "DELETE FROM masks WHERE video_id = ? AND frame = ? AND track_id = ?", list(keys)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from exc
+
+
+def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+    """Turn an sqlite3 error into our own, with a message a user can act on."""
+    text = str(exc)
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return CorruptProjectError(f"{path.name} is damaged ({text}); restore it from a copy")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path.name} is busy in another program ({text})")
+    if "disk" in text or "full" in text or "readonly" in text:
+        return StoreError(f"cannot write {path.name}: {text}")
+    return StoreError(f"{path.name}: {text}")
