@@ -111,7 +111,7 @@ def _sniff(path: Path, head: bytes) -> str:
 def _translate_load_error(path: Path, exc: BaseException, kind: str, size: int) -> Exception:
     """Turn torch's zip/pickle/weights-only errors into one of our own, with a useful message."""
     text = str(exc)
-    unsafe = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    unsafe = re.search(r"\bGLOBAL ([\w.]+)", text)  # "Unsupported global: GLOBAL x.y" and others
     if unsafe:
         name = unsafe.group(1)
         return UnsafeCheckpointError(
@@ -132,6 +132,10 @@ def _translate_load_error(path: Path, exc: BaseException, kind: str, size: int) 
             path,
             f"the file is truncated or damaged ({size:,} bytes; an interrupted download?). "
             "Download it again.",
+        )
+    if "magic number" in text:  # a pickle, but not torch's legacy format
+        return NotSAM2CheckpointError(
+            path, "this is a plain Python pickle, not a PyTorch checkpoint."
         )
     if "Weights only load failed" in text:
         return NotSAM2CheckpointError(
