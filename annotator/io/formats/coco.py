@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from annotator.domain import InvalidMaskError, Mask, Project
+from annotator.domain import Mask, Project
 from annotator.io.formats import geometry
 from annotator.io.formats.importing import FrameResolver, ImportResult, PlannedMask, PlannedTrack
 from annotator.io.formats.naming import frame_stem, is_safe_relative, sequence_name
@@ -43,6 +43,7 @@ from annotator.io.formats.validate import (
     as_str,
     get,
     load_json,
+    read_rle,
 )
 
 INFO = {"description": "exported by annotator", "version": "1.0", "contributor": "annotator"}
@@ -269,24 +270,7 @@ def _read_segmentation(
         x, y, bw, bh = _read_bbox(get(ann, "bbox", here), h, w, here)
         return None, (x, y, x + bw, y + bh)
     if isinstance(seg, dict):
-        size = as_list(get(seg, "size", here), "segmentation size", here)
-        if len(size) != 2:
-            raise here.error("segmentation size must be [height, width]")
-        sh = as_int(size[0], "segmentation height", here, hi=MAX_SIDE)
-        sw = as_int(size[1], "segmentation width", here, hi=MAX_SIDE)
-        if (sh, sw) != (h, w):
-            raise here.error(f"RLE size {sw}x{sh} differs from the image's {w}x{h}")
-        counts = get(seg, "counts", here)
-        if not isinstance(counts, (str, list)):
-            raise here.error("RLE counts must be a string or a list")
-        if isinstance(counts, list):
-            for c in counts:
-                as_int(c, "RLE count", here, hi=h * w)
-        try:
-            mask = Mask.from_coco({"size": [h, w], "counts": counts})
-        except (InvalidMaskError, UnicodeEncodeError) as exc:
-            raise here.error(f"bad RLE: {exc}") from exc
-        return mask, None
+        return read_rle(seg, h, w, here), None
     polys = as_list(seg, "segmentation", here)
     arrays = []
     for poly in polys:

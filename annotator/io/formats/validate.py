@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from annotator.domain import InvalidMaskError, Mask
 from annotator.io.formats.errors import ImportError_
 
 MAX_FILE_BYTES = 2_000_000_000
@@ -107,3 +108,21 @@ def as_dict(value: Any, what: str, where: Where) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise where.error(f"{what} must be an object, got {type(value).__name__}")
     return value
+
+
+def read_rle(rle: Any, height: int, width: int, here: Where) -> Mask:
+    """A COCO RLE (compressed or not) of exactly (height, width), fully validated."""
+    rle = as_dict(rle, "RLE", here)
+    size = as_list(get(rle, "size", here), "RLE size", here)
+    if len(size) != 2 or [as_int(s, "RLE size", here) for s in size] != [height, width]:
+        raise here.error(f"RLE size {size!r:.40} is not [{height}, {width}]")
+    counts = get(rle, "counts", here)
+    if not isinstance(counts, (str, list)):
+        raise here.error("RLE counts must be a string or a list")
+    if isinstance(counts, list):
+        for c in counts:
+            as_int(c, "RLE count", here, hi=height * width)
+    try:
+        return Mask.from_coco({"size": [height, width], "counts": counts})
+    except (InvalidMaskError, UnicodeEncodeError) as exc:
+        raise here.error(f"bad RLE: {exc}") from exc
