@@ -18,17 +18,18 @@ from annotator.service.requests import Direction
 class ObjectMask:
     """One object's mask on one frame: bool H x W for painting, the same as COCO RLE
     (`rle`, encoded on the engine thread) for the store, and the model's object score
-    (a logit; > 0 means the model thinks the object is visible)."""
+    (a logit; > 0 means the model thinks the object is visible; None when the object has
+    no output on this frame)."""
 
     mask: np.ndarray = field(repr=False)
     rle: Mask = field(repr=False)
-    score: float
+    score: float | None
 
     @staticmethod
-    def of(mask: np.ndarray, score: float) -> ObjectMask:
+    def of(mask: np.ndarray, score: float | None) -> ObjectMask:
         """Wrap a bool H x W mask, encoding its RLE once."""
         mask = np.ascontiguousarray(mask, dtype=bool)
-        return ObjectMask(mask, Mask.from_array(mask), float(score))
+        return ObjectMask(mask, Mask.from_array(mask), None if score is None else float(score))
 
     @property
     def area(self) -> int:

@@ -38,7 +38,7 @@ def plan_preencode(request: EncodeFrame, limits: PlanLimits) -> list[int]:
 
 
 def count_propagated(start: int, direction: Direction, max_frames: int | None, n: int) -> int:
-    """How many frames a propagation yields (start included; BOTH yields start twice)."""
+    """How many frames a propagation yields (start included, once, also for BOTH)."""
     span = n if max_frames is None else max_frames
     fwd = min(n - 1, start + span) - start + 1
     bwd = start - max(0, start - span) + 1
@@ -46,4 +46,4 @@ def count_propagated(start: int, direction: Direction, max_frames: int | None, n
         return fwd
     if direction == Direction.BACKWARD:
         return bwd
-    return fwd + bwd
+    return fwd + bwd - 1

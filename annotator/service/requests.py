@@ -28,10 +28,13 @@ class LoadModel:
     """Load a checkpoint file, or a model by name (downloaded first when missing).
 
     `source` is a path to a `.pt` file or a model name such as "sam2.1_hiera_tiny".
+    `image_size` runs the model at another square input (a multiple of 32; None = 1024):
+    smaller is faster and coarser.
     """
 
     source: str | Path
     device: str = "cpu"
+    image_size: int | None = None
 
 
 @dataclass(frozen=True)

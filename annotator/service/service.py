@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -117,9 +118,11 @@ class EngineService:
             self._queue.put(pending)
         return future
 
-    def load_model(self, source: str, device: str = "cpu") -> Future:
+    def load_model(
+        self, source: str | Path, device: str = "cpu", image_size: int | None = None
+    ) -> Future:
         """Load a checkpoint path or a model by name (downloading it with progress)."""
-        return self.submit(LoadModel(source, device))
+        return self.submit(LoadModel(source, device, image_size))
 
     def set_video(self, frames: object, feature_budget_bytes: int | None = None) -> Future:
         """Open a tracking session over a frame source."""

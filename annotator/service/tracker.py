@@ -12,8 +12,9 @@ from typing import Protocol
 
 import numpy as np
 
-# object id -> (bool H x W mask at frame size, object score logit)
-FrameMasks = dict[int, tuple[np.ndarray, float]]
+# object id -> (bool H x W mask at frame size, object score logit or None when the object
+# has no output on that frame)
+FrameMasks = dict[int, tuple[np.ndarray, float | None]]
 
 
 class Tracker(Protocol):
@@ -73,6 +74,10 @@ class Tracker(Protocol):
 
     def clear_prompts(self, frame: int, obj_id: int) -> FrameMasks:
         """Drop an object's prompts on a frame; every object's mask on `frame` now."""
+        ...
+
+    def frame_masks(self, frame: int) -> FrameMasks:
+        """Every object's current mask on `frame` (what the session holds)."""
         ...
 
     def propagate(

@@ -156,6 +156,9 @@ class EngineWorker:
             if str(request.source) in REGISTRY:
                 path = self._download(request_id, str(request.source), token)
         loaded = load_model(path, device=request.device)
+        if request.image_size is not None:
+            set_imgsz: Callable[[int], None] = getattr(loaded.model, "set_imgsz")  # noqa: B009
+            set_imgsz(request.image_size)
         self._tracker = None
         self._publish_limits(PlanLimits())
         self._model = loaded.model

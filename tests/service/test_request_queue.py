@@ -102,6 +102,8 @@ def test_propagated_frame_counts() -> None:
     assert count_propagated(6, Direction.FORWARD, 2, 10) == 3
     assert count_propagated(6, Direction.BACKWARD, None, 10) == 7
     assert count_propagated(9, Direction.FORWARD, 5, 10) == 1
+    assert count_propagated(4, Direction.BOTH, 2, 10) == 5
+    assert count_propagated(0, Direction.BOTH, None, 10) == 10
 
 
 def test_get_blocks_until_work_and_close_wakes_and_returns_what_never_ran() -> None:

@@ -1,0 +1,92 @@
+"""Engine errors reach the caller with their cause, and the service keeps working."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annotator.service import (
+    EngineError,
+    EngineFailure,
+    EngineService,
+    MaskResult,
+    ObjectRemoved,
+    PromptsCleared,
+    ServiceClosed,
+    SessionReset,
+)
+
+from .conftest import IMAGE_SIZE
+
+
+def test_engine_errors_are_reported_and_the_service_keeps_working(
+    tiny_checkpoint, frames, log, tmp_path
+) -> None:
+    with EngineService(num_threads=1, listeners=[log]) as svc:
+        bad = tmp_path / "truncated.pt"
+        bad.write_bytes(tiny_checkpoint.read_bytes()[:4096])
+        with pytest.raises(EngineFailure) as failure:
+            svc.load_model(bad).result(60)
+        error = log.of(EngineError)[-1]
+        assert "Checkpoint" in error.kind and str(bad) in error.message
+        assert not error.needs_restart and failure.value.kind == error.kind
+
+        with pytest.raises(EngineFailure, match="no video is open"):
+            svc.add_points(0, 1, [[1, 1]], [1]).result(60)
+        with pytest.raises(EngineFailure, match="no model is loaded"):
+            svc.set_video(frames).result(60)
+
+        svc.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
+        svc.set_video(frames).result(120)
+        with pytest.raises(EngineFailure) as failure:
+            svc.add_points(len(frames) + 5, 1, [[1, 1]], [1]).result(60)
+        assert str(len(frames) + 5) in failure.value.message
+
+        def broken_listener(event: object) -> None:
+            raise RuntimeError("a listener bug")
+
+        svc.add_listener(broken_listener)
+        bug = svc.submit(object())  # a bug: a request the engine does not know
+        with pytest.raises(EngineFailure, match="internal engine error"):
+            bug.result(60)
+        assert log.of(EngineError)[-1].request_id == bug.request_id  # type: ignore[attr-defined]
+        assert svc.alive and not svc.needs_restart
+
+        result = svc.add_points(1, 1, [[80, 45]], [1]).result(120)
+        assert isinstance(result, MaskResult) and result.objects[1].area > 0
+        box = svc.add_box(1, 2, (10, 10, 100, 80)).result(120)
+        mask = svc.add_mask(1, 3, box.objects[2].mask).result(120)
+        assert isinstance(mask, MaskResult) and set(mask.objects) == {1, 2, 3}
+        with pytest.raises(EngineFailure):
+            svc.add_mask(1, 3, np.ones((5, 5), bool)).result(60)  # wrong size
+        cleared = svc.clear_prompts(1, 3).result(60)
+        assert isinstance(cleared, PromptsCleared) and cleared.obj_id == 3
+        assert isinstance(svc.remove_object(2).result(60), ObjectRemoved)
+        assert isinstance(svc.reset().result(60), SessionReset)
+        assert svc.alive
+
+    assert not svc.thread.is_alive()
+    with pytest.raises(ServiceClosed):
+        svc.add_points(0, 1, [[1, 1]], [1])
+
+
+def test_shutdown_during_propagation_stops_it_and_fails_waiting_requests(
+    tiny_checkpoint, frames, log
+) -> None:
+    import threading
+
+    from annotator.service import FrameTracked
+
+    svc = EngineService(num_threads=1, listeners=[log])
+    svc.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
+    svc.set_video(frames).result(120)
+    svc.add_points(0, 1, [[80, 45]], [1]).result(120)
+    first = threading.Event()
+    log.hooks.append(lambda e: first.set() if isinstance(e, FrameTracked) else None)
+    running = svc.propagate(0)
+    waiting = svc.reset()
+    assert first.wait(120)
+    assert svc.shutdown(60)
+    assert running.result(1).cancelled
+    with pytest.raises(ServiceClosed):
+        waiting.result(1)
