@@ -1,0 +1,195 @@
+"""Fuzzed imports never crash (only ImportError_) and never change the project on failure."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.domain import Project
+from annotator.io.formats.coco import export_coco, read_coco
+from annotator.io.formats.errors import ImportError_
+from annotator.io.formats.importing import apply_import
+from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.sav import read_sav
+from annotator.io.formats.yolo import export_yolo, read_yolo
+
+from .conftest import empty_copy, make_project
+
+FUZZ = settings(
+    max_examples=int(os.environ.get("ANNOTATOR_FUZZ_EXAMPLES", "60")),  # raise to hunt
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([0, -1, 2**63, 10**400, 1e308, "", "../x.jpg", "/etc/passwd", "C:\\x"])
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+
+
+def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc[:3]):  # the first items are enough to reach every field
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _replace(doc: Any, path: tuple, value: Any) -> Any:
+    if not path:
+        return value
+    doc = copy.deepcopy(doc)
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return doc
+
+
+def _snapshot(p: Project) -> tuple:
+    return (
+        p.categories,
+        p.videos,
+        p.tracks(),
+        [(r.key, r.mask) for v in p.videos for r in p.masks(v.id)],
+    )
+
+
+def _import_or_refuse(target: Project, read) -> None:
+    """Run a reader + apply; on ImportError_ the project must be exactly as before."""
+    before = _snapshot(target)
+    try:
+        apply_import(target, read())
+    except ImportError_:
+        assert _snapshot(target) == before
+
+
+@pytest.fixture(scope="module")
+def small_project() -> Project:
+    return make_project(videos=((24, 32, 3), (20, 28, 2)))
+
+
+@pytest.fixture(scope="module")
+def coco_doc(small_project, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("coco")
+    export_coco(small_project, out, ExportOptions(with_images=False, segmentation="polygons"))
+    doc = json.loads((out / "annotations.json").read_text())
+    # keep a few RLE annotations too, so both segmentation kinds get fuzzed
+    export_coco(small_project, out / "rle", ExportOptions(with_images=False))
+    rle = json.loads((out / "rle" / "annotations.json").read_text())
+    doc["annotations"][1]["segmentation"] = rle["annotations"][1]["segmentation"]
+    return doc
+
+
+@FUZZ
+@given(data=st.data())
+def test_coco_with_a_wrong_value_anywhere(small_project, coco_doc, tmp_path, data):
+    path = data.draw(st.sampled_from(_paths(coco_doc)))
+    doc = _replace(coco_doc, path, data.draw(json_values))
+    file = tmp_path / "fuzz.json"
+    file.write_text(json.dumps(doc))
+    _import_or_refuse(empty_copy(small_project), lambda: read_coco(small_project, file))
+
+
+@FUZZ
+@given(cut=st.integers(min_value=0, max_value=10**6))
+def test_coco_truncated_anywhere(small_project, coco_doc, tmp_path, cut):
+    text = json.dumps(coco_doc, indent=1)
+    file = tmp_path / "cut.json"
+    file.write_text(text[: cut % len(text)])
+    target = empty_copy(small_project)
+    with pytest.raises(ImportError_):
+        apply_import(target, read_coco(target, file))
+    assert _snapshot(target) == _snapshot(empty_copy(small_project))
+
+
+@FUZZ
+@given(name=st.sampled_from(["../", "..\\", "/", "C:/", "\\\\host\\", "a/../../", "\x00"]))
+def test_coco_file_names_escaping_the_folder(small_project, coco_doc, tmp_path, name):
+    doc = copy.deepcopy(coco_doc)
+    doc["images"][0]["file_name"] = name + doc["images"][0]["file_name"]
+    file = tmp_path / "paths.json"
+    file.write_text(json.dumps(doc))
+    with pytest.raises(ImportError_):
+        read_coco(small_project, file)
+
+
+line_tokens = st.lists(
+    st.sampled_from(["0", "1", "2", "-1", "0.5", "1.5", "1e999", "nan", "inf", "x", "", "9" * 30])
+    | st.floats(allow_nan=True).map(str),
+    max_size=12,
+)
+
+
+@FUZZ
+@given(
+    lines=st.lists(line_tokens.map(" ".join), min_size=1, max_size=4), target_file=st.integers(0, 4)
+)
+def test_yolo_label_garbage(small_project, tmp_path_factory, lines, target_file):
+    root = tmp_path_factory.mktemp("yolo")
+    export_yolo(small_project, root, ExportOptions(with_images=False))
+    label = sorted((root / "labels").rglob("*.txt"))[target_file]
+    label.write_text("\n".join(lines) + "\n")
+    target = empty_copy(small_project)
+    _import_or_refuse(target, lambda: read_yolo(target, root))
+    shutil.rmtree(root)
+
+
+@FUZZ
+@given(text=st.text(max_size=80))
+def test_yolo_yaml_garbage(small_project, tmp_path_factory, text):
+    root = tmp_path_factory.mktemp("yaml")
+    export_yolo(small_project, root, ExportOptions(with_images=False))
+    (root / "data.yaml").write_text(text)
+    target = empty_copy(small_project)
+    _import_or_refuse(target, lambda: read_yolo(target, root))
+    shutil.rmtree(root)
+
+
+@pytest.fixture(scope="module")
+def sav_doc(shared_dir) -> dict:
+    doc = json.loads((shared_dir / "data" / "sav" / "sav_000001_manual.json").read_text())
+    doc["masklet"] = doc["masklet"][:3]  # keep the fuzz cheap: three annotated frames
+    return doc
+
+
+@FUZZ
+@given(data=st.data())
+def test_sav_with_a_wrong_value_anywhere(sav_doc, tmp_path, data):
+    from annotator.domain import Video
+
+    path = data.draw(st.sampled_from(_paths(sav_doc)))
+    doc = _replace(sav_doc, path, data.draw(json_values))
+    file = tmp_path / "sav.json"
+    file.write_text(json.dumps(doc))
+    target = Project()
+    target.put_video(Video(1, "/v/sav.mp4", "fp", 24.0, 480, 848, 483))
+    _import_or_refuse(target, lambda: read_sav(target, file))
+
+
+def test_missing_and_non_json_files(small_project, tmp_path: Path):
+    with pytest.raises(ImportError_, match="cannot read"):
+        read_coco(small_project, tmp_path / "nope.json")
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ImportError_):
+        read_coco(small_project, tmp_path / "bin.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    with pytest.raises(ImportError_):
+        read_coco(small_project, tmp_path / "deep.json")
