@@ -1,0 +1,143 @@
+"""Typed per-object tracking state of a video session, bounded in memory.
+
+Each object keeps its prompts, its conditioning frames (prompted frames, full outputs), the
+"hot" non-conditioning outputs that track_step can still read as memory, and for every other
+tracked frame a "cold" record: the binary low-res mask, the object score and the object
+pointer (1 KB). ``model_view`` builds the reference-layout ``output_dict`` track_step reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+# Output record in the reference layout: maskmem_features (1, 64, h, w) bf16 or None,
+# maskmem_pos_enc [(1, 64, h, w)] or None, pred_masks (1, 1, 256, 256) float32 logits,
+# obj_ptr (1, 256), object_score_logits (1, 1).
+FrameOutput = dict[str, Any]
+
+NO_OBJECT_LOGIT = -1024.0  # the reference's NO_OBJ_SCORE, for objects absent from a frame
+COLD_LOGIT = 10.0  # magnitude of logits rebuilt from a cold (binary) mask
+
+
+@dataclass
+class ColdFrame:
+    """What is kept of an old non-conditioning output: enough to show and to correct it."""
+
+    packed_mask: np.ndarray  # np.packbits of the (h, w) low-res mask (logit > 0)
+    shape: tuple[int, int]
+    score: Tensor  # (1, 1) object score logit
+    obj_ptr: Tensor  # (1, C)
+
+    @classmethod
+    def from_output(cls, out: FrameOutput) -> ColdFrame:
+        logits = out["pred_masks"][0, 0]
+        mask = (logits > 0).cpu().numpy()
+        return cls(np.packbits(mask), tuple(mask.shape), out["object_score_logits"], out["obj_ptr"])
+
+    def logits(self) -> Tensor:
+        """(1, 1, h, w) stand-in logits: ±COLD_LOGIT; NO_OBJECT_LOGIT if the object was absent."""
+        h, w = self.shape
+        mask = np.unpackbits(self.packed_mask, count=h * w).reshape(h, w).astype(bool)
+        if float(self.score.reshape(-1)[0]) <= 0 and not mask.any():
+            return torch.full((1, 1, h, w), NO_OBJECT_LOGIT)
+        t = torch.from_numpy(mask)[None, None]
+        return torch.where(t, COLD_LOGIT, -COLD_LOGIT).float()
+
+    def as_pointer_output(self) -> FrameOutput:
+        """A record that only offers the object pointer (never read as spatial memory)."""
+        return {
+            "maskmem_features": None,
+            "maskmem_pos_enc": None,
+            "pred_masks": None,
+            "obj_ptr": self.obj_ptr,
+            "object_score_logits": self.score,
+        }
+
+
+@dataclass
+class ObjectTrack:
+    """All state of one tracked object (objects never share state: each tracks alone)."""
+
+    obj_id: int
+    point_inputs: dict[int, dict[str, Tensor]] = field(default_factory=dict)
+    mask_inputs: dict[int, Tensor] = field(default_factory=dict)
+    cond: dict[int, FrameOutput] = field(default_factory=dict)
+    hot: dict[int, FrameOutput] = field(default_factory=dict)
+    cold: dict[int, ColdFrame] = field(default_factory=dict)
+    # outputs of prompts given since the last propagation; memory not encoded yet
+    pending: dict[int, FrameOutput] = field(default_factory=dict)
+    # frame -> tracked in reverse? (every frame that has a result for this object)
+    tracked: dict[int, bool] = field(default_factory=dict)
+
+    @property
+    def has_prompts(self) -> bool:
+        return bool(self.cond or self.pending)
+
+    def display_output(self, frame: int) -> tuple[Tensor, Tensor] | None:
+        """Latest (low-res logits (1,1,h,w), score (1,1)) on ``frame``, or None if none."""
+        for table in (self.pending, self.cond, self.hot):
+            out = table.get(frame)
+            if out is not None:
+                return out["pred_masks"], out["object_score_logits"]
+        cold = self.cold.get(frame)
+        if cold is not None:
+            return cold.logits(), cold.score
+        return None
+
+    def store_tracked(self, frame: int, out: FrameOutput, reverse: bool) -> None:
+        """Record a propagated (non-conditioning) output as hot memory."""
+        self.cold.pop(frame, None)
+        self.hot[frame] = out
+        self.tracked[frame] = reverse
+
+    def commit_pending(self) -> None:
+        """Pending prompt outputs (memory now encoded) become conditioning frames."""
+        for frame, out in self.pending.items():
+            self.cond[frame] = out
+            self.hot.pop(frame, None)
+            self.cold.pop(frame, None)
+        self.pending.clear()
+
+    def is_protected(self, frame: int, radius: int) -> bool:
+        """Within ``radius`` of a conditioning frame: kept hot for re-propagation from there."""
+        return any(abs(frame - c) <= radius for c in self.cond)
+
+    def cool(self, frame: int, radius: int) -> None:
+        """Reduce a hot output to a cold record unless a conditioning frame is near."""
+        out = self.hot.get(frame)
+        if out is None or self.is_protected(frame, radius):
+            return
+        del self.hot[frame]
+        self.cold[frame] = ColdFrame.from_output(out)
+
+    def model_view(self, frame: int, mem_radius: int, ptr_radius: int) -> dict[str, Any]:
+        """The reference ``output_dict`` for track_step on ``frame``.
+
+        Hot outputs serve as spatial memory and pointers; cold frames farther than
+        ``mem_radius`` (never read as spatial memory) still offer their object pointers.
+        """
+        non_cond: dict[int, FrameOutput] = dict(self.hot)
+        for t in range(frame - ptr_radius, frame + ptr_radius + 1):
+            cold = self.cold.get(t)
+            if cold is not None and abs(t - frame) > mem_radius and t not in non_cond:
+                non_cond[t] = cold.as_pointer_output()
+        return {"cond_frame_outputs": self.cond, "non_cond_frame_outputs": non_cond}
+
+    def clear_frame(self, frame: int) -> None:
+        """Drop the prompts on ``frame``; its conditioning output becomes an ordinary one."""
+        self.point_inputs.pop(frame, None)
+        self.mask_inputs.pop(frame, None)
+        self.pending.pop(frame, None)
+        out = self.cond.pop(frame, None)
+        if out is not None:
+            self.hot[frame] = out
+            self.tracked.pop(frame, None)
+
+    def retained_outputs(self) -> int:
+        """Full outputs (with spatial memory) held: conditioning + hot."""
+        return len(self.cond) + len(self.hot)

@@ -1,0 +1,552 @@
+"""Multi-object video tracking session over a lazy frame source (SAM2 video predictor semantics).
+
+Behaves like Meta's ``SAM2VideoPredictor`` (Dec 2024: every object tracked on its own, so
+objects come and go freely) built with ``add_all_frames_to_correct_as_cond=True`` and
+``fill_hole_area=8``; ``../shared/parity`` holds its outputs. Beyond it: frames are read only
+when processed, image features are cached under a byte budget (re-propagation skips the
+encoder), propagation runs over any range in either or both directions as a cancellable
+generator, tracking state stays bounded (see tracking_state), and a bf16 fast mode.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from annotator.engine.fast_mode import bf16_supported, compute_precision
+from annotator.engine.feature_cache import FeatureCache, FrameFeatures
+from annotator.engine.postprocess import fill_small_holes
+from annotator.engine.preprocess import (
+    EngineInputError,
+    check_box,
+    check_points,
+    check_rgb_image,
+    logits_to_frame_size,
+    preprocess_image,
+    prompt_points_for_model,
+)
+from annotator.engine.sam2.model import SAM2Model
+from annotator.engine.session_errors import (
+    EmptyVideoError,
+    FrameIndexError,
+    FrameSourceError,
+    NothingToTrackError,
+    PromptError,
+    UnknownObjectError,
+    VideoSessionError,
+)
+from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, ObjectTrack
+
+Direction = Literal["forward", "backward", "both"]
+CancelToken = Callable[[], bool] | threading.Event | None
+PREV_LOGIT_CLAMP = 32.0  # the reference clamps earlier logits fed back with new clicks
+
+
+class FrameSource(Protocol):
+    """Anything indexable by frame number giving RGB uint8 (H, W, 3) arrays."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ObjectResult:
+    """One object's mask on one frame.
+
+    low_res_logits: (h, w) float32 model logits (256² at 1024 px; NO_OBJECT_LOGIT when the
+    object has no output on the frame); mask: bool (H, W) at frame size; score: the object
+    score logit (> 0: present), None when the object has no output on this frame.
+    """
+
+    obj_id: int
+    low_res_logits: np.ndarray
+    mask: np.ndarray
+    score: float | None
+
+    @property
+    def present(self) -> bool:
+        return self.score is not None and self.score > 0
+
+    def frame_logits(self) -> np.ndarray:
+        """Logits at frame size (H, W), float32 (bilinear from the low-res logits)."""
+        h, w = self.mask.shape
+        return logits_to_frame_size(torch.from_numpy(self.low_res_logits), h, w).numpy()
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Every reported object's mask on one frame."""
+
+    frame: int
+    objects: dict[int, ObjectResult]
+
+
+def _cancelled(cancel: CancelToken) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+class VideoSession:
+    """Tracks any number of objects through a frame source with a loaded ``SAM2Model``.
+
+    Prompts (points, box, mask) may come at any time on any frame for any object id; a
+    prompt on a frame already tracked becomes a conditioning frame (a correction that
+    sticks). Not thread-safe across concurrent generators: drive it from one thread.
+    """
+
+    def __init__(
+        self,
+        model: SAM2Model,
+        frames: FrameSource,
+        *,
+        fill_hole_area: int = 8,
+        feature_cache_bytes: int | None = None,
+        fast: bool = False,
+    ) -> None:
+        num_frames = len(frames)
+        if num_frames == 0:
+            raise EmptyVideoError("the video has no frames")
+        self._model = model
+        self._frames = frames
+        self._num_frames = num_frames
+        self._device = model.device
+        self.fill_hole_area = int(fill_hole_area)
+        self.fast = bool(fast) and bf16_supported(self._device)
+        self.feature_cache = FeatureCache(feature_cache_bytes)
+        self.frames_read = 0
+        self._objects: dict[int, ObjectTrack] = {}
+        self._pos_embeds: dict[tuple[tuple[int, int], ...], list[Tensor]] = {}
+        self._maskmem_pos: dict[tuple[int, ...], list[Tensor]] = {}
+        self._lock = threading.RLock()
+        self._size = self._probe_size(frames)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def num_frames(self) -> int:
+        return self._num_frames
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(height, width) of the frames."""
+        return self._size
+
+    @property
+    def object_ids(self) -> list[int]:
+        """Known objects, in the order they were first prompted."""
+        return list(self._objects)
+
+    @property
+    def _mem_radius(self) -> int:
+        return self._model.num_maskmem - 1
+
+    @property
+    def _ptr_radius(self) -> int:
+        return self._model.config.max_obj_ptrs_in_encoder - 1
+
+    def retained_outputs(self, obj_id: int) -> int:
+        """Full per-frame outputs (with spatial memory) held for an object."""
+        return self._object(obj_id).retained_outputs()
+
+    def tracked_frames(self, obj_id: int) -> list[int]:
+        """Frames on which the object has a result, sorted."""
+        return sorted(self._object(obj_id).tracked)
+
+    # ------------------------------------------------------------------ features
+    def is_encoded(self, frame: int) -> bool:
+        return frame in self.feature_cache
+
+    def encode(self, frame: int) -> None:
+        """Compute a frame's image features into the cache (no-op when cached)."""
+        with self._lock:
+            self._check_frame(frame)
+            self._features(frame)
+
+    def cached_frames_capacity(self) -> int:
+        """Frames the feature cache can hold (estimated from one frame's features)."""
+        side = self._model.image_size
+        c = self._model.hidden_dim
+        elements = c // 8 * (side // 4) ** 2 + c // 4 * (side // 8) ** 2 + c * (side // 16) ** 2
+        return self.feature_cache.capacity_frames(elements * (2 if self.fast else 4))
+
+    def drop_features(self) -> None:
+        self.feature_cache.clear()
+
+    def _probe_size(self, frames: FrameSource) -> tuple[int, int]:
+        h, w = getattr(frames, "height", None), getattr(frames, "width", None)
+        if isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0:
+            return h, w
+        image = self._read(0, check_size=False)
+        return int(image.shape[0]), int(image.shape[1])
+
+    def _read(self, frame: int, check_size: bool = True) -> np.ndarray:
+        try:
+            image = check_rgb_image(self._frames[frame])
+        except EngineInputError as exc:
+            raise FrameSourceError(f"frame {frame}: {exc}") from exc
+        self.frames_read += 1
+        if check_size and image.shape[:2] != self._size:
+            h, w = self._size
+            raise FrameSourceError(
+                f"frame {frame} is {image.shape[1]}x{image.shape[0]}, the video is {w}x{h}"
+            )
+        return image
+
+    def _features(self, frame: int) -> FrameFeatures:
+        return self.feature_cache.get_or_compute(frame, lambda: self._encode_frame(frame))
+
+    def _encode_frame(self, frame: int) -> FrameFeatures:
+        image = preprocess_image(
+            self._read(frame), size=self._model.image_size, device=self._device
+        )
+        with compute_precision(self._device, self.fast):
+            backbone = self._model.forward_image(image)
+            _, feats, pos, sizes = self._model.prepare_backbone_features(backbone)
+        self._pos_embeds.setdefault(tuple(sizes), pos)
+        return FrameFeatures(vision_feats=feats, feat_sizes=sizes)
+
+    # ------------------------------------------------------------------ prompts
+    def add_points(
+        self,
+        frame: int,
+        obj_id: int,
+        points: Sequence[Sequence[float]] | np.ndarray,
+        labels: Sequence[int] | np.ndarray,
+        *,
+        clear_old: bool = True,
+    ) -> FrameResult:
+        """Clicks (x, y in frame pixels; label 1 positive, 0 negative) for an object on a
+        frame; ``clear_old=False`` appends to that frame's clicks. Returns every object's mask
+        on the frame."""
+        with self._lock:
+            self._check_frame(frame)
+            clicks = self._check_clicks(points, labels)
+            if clicks is None:
+                raise PromptError("points and labels are required")
+            return self._point_prompt(frame, obj_id, clicks, None, clear_old)
+
+    def add_box(
+        self,
+        frame: int,
+        obj_id: int,
+        box: Sequence[float] | np.ndarray,
+        points: Sequence[Sequence[float]] | np.ndarray | None = None,
+        labels: Sequence[int] | np.ndarray | None = None,
+    ) -> FrameResult:
+        """A box (x0, y0, x1, y1) in frame pixels, optionally with clicks; replaces the
+        object's earlier prompts on the frame."""
+        with self._lock:
+            self._check_frame(frame)
+            try:
+                checked_box = check_box(box)
+            except EngineInputError as exc:
+                raise PromptError(str(exc)) from exc
+            assert checked_box is not None
+            self._check_inside(checked_box.reshape(2, 2), "box corner")
+            clicks = self._check_clicks(points, labels)
+            return self._point_prompt(frame, obj_id, clicks, checked_box, True)
+
+    def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> FrameResult:
+        """A mask prompt (bool or 0/1 array of the frame's size) for an object on a frame."""
+        with self._lock:
+            self._check_frame(frame)
+            arr = np.asarray(mask)
+            if arr.shape != self._size:
+                raise PromptError(f"mask must have the frame's shape {self._size}, got {arr.shape}")
+            if arr.dtype != bool and not np.isin(arr, (0, 1)).all():
+                raise PromptError("mask must be boolean (or 0/1)")
+            side = self._model.image_size
+            prompt = torch.from_numpy(arr.astype(np.float32))[None, None].to(self._device)
+            if self._size != (side, side):
+                prompt = F.interpolate(
+                    prompt, size=(side, side), mode="bilinear", align_corners=False, antialias=True
+                )
+                prompt = (prompt >= 0.5).float()
+            obj = self._objects.setdefault(obj_id, ObjectTrack(obj_id))
+            obj.mask_inputs[frame] = prompt
+            obj.point_inputs.pop(frame, None)
+            is_init, reverse = self._prompt_mode(obj, frame)
+            obj.pending[frame] = self._track(
+                obj, frame, is_init=is_init, reverse=reverse, mask_inputs=prompt
+            )
+            return self._frame_result(frame)
+
+    def clear_prompts(self, frame: int, obj_id: int) -> FrameResult:
+        """Remove an object's prompts on a frame (its output there stays, unconditioned)."""
+        with self._lock:
+            self._check_frame(frame)
+            self._object(obj_id).clear_frame(frame)
+            return self._frame_result(frame)
+
+    def remove_object(self, obj_id: int) -> None:
+        """Forget an object entirely; the others are untouched."""
+        with self._lock:
+            self._object(obj_id)
+            del self._objects[obj_id]
+
+    def reset(self) -> None:
+        """Drop every object, prompt and result (cached image features stay)."""
+        with self._lock:
+            self._objects.clear()
+
+    def frame_result(self, frame: int) -> FrameResult:
+        """Every object's current mask on a frame (empty for objects with none there)."""
+        with self._lock:
+            self._check_frame(frame)
+            return self._frame_result(frame)
+
+    def _point_prompt(
+        self,
+        frame: int,
+        obj_id: int,
+        clicks: tuple[np.ndarray, np.ndarray] | None,
+        box: np.ndarray | None,
+        clear_old: bool,
+    ) -> FrameResult:
+        prompt = prompt_points_for_model(
+            points=None if clicks is None else clicks[0],
+            labels=None if clicks is None else clicks[1],
+            box=box,
+            image_hw=self._size,
+            size=self._model.image_size,
+            device=self._device,
+        )
+        if prompt is None:
+            raise PromptError("a prompt needs points or a box")
+        coords, labels = prompt
+        obj = self._objects.setdefault(obj_id, ObjectTrack(obj_id))
+        old = None if clear_old else obj.point_inputs.get(frame)
+        if old is not None:
+            coords = torch.cat([old["point_coords"], coords], dim=1)
+            labels = torch.cat([old["point_labels"], labels], dim=1)
+        point_inputs = {"point_coords": coords, "point_labels": labels}
+        obj.point_inputs[frame] = point_inputs
+        obj.mask_inputs.pop(frame, None)
+        is_init, reverse = self._prompt_mode(obj, frame)
+        previous = obj.display_output(frame)
+        prev_logits = None
+        if previous is not None:
+            prev_logits = previous[0].to(self._device).clamp(-PREV_LOGIT_CLAMP, PREV_LOGIT_CLAMP)
+        obj.pending[frame] = self._track(
+            obj,
+            frame,
+            is_init=is_init,
+            reverse=reverse,
+            point_inputs=point_inputs,
+            prev_logits=prev_logits,
+        )
+        return self._frame_result(frame)
+
+    @staticmethod
+    def _prompt_mode(obj: ObjectTrack, frame: int) -> tuple[bool, bool]:
+        """(is_init_cond_frame, reverse) for a prompt: a frame never tracked, or an object
+        left without conditioning frames (the reference asserts there), starts afresh."""
+        if frame not in obj.tracked or not obj.cond:
+            return True, False
+        return False, obj.tracked[frame]
+
+    # ------------------------------------------------------------------ propagation
+    def propagate(
+        self,
+        start: int,
+        direction: Direction = "forward",
+        max_frames: int | None = None,
+        cancel: CancelToken = None,
+    ) -> Iterator[FrameResult]:
+        """Generator of per-frame results, tracking every prompted object from ``start``.
+
+        ``forward``/``backward``: start first, then at most ``max_frames`` frames past it.
+        ``both``: the forward run, then the backward run from start - 1. Each yield is a
+        progress and cancellation point; cancelling (or closing the generator) keeps every
+        finished frame. Arguments are checked at the call, not at the first ``next``."""
+        with self._lock:
+            self._check_frame(start)
+            if direction not in ("forward", "backward", "both"):
+                raise VideoSessionError(
+                    f"direction must be 'forward', 'backward' or 'both', got {direction!r}"
+                )
+            if max_frames is not None and (not isinstance(max_frames, int) or max_frames < 0):
+                raise VideoSessionError(
+                    f"max_frames must be a non-negative int, got {max_frames!r}"
+                )
+            if not any(obj.has_prompts for obj in self._objects.values()):
+                raise NothingToTrackError("no object has a prompt yet: add points, a box or a mask")
+        span = self._num_frames if max_frames is None else max_frames
+        runs: list[tuple[range, bool]] = []
+        if direction in ("forward", "both"):
+            runs.append((range(start, min(start + span, self._num_frames - 1) + 1), False))
+        if direction == "backward":
+            runs.append((range(start, max(start - span, 0) - 1, -1), True))
+        if direction == "both" and start > 0 and span > 0:
+            runs.append((range(start - 1, max(start - span, 0) - 1, -1), True))
+        return self._run(runs, cancel)
+
+    def _run(self, runs: list[tuple[range, bool]], cancel: CancelToken) -> Iterator[FrameResult]:
+        for order, reverse in runs:
+            with self._lock:
+                self._commit_prompts()
+            for frame in order:
+                if _cancelled(cancel):
+                    return
+                with self._lock:
+                    result = self._propagate_frame(frame, reverse)
+                yield result
+
+    def _commit_prompts(self) -> None:
+        """Encode the memory of frames prompted since the last run; they become conditioning."""
+        side = self._model.image_size
+        for obj in self._objects.values():
+            for frame, out in obj.pending.items():
+                if out["maskmem_features"] is not None:
+                    continue
+                feats = self._features(frame)
+                high_res = F.interpolate(
+                    out["pred_masks"].to(self._device),
+                    size=(side, side),
+                    mode="bilinear",
+                    align_corners=False,
+                )
+                with compute_precision(self._device, self.fast):
+                    memory, pos = self._model.encode_new_memory(
+                        feats.vision_feats,
+                        feats.feat_sizes,
+                        high_res,
+                        out["object_score_logits"],
+                        True,
+                    )
+                out["maskmem_features"] = memory.to(torch.bfloat16)
+                out["maskmem_pos_enc"] = self._shared_maskmem_pos(pos)
+            obj.commit_pending()
+
+    def _propagate_frame(self, frame: int, reverse: bool) -> FrameResult:
+        objects: dict[int, Any] = {}
+        window = self._model.num_maskmem
+        for obj in list(self._objects.values()):
+            if not obj.cond:
+                continue  # every prompt of this object was cleared
+            out = obj.cond.get(frame)
+            if out is None:
+                out = self._track(obj, frame, is_init=False, reverse=reverse, memory=True)
+                obj.store_tracked(frame, out, reverse)
+                obj.cool(frame + window if reverse else frame - window, self._mem_radius)
+            else:
+                obj.tracked[frame] = reverse
+            objects[obj.obj_id] = self._object_result(
+                obj.obj_id, out["pred_masks"], out["object_score_logits"]
+            )
+        return FrameResult(frame, objects)
+
+    # ------------------------------------------------------------------ model calls
+    def _track(
+        self,
+        obj: ObjectTrack,
+        frame: int,
+        *,
+        is_init: bool,
+        reverse: bool,
+        point_inputs: dict[str, Tensor] | None = None,
+        mask_inputs: Tensor | None = None,
+        prev_logits: Tensor | None = None,
+        memory: bool = False,
+    ) -> FrameOutput:
+        """One track_step for one object; returns the compact record the session keeps."""
+        feats = self._features(frame)
+        with compute_precision(self._device, self.fast):
+            out = self._model.track_step(
+                frame_idx=frame,
+                is_init_cond_frame=is_init,
+                current_vision_feats=feats.vision_feats,
+                current_vision_pos_embeds=self._pos_embeds[tuple(feats.feat_sizes)],
+                feat_sizes=feats.feat_sizes,
+                point_inputs=point_inputs,
+                mask_inputs=mask_inputs,
+                output_dict=obj.model_view(frame, self._mem_radius, self._ptr_radius),
+                num_frames=self._num_frames,
+                track_in_reverse=reverse,
+                run_mem_encoder=memory,
+                prev_sam_mask_logits=prev_logits,
+            )
+        pred = out["pred_masks"].float()
+        if self.fill_hole_area > 0:
+            pred = fill_small_holes(pred, self.fill_hole_area)
+        features = out["maskmem_features"]
+        return {
+            "maskmem_features": None if features is None else features.to(torch.bfloat16),
+            "maskmem_pos_enc": self._shared_maskmem_pos(out["maskmem_pos_enc"]),
+            "pred_masks": pred,
+            "obj_ptr": out["obj_ptr"].float(),
+            "object_score_logits": out["object_score_logits"].float(),
+        }
+
+    def _shared_maskmem_pos(self, pos: list[Tensor] | None) -> list[Tensor] | None:
+        """Memory position encodings depend only on shape: keep one copy for all frames."""
+        if pos is None:
+            return None
+        key = tuple(pos[-1].shape)
+        return self._maskmem_pos.setdefault(key, [p.float().clone() for p in pos])
+
+    # ------------------------------------------------------------------ results & checks
+    def _frame_result(self, frame: int) -> FrameResult:
+        objects = {}
+        for obj in self._objects.values():
+            shown = obj.display_output(frame)
+            if shown is None:
+                side = self._model.image_size // 4
+                objects[obj.obj_id] = self._object_result(
+                    obj.obj_id, torch.full((1, 1, side, side), NO_OBJECT_LOGIT), None
+                )
+            else:
+                objects[obj.obj_id] = self._object_result(obj.obj_id, shown[0], shown[1])
+        return FrameResult(frame, objects)
+
+    def _object_result(self, obj_id: int, logits: Tensor, score: Tensor | None) -> ObjectResult:
+        low = logits.detach().float().cpu()
+        h, w = self._size
+        mask = (logits_to_frame_size(low, h, w) > 0)[0, 0].numpy()
+        return ObjectResult(
+            obj_id=obj_id,
+            low_res_logits=low[0, 0].clone().numpy(),
+            mask=mask,
+            score=None if score is None else float(score.reshape(-1)[0]),
+        )
+
+    def _object(self, obj_id: int) -> ObjectTrack:
+        obj = self._objects.get(obj_id)
+        if obj is None:
+            known = ", ".join(map(str, self._objects)) or "none"
+            raise UnknownObjectError(f"unknown object id {obj_id!r} (known: {known})")
+        return obj
+
+    def _check_frame(self, frame: int) -> None:
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)):
+            raise FrameIndexError(f"frame index must be an int, got {frame!r}")
+        if not 0 <= frame < self._num_frames:
+            raise FrameIndexError(
+                f"frame {frame} is outside the video (frames 0..{self._num_frames - 1})"
+            )
+
+    def _check_clicks(self, points: Any, labels: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            clicks = check_points(points, labels)
+        except EngineInputError as exc:
+            raise PromptError(str(exc)) from exc
+        if clicks is not None:
+            self._check_inside(clicks[0], "point")
+        return clicks
+
+    def _check_inside(self, xy: np.ndarray, what: str) -> None:
+        h, w = self._size
+        outside = (xy[:, 0] < 0) | (xy[:, 0] > w) | (xy[:, 1] < 0) | (xy[:, 1] > h)
+        if outside.any():
+            x, y = xy[int(np.argmax(outside))]
+            raise PromptError(f"{what} ({x:g}, {y:g}) is outside the {w}x{h} frame")
