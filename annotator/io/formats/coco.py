@@ -141,16 +141,16 @@ def export_coco(
     options = options or ExportOptions()
     out = prepare_out_dir(out_dir)
     plan = build_plan(project, options)
-    writer = FrameWriter(open_frames, options)
-    summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
-    subsets: list[str | None] = [TRAIN, VAL] if options.val_fraction > 0 else [None]
-    for subset in subsets:
-        data = build_coco(plan, subset, writer if writer.enabled else None, out)
-        path = out / ("annotations.json" if subset is None else f"annotations_{subset}.json")
-        write_text_atomic(path, json.dumps(data, separators=(",", ":")))
-        summary.files.append(path)
-        summary.images += len(data["images"])
-        summary.annotations += len(data["annotations"])
+    with FrameWriter(open_frames, options) as writer:
+        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+        subsets: list[str | None] = [TRAIN, VAL] if options.val_fraction > 0 else [None]
+        for subset in subsets:
+            data = build_coco(plan, subset, writer if writer.enabled else None, out)
+            path = out / ("annotations.json" if subset is None else f"annotations_{subset}.json")
+            write_text_atomic(path, json.dumps(data, separators=(",", ":")))
+            summary.files.append(path)
+            summary.images += len(data["images"])
+            summary.annotations += len(data["annotations"])
     return summary
 
 

@@ -97,39 +97,41 @@ def export_davis(
     options = options or ExportOptions()
     out = prepare_out_dir(out_dir)
     plan = build_plan(project, options)
-    writer = FrameWriter(open_frames, options)
-    summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
-    palette = davis_palette()
-    meta: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
-    sequences: list[str] = []
-    for video in plan.videos:
-        seq = sequence_name(video.path, video.id)
-        tracks = sorted(
-            (t for t in plan.tracks.values() if t.video_id == video.id), key=lambda t: t.id
-        )
-        if len(tracks) > 255:
-            raise ExportError(f"video {video.id} has {len(tracks)} objects; DAVIS allows 255")
-        object_index = {t.id: k for k, t in enumerate(tracks, start=1)}
-        names = {c.id: c.name for c in plan.categories}
-        meta[seq] = {
-            "objects": {
-                str(k): {"track": t.name, "category": names.get(t.category_id or 0, "")}
-                for t, k in ((t, object_index[t.id]) for t in tracks)
+    with FrameWriter(open_frames, options) as writer:
+        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+        palette = davis_palette()
+        meta: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
+        sequences: list[str] = []
+        for video in plan.videos:
+            seq = sequence_name(video.path, video.id)
+            tracks = sorted(
+                (t for t in plan.tracks.values() if t.video_id == video.id), key=lambda t: t.id
+            )
+            if len(tracks) > 255:
+                raise ExportError(f"video {video.id} has {len(tracks)} objects; DAVIS allows 255")
+            object_index = {t.id: k for k, t in enumerate(tracks, start=1)}
+            names = {c.id: c.name for c in plan.categories}
+            meta[seq] = {
+                "objects": {
+                    str(k): {"track": t.name, "category": names.get(t.category_id or 0, "")}
+                    for t, k in ((t, object_index[t.id]) for t in tracks)
+                }
             }
-        }
-        sequences.append(seq)
-        for frame, records in plan.frames(video):
-            labels = compose_label_map(records, object_index, video.height, video.width)
-            path = out / "Annotations" / seq / f"{frame:05d}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                path.write_bytes(encode_palette_png(labels, palette))
-            except OSError as exc:
-                raise ExportError(f"cannot write {path}: {exc}") from exc
-            writer.write(video, frame, out / "JPEGImages" / seq / f"{frame:05d}{options.image_ext}")
-            summary.images += 1
-            summary.annotations += sum(1 for r in records if not r.mask.is_empty)
-    write_text_atomic(out / "ImageSets" / "all.txt", "".join(s + "\n" for s in sequences))
-    write_text_atomic(out / "meta.json", json.dumps({"videos": meta}, indent=1))
-    summary.files += [out / "ImageSets" / "all.txt", out / "meta.json"]
+            sequences.append(seq)
+            for frame, records in plan.frames(video):
+                labels = compose_label_map(records, object_index, video.height, video.width)
+                path = out / "Annotations" / seq / f"{frame:05d}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.write_bytes(encode_palette_png(labels, palette))
+                except OSError as exc:
+                    raise ExportError(f"cannot write {path}: {exc}") from exc
+                writer.write(
+                    video, frame, out / "JPEGImages" / seq / f"{frame:05d}{options.image_ext}"
+                )
+                summary.images += 1
+                summary.annotations += sum(1 for r in records if not r.mask.is_empty)
+        write_text_atomic(out / "ImageSets" / "all.txt", "".join(s + "\n" for s in sequences))
+        write_text_atomic(out / "meta.json", json.dumps({"videos": meta}, indent=1))
+        summary.files += [out / "ImageSets" / "all.txt", out / "meta.json"]
     return summary

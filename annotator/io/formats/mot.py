@@ -49,32 +49,34 @@ def export_mot(
     options = options or ExportOptions()
     out = prepare_out_dir(out_dir)
     plan = build_plan(project, options)
-    writer = FrameWriter(open_frames, options)
-    summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
-    for video in plan.videos:
-        seq = sequence_name(video.path, video.id)
-        own = sorted(t.id for t in plan.tracks.values() if t.video_id == video.id)
-        ids = {track_id: k for k, track_id in enumerate(own, start=1)}
-        rows: list[tuple[int, int, str]] = []
-        for frame, records in plan.frames(video):
-            writer.write(video, frame, out / seq / "img1" / f"{frame + 1:06d}{options.image_ext}")
-            summary.images += 1
-            for rec in records:
-                box = pending_box(rec)
-                if box is not None:
-                    x, y, w, h = box[0], box[1], box[2] - box[0], box[3] - box[1]
-                else:
-                    x, y, w, h = rec.mask.bbox
-                obj = ids[rec.track_id]
-                cls = plan.label(rec.track_id)
-                text = f"{frame + 1},{obj},{x + 1:g},{y + 1:g},{w:g},{h:g},1,{cls},1"
-                rows.append((obj, frame, text))
-        rows.sort()
-        write_text_atomic(out / seq / "gt" / "gt.txt", "".join(r[2] + "\n" for r in rows))
-        info = seqinfo(
-            seq, video.fps, video.num_frames, video.width, video.height, options.image_ext
-        )
-        write_text_atomic(out / seq / "seqinfo.ini", info)
-        summary.annotations += len(rows)
-        summary.files += [out / seq / "gt" / "gt.txt", out / seq / "seqinfo.ini"]
+    with FrameWriter(open_frames, options) as writer:
+        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+        for video in plan.videos:
+            seq = sequence_name(video.path, video.id)
+            own = sorted(t.id for t in plan.tracks.values() if t.video_id == video.id)
+            ids = {track_id: k for k, track_id in enumerate(own, start=1)}
+            rows: list[tuple[int, int, str]] = []
+            for frame, records in plan.frames(video):
+                writer.write(
+                    video, frame, out / seq / "img1" / f"{frame + 1:06d}{options.image_ext}"
+                )
+                summary.images += 1
+                for rec in records:
+                    box = pending_box(rec)
+                    if box is not None:
+                        x, y, w, h = box[0], box[1], box[2] - box[0], box[3] - box[1]
+                    else:
+                        x, y, w, h = rec.mask.bbox
+                    obj = ids[rec.track_id]
+                    cls = plan.label(rec.track_id)
+                    text = f"{frame + 1},{obj},{x + 1:g},{y + 1:g},{w:g},{h:g},1,{cls},1"
+                    rows.append((obj, frame, text))
+            rows.sort()
+            write_text_atomic(out / seq / "gt" / "gt.txt", "".join(r[2] + "\n" for r in rows))
+            info = seqinfo(
+                seq, video.fps, video.num_frames, video.width, video.height, options.image_ext
+            )
+            write_text_atomic(out / seq / "seqinfo.ini", info)
+            summary.annotations += len(rows)
+            summary.files += [out / seq / "gt" / "gt.txt", out / seq / "seqinfo.ini"]
     return summary

@@ -183,7 +183,12 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 class FrameWriter:
-    """Writes frame images of one video as JPEG/PNG with OpenCV (frames opened lazily)."""
+    """Writes frame images of one video at a time as JPEG/PNG with OpenCV.
+
+    Sources are opened lazily and closed when the next video starts or on `close()`;
+    a source whose `fingerprint` differs from the video's (the file changed since it was
+    annotated) is refused rather than exported under the old labels.
+    """
 
     def __init__(self, open_frames: OpenFrames | None, options: ExportOptions) -> None:
         if options.with_images and open_frames is None:
@@ -197,18 +202,41 @@ class FrameWriter:
     def enabled(self) -> bool:
         return self._options.with_images
 
+    def __enter__(self) -> FrameWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the open frame source, if any."""
+        source, self._source, self._video_id = self._source, None, None
+        closer = getattr(source, "close", None)
+        if callable(closer):
+            closer()
+
+    def _source_for(self, video: Video) -> FrameSource:
+        if self._video_id != video.id or self._source is None:
+            self.close()
+            assert self._open is not None
+            source = self._open(video)
+            fingerprint = getattr(source, "fingerprint", None)
+            if isinstance(fingerprint, str) and fingerprint != video.fingerprint:
+                closer = getattr(source, "close", None)
+                if callable(closer):
+                    closer()
+                raise ExportError(f"{video.path} changed since it was annotated (fingerprint)")
+            self._source, self._video_id = source, video.id
+        return self._source
+
     def write(self, video: Video, frame: int, path: Path) -> None:
         """Write frame `frame` of `video` to `path` (folder created as needed)."""
         if not self.enabled:
             return
-        if self._video_id != video.id:
-            assert self._open is not None
-            self._source = self._open(video)
-            self._video_id = video.id
-        assert self._source is not None
-        if frame >= len(self._source):
-            raise ExportError(f"video {video.path} has no frame {frame} ({len(self._source)})")
-        rgb = np.asarray(self._source[frame])
+        source = self._source_for(video)
+        if frame >= len(source):
+            raise ExportError(f"video {video.path} has no frame {frame} ({len(source)})")
+        rgb = np.asarray(source[frame])
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[:2] != (video.height, video.width):
             raise ExportError(f"frame {frame} of {video.path} has shape {rgb.shape}")
         params: list[int] = []

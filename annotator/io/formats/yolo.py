@@ -95,38 +95,38 @@ def export_yolo(
     options = options or ExportOptions()
     out = prepare_out_dir(out_dir)
     plan = build_plan(project, options)
-    writer = FrameWriter(open_frames, options)
-    summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
-    for sub in (TRAIN, VAL):
-        (out / "labels" / sub).mkdir(parents=True, exist_ok=True)
-        (out / "images" / sub).mkdir(parents=True, exist_ok=True)
-    has_val = False
-    for video in plan.videos:
-        for frame, records in plan.frames(video):
-            sub = plan.split.get((video.id, frame), TRAIN)
-            has_val |= sub == VAL
-            stem = frame_stem(video.path, video.id, frame)
-            rows: list[str] = []
-            for rec in records:
-                label = plan.label(rec.track_id) - 1
-                if task == "detect":
-                    row = detect_row(rec.mask, label, pending_box(rec))
-                else:
-                    row = segment_row(rec.mask, label, keep_holes=options.keep_holes)
-                if row is not None and row not in rows:  # Ultralytics drops duplicate rows
-                    rows.append(row)
-            label_path = out / "labels" / sub / f"{stem}.txt"
-            try:
-                label_path.write_text("".join(r + "\n" for r in rows), encoding="ascii")
-            except OSError as exc:
-                raise ExportError(f"cannot write {label_path}: {exc}") from exc
-            writer.write(video, frame, out / "images" / sub / f"{stem}{options.image_ext}")
-            summary.images += 1
-            summary.annotations += len(rows)
-    names = [c.name for c in plan.categories]
-    yaml_path = out / "data.yaml"
-    write_text_atomic(yaml_path, data_yaml(out, names, task, has_val))
-    summary.files.append(yaml_path)
+    with FrameWriter(open_frames, options) as writer:
+        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+        for sub in (TRAIN, VAL):
+            (out / "labels" / sub).mkdir(parents=True, exist_ok=True)
+            (out / "images" / sub).mkdir(parents=True, exist_ok=True)
+        has_val = False
+        for video in plan.videos:
+            for frame, records in plan.frames(video):
+                sub = plan.split.get((video.id, frame), TRAIN)
+                has_val |= sub == VAL
+                stem = frame_stem(video.path, video.id, frame)
+                rows: list[str] = []
+                for rec in records:
+                    label = plan.label(rec.track_id) - 1
+                    if task == "detect":
+                        row = detect_row(rec.mask, label, pending_box(rec))
+                    else:
+                        row = segment_row(rec.mask, label, keep_holes=options.keep_holes)
+                    if row is not None and row not in rows:  # Ultralytics drops duplicate rows
+                        rows.append(row)
+                label_path = out / "labels" / sub / f"{stem}.txt"
+                try:
+                    label_path.write_text("".join(r + "\n" for r in rows), encoding="ascii")
+                except OSError as exc:
+                    raise ExportError(f"cannot write {label_path}: {exc}") from exc
+                writer.write(video, frame, out / "images" / sub / f"{stem}{options.image_ext}")
+                summary.images += 1
+                summary.annotations += len(rows)
+        names = [c.name for c in plan.categories]
+        yaml_path = out / "data.yaml"
+        write_text_atomic(yaml_path, data_yaml(out, names, task, has_val))
+        summary.files.append(yaml_path)
     return summary
 
 

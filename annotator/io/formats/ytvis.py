@@ -106,21 +106,21 @@ def export_ytvis(
     options = options or ExportOptions()
     out = prepare_out_dir(out_dir)
     plan = build_plan(project, options)
-    writer = FrameWriter(open_frames, options)
-    summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
-    all_ids = [v.id for v in plan.videos]
-    if options.val_fraction > 0 and len(all_ids) > 1:
-        by_video = split_videos(all_ids, options.val_fraction, options.seed)
-        subsets = {
-            f"annotations_{s}.json": {v for v, sub in by_video.items() if sub == s}
-            for s in (TRAIN, VAL)
-        }
-    else:
-        subsets = {"annotations.json": set(all_ids)}
-    for name, ids in subsets.items():
-        data = build_ytvis(plan, ids, writer if writer.enabled else None, out)
-        write_text_atomic(out / name, json.dumps(data, separators=(",", ":")))
-        summary.files.append(out / name)
-        summary.images += sum(v["length"] for v in data["videos"])
-        summary.annotations += len(data["annotations"])
+    with FrameWriter(open_frames, options) as writer:
+        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+        all_ids = [v.id for v in plan.videos]
+        if options.val_fraction > 0 and len(all_ids) > 1:
+            by_video = split_videos(all_ids, options.val_fraction, options.seed)
+            subsets = {
+                f"annotations_{s}.json": {v for v, sub in by_video.items() if sub == s}
+                for s in (TRAIN, VAL)
+            }
+        else:
+            subsets = {"annotations.json": set(all_ids)}
+        for name, ids in subsets.items():
+            data = build_ytvis(plan, ids, writer if writer.enabled else None, out)
+            write_text_atomic(out / name, json.dumps(data, separators=(",", ":")))
+            summary.files.append(out / name)
+            summary.images += sum(v["length"] for v in data["videos"])
+            summary.annotations += len(data["annotations"])
     return summary
