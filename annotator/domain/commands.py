@@ -87,6 +87,12 @@ class Command(abc.ABC):
         return self._delta is not None and self._delta.is_empty
 
 
+def _assigned(value: int | None, label: str) -> int:
+    if value is None:
+        raise InvalidValueError(f"{label!r} has not been applied yet; it has no id")
+    return value
+
+
 # --- tracks ---------------------------------------------------------------------------------
 class AddTrack(Command):
     """Add an object to a video; `track_id` is set after the first apply."""
@@ -103,18 +109,23 @@ class AddTrack(Command):
         super().__init__()
         self.video_id, self.name, self.category_id = video_id, name, category_id
         self.colour = parse_colour(colour) if colour is not None else None
-        self.track_id: int | None = None
+        self._track_id: int | None = None
 
     def plan(self, project: Project, delta: Delta) -> None:
         project.video(self.video_id)
         if self.category_id is not None:
             project.category(self.category_id)
         tid = project.allocate_id("track")
-        self.track_id = tid
+        self._track_id = tid
         colour = self.colour or palette_colour(tid)
         delta.track(
             None, Track(tid, self.video_id, self.category_id, self.name or f"object {tid}", colour)
         )
+
+    @property
+    def track_id(self) -> int:
+        """The new track's id (known once the command was applied)."""
+        return _assigned(self._track_id, self.label)
 
 
 class RemoveTrack(Command):
@@ -270,7 +281,7 @@ class AddCategory(Command):
         super().__init__()
         self.name, self.export_id = name, export_id
         self.colour = parse_colour(colour) if colour is not None else None
-        self.category_id: int | None = None
+        self._category_id: int | None = None
 
     def plan(self, project: Project, delta: Delta) -> None:
         if project.category_by_name(self.name) is not None:
@@ -281,9 +292,14 @@ class AddCategory(Command):
             export_id = max((c.export_id for c in cats), default=0) + 1
         order = max((c.order for c in cats), default=-1) + 1
         cid = project.allocate_id("category")
-        self.category_id = cid
+        self._category_id = cid
         colour = self.colour or palette_colour(cid)
         delta.category(None, Category(cid, self.name, colour, export_id, order))
+
+    @property
+    def category_id(self) -> int:
+        """The new category's id (known once the command was applied)."""
+        return _assigned(self._category_id, self.label)
 
 
 class UpdateCategory(Command):
@@ -415,13 +431,18 @@ class AddVideo(Command):
     ) -> None:
         super().__init__()
         self.fields = (path, fingerprint, fps, width, height, num_frames)
-        self.video_id: int | None = None
+        self._video_id: int | None = None
 
     def plan(self, project: Project, delta: Delta) -> None:
         video = Video(1, *self.fields)  # validate before taking an id
         vid = project.allocate_id("video")
-        self.video_id = vid
+        self._video_id = vid
         delta.video(None, video.with_(id=vid))
+
+    @property
+    def video_id(self) -> int:
+        """The new video's id (known once the command was applied)."""
+        return _assigned(self._video_id, self.label)
 
 
 class RelinkVideo(Command):

@@ -70,8 +70,8 @@ class Prompt:
     `box` is (x0, y0, x1, y1) with x0 <= x1 and y0 <= y1, or None.
     """
 
-    points: tuple[tuple[float, float], ...] = ()
-    labels: tuple[int, ...] = ()
+    points: Sequence[tuple[float, float]] = ()  # stored as a tuple of tuples
+    labels: Sequence[int] = ()  # stored as a tuple
     box: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from types import TracebackType
+from typing import TypeVar
 
 from annotator.domain.commands import Command
 from annotator.domain.delta import Delta
@@ -19,6 +20,8 @@ from annotator.domain.events import HistoryChanged
 from annotator.domain.project import Project
 
 DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024
+
+C = TypeVar("C", bound=Command)
 
 
 class PropagationBatch(Command):
@@ -129,7 +132,7 @@ class History:
         return (len(self._undo), len(self._redo))
 
     # --- actions ------------------------------------------------------------------------
-    def execute(self, command: Command) -> Command:
+    def execute(self, command: C) -> C:
         """Apply a new command and make it the next undo step (clears redo)."""
         with self._lock:
             command.apply(self.project)

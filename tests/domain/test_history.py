@@ -1,0 +1,120 @@
+"""History: propagation batches as one step, memory-bounded depth, events, busy refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.domain import (
+    AddCategory,
+    AddTrack,
+    AddVideo,
+    FrameMask,
+    History,
+    HistoryChanged,
+    HistoryError,
+    MasksChanged,
+    Project,
+    Provenance,
+    SetMask,
+    SetTrackFlags,
+)
+from tests.domain.helpers import blob_mask, dump
+
+H, W = 48, 64
+
+
+def setup(max_bytes: int = 1 << 30) -> tuple[Project, History, int, int, int]:
+    p = Project()
+    h = History(p, max_bytes=max_bytes)
+    vid = h.execute(AddVideo("a.mp4", "fp", 25, W, H, 100)).video_id
+    t1 = h.execute(AddTrack(vid)).track_id
+    t2 = h.execute(AddTrack(vid)).track_id
+    return p, h, vid, t1, t2
+
+
+def frame_records(vid: int, frame: int, tracks: list[int]) -> list[FrameMask]:
+    return [
+        FrameMask(vid, frame, t, blob_mask(H, W, 10 + frame % 40 + t, 20, 8, 6), score=1.0)
+        for t in tracks
+    ]
+
+
+def test_propagation_run_is_one_undo_step() -> None:
+    p, h, vid, t1, t2 = setup()
+    h.execute(SetMask(vid, 0, t1, blob_mask(H, W, 20, 20, 5, 5), Provenance.PROMPTED))
+    before = dump(p)
+    events: list[object] = []
+    p.subscribe(events.append)
+    with h.begin_batch("Propagate forward") as batch:
+        assert not h.can_undo
+        with pytest.raises(HistoryError):
+            h.undo()
+        for f in range(0, 30):
+            batch.add_frame(frame_records(vid, f, [t1, t2]))
+    assert p.frames_with_masks(vid) == list(range(30))
+    assert p.mask(vid, 0, t1).provenance is Provenance.PROMPTED  # keyframe kept
+    per_frame = [e for e in events if isinstance(e, MasksChanged)]
+    assert len(per_frame) == 30 and per_frame[5].first == per_frame[5].last == 5
+    assert h.undo_label == "Propagate forward"
+    after = dump(p)
+    h.undo()
+    assert dump(p) == before
+    h.redo()
+    assert dump(p) == after
+    with pytest.raises(HistoryError):
+        batch.add_frame(frame_records(vid, 31, [t1]))
+
+
+def test_batch_skips_locked_and_deleted_tracks_and_can_replace_keyframes() -> None:
+    p, h, vid, t1, t2 = setup()
+    h.execute(SetTrackFlags(t2, locked=True))
+    h.execute(SetMask(vid, 3, t1, blob_mask(H, W, 20, 20, 5, 5), Provenance.EDITED))
+    batch = h.begin_batch(keep_keyframes=False)
+    written = batch.add_frame(frame_records(vid, 3, [t1, t2, 999]))
+    batch.close()
+    assert [r.track_id for r in written] == [t1]
+    assert p.mask(vid, 3, t1).provenance is Provenance.PROPAGATED
+    assert p.mask(vid, 3, t2) is None
+
+
+def test_empty_batch_leaves_no_undo_step() -> None:
+    p, h, vid, t1, t2 = setup()
+    depth = h.depth
+    h.begin_batch().close()
+    assert h.depth == depth
+
+
+def test_history_depth_is_bounded_by_bytes_not_count() -> None:
+    p, h, vid, t1, t2 = setup(max_bytes=20_000)
+    for f in range(100):
+        h.execute(SetMask(vid, f, t1, blob_mask(H, W, 10 + f % 40, 20, 8, 6)))
+        assert h.bytes_used <= 20_000
+    undo_steps, _ = h.depth
+    assert 5 < undo_steps < 100
+    while h.undo() is not None:
+        pass
+    assert p.frames_with_masks(vid) == list(range(100 - undo_steps))  # oldest edits stay
+
+
+def test_a_step_bigger_than_the_budget_is_still_undoable() -> None:
+    p, h, vid, t1, t2 = setup(max_bytes=1_000)
+    with h.begin_batch() as batch:
+        for f in range(20):
+            batch.add_frame(frame_records(vid, f, [t1, t2]))
+    assert h.depth[0] == 1 and h.bytes_used > 1_000
+    h.undo()
+    assert p.count_masks() == 0
+
+
+def test_history_events_and_labels() -> None:
+    p, h, vid, t1, t2 = setup()
+    seen: list[HistoryChanged] = []
+    p.subscribe(lambda e: seen.append(e) if isinstance(e, HistoryChanged) else None)
+    h.execute(AddCategory("person"))
+    assert seen[-1] == HistoryChanged(True, False) and h.undo_label == "Add category"
+    h.undo()
+    assert seen[-1].can_redo and h.redo_label == "Add category"
+    h.execute(AddCategory("car"))
+    assert not h.can_redo  # a new edit forgets the redo stack
+    h.clear()
+    assert h.depth == (0, 0) and h.undo() is None and h.redo() is None

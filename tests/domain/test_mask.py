@@ -1,0 +1,84 @@
+"""Mask: COCO RLE round trips, area/bbox exactly as pycocotools, validation of bad input."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from pycocotools import mask as coco_mask
+
+from annotator.domain import DomainError, InvalidMaskError, Mask
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.bool_, st.tuples(st.integers(1, 24), st.integers(1, 24))))
+def test_array_round_trip_and_stats_match_pycocotools(arr: np.ndarray) -> None:
+    m = Mask.from_array(arr)
+    assert m.size == arr.shape
+    np.testing.assert_array_equal(m.to_array(), arr)
+    assert m.area == int(arr.sum())
+    rle = coco_mask.encode(np.asfortranarray(arr.astype(np.uint8)))
+    assert m.counts == rle["counts"]
+    if arr.any():
+        assert m.bbox == tuple(float(v) for v in coco_mask.toBbox(rle))
+    else:
+        assert m.is_empty and m.bbox == (0.0, 0.0, 0.0, 0.0)
+    again = Mask.from_coco(m.to_coco())
+    assert again == m and hash(again) == hash(m)
+    assert pickle.loads(pickle.dumps(m)) == m
+
+
+def test_equality_is_by_pixels_and_size() -> None:
+    a = np.zeros((5, 7), dtype=bool)
+    a[1:3, 2:5] = True
+    assert Mask.from_array(a) == Mask.from_array(a.astype(np.uint8))
+    assert Mask.from_array(a) != Mask.from_array(np.zeros((5, 7), dtype=bool))
+    assert Mask.from_array(a) != Mask.from_array(np.pad(a, ((0, 1), (0, 0))))
+    assert Mask.from_array(a) != "not a mask"
+
+
+def test_uncompressed_coco_rle_is_accepted() -> None:
+    # column-major runs: 2 background, 3 foreground, 7 background on a 4x3 grid
+    m = Mask.from_coco({"size": [4, 3], "counts": [2, 3, 7]})
+    expected = np.zeros((4, 3), dtype=bool)
+    expected.T.flat[2:5] = True
+    np.testing.assert_array_equal(m.to_array(), expected)
+    assert m.area == 3
+
+
+def test_empty_and_zero_sized_masks() -> None:
+    e = Mask.empty(4, 6)
+    assert e.is_empty and e.area == 0 and e.to_array().shape == (4, 6)
+    z = Mask.from_array(np.zeros((0, 3), dtype=bool))
+    assert z.area == 0 and z.to_array().shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"size": [4, 3], "counts": "zz"},  # invalid characters
+        {"size": [4, 3], "counts": [2, 3]},  # covers 5 of 12 pixels
+        {"size": [4, 3], "counts": [-1, 13]},
+        {"size": [4], "counts": "0"},
+        {"counts": "0"},
+        "not a dict",
+    ],
+)
+def test_bad_coco_records_raise_our_error(bad: object) -> None:
+    with pytest.raises(InvalidMaskError):
+        Mask.from_coco(bad)  # type: ignore[arg-type]
+
+
+def test_bad_arrays_raise_our_error() -> None:
+    with pytest.raises(InvalidMaskError):
+        Mask.from_array(np.zeros((2, 2, 3), dtype=bool))
+    with pytest.raises(InvalidMaskError):
+        Mask.from_array(np.array([["a", "b"]]))
+    with pytest.raises(DomainError):
+        Mask((3, -1), b"")
+    with pytest.raises(DomainError):
+        Mask((3, 3), 12)  # type: ignore[arg-type]
