@@ -1,19 +1,79 @@
-"""`annotator export`: not built yet."""
+"""`annotator export PROJECT --format F --out DIR`: write a project's labels as a dataset."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
+
+from annotator.domain import DomainError, Video
+from annotator.io.formats import EXPORTERS, ExportOptions, FormatError
+from annotator.io.formats.options import parse_frame_ranges, parse_split
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `export` subcommand."""
-    p = subparsers.add_parser("export", help="export (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = subparsers.add_parser(
+        "export",
+        help="export labels as COCO, YOLO, YouTube-VIS, DAVIS or MOT",
+        description="Write the project's masks as a training dataset.",
+    )
+    p.add_argument("project", help="project file (.annot)")
+    p.add_argument("--format", required=True, choices=sorted(EXPORTERS), dest="fmt")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--frames", help="frame ranges, e.g. 0-99,200- (default: all)")
+    p.add_argument("--every", type=int, default=1, help="keep every Nth selected frame")
+    p.add_argument("--categories", nargs="+", help="category names (or ids) to export")
+    p.add_argument("--split", default="val=0", help="validation fraction, e.g. val=0.2")
+    p.add_argument("--seed", type=int, default=0, help="seed of the train/val split")
+    p.add_argument("--no-images", action="store_true", help="write labels only, no frames")
+    p.add_argument("--png", action="store_true", help="write frames as PNG instead of JPEG")
+    p.add_argument("--only-annotated", action="store_true", help="skip frames with no object")
+    p.add_argument("--fill-holes", action="store_true", help="polygons: drop holes")
+
+
+def _options(args: argparse.Namespace, extra: dict[str, Any]) -> ExportOptions:
+    return ExportOptions(
+        frames=parse_frame_ranges(args.frames) if args.frames else None,
+        every=args.every,
+        categories=tuple(args.categories) if args.categories else None,
+        val_fraction=parse_split(args.split),
+        seed=args.seed,
+        segmentation=extra.get("segmentation", "rle"),
+        with_images=not args.no_images,
+        image_ext=".png" if args.png else ".jpg",
+        only_annotated=args.only_annotated,
+        keep_holes=not args.fill_holes,
+    )
+
+
+def _open_video_frames(video: Video) -> Any:
+    from annotator.io.frames import open_frames
+
+    return open_frames(video.path, background=False, prefetch_depth=4)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say clearly that this subcommand does not exist yet."""
-    print("annotator export: not built yet", file=sys.stderr)
-    return 2
+    """Export; prints what was written. Exit 0 on success, 1 on an error it explains."""
+    from annotator.io.frames import FrameSourceError
+    from annotator.io.store import StoreError, open_project
+
+    exporter, extra = EXPORTERS[args.fmt]
+    started = time.perf_counter()
+    try:
+        options = _options(args, extra)
+        kwargs = {k: v for k, v in extra.items() if k != "segmentation"}
+        with open_project(args.project) as project:
+            summary = exporter(project, args.out, options, _open_video_frames, **kwargs)
+    except (FormatError, StoreError, FrameSourceError, DomainError, OSError) as exc:
+        print(f"annotator export: error: {exc}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    print(
+        f"{args.fmt}: {summary.images} images, {summary.annotations} annotations "
+        f"-> {summary.out_dir} ({seconds:.1f} s)"
+    )
+    for note in summary.skipped:
+        print(f"  skipped: {note}", file=sys.stderr)
+    return 0

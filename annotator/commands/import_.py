@@ -1,4 +1,4 @@
-"""`annotator import`: not built yet."""
+"""`annotator import PROJECT --format F SRC`: add a dataset's labels to a project."""
 
 from __future__ import annotations
 
@@ -6,14 +6,60 @@ import argparse
 import sys
 from typing import Any
 
+from annotator.domain import DomainError
+from annotator.io.formats import (
+    IMPORT_FORMATS,
+    FormatError,
+    ImportResult,
+    apply_import,
+    describe,
+    read_coco,
+    read_sav,
+    read_yolo,
+)
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the `import` subcommand."""
-    p = subparsers.add_parser("import", help="import (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = subparsers.add_parser(
+        "import",
+        help="import labels from COCO, YOLO or SA-V",
+        description="Validate a dataset fully, then add all of it to the project (or nothing).",
+    )
+    p.add_argument("project", help="project file (.annot)")
+    p.add_argument("--format", required=True, choices=IMPORT_FORMATS, dest="fmt")
+    p.add_argument("src", help="COCO/SA-V JSON file, or YOLO dataset folder (with data.yaml)")
+    p.add_argument("--video", type=int, help="project video id the labels belong to")
+    p.add_argument("--category", help="SA-V: category of the imported masklets")
+    p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
+
+
+def _read(project: Any, args: argparse.Namespace) -> ImportResult:
+    if args.fmt == "coco":
+        return read_coco(project, args.src, video_id=args.video)
+    if args.fmt == "sav":
+        return read_sav(project, args.src, video_id=args.video, category=args.category)
+    task = "segment" if args.fmt == "yolo-seg" else "detect"
+    return read_yolo(project, args.src, task=task, video_id=args.video)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say clearly that this subcommand does not exist yet."""
-    print("annotator import: not built yet", file=sys.stderr)
-    return 2
+    """Import; prints what was added. Exit 0 on success, 1 on an error it explains."""
+    from annotator.io.store import StoreError, open_project
+
+    try:
+        with open_project(args.project) as project:
+            result = _read(project, args)
+            if not args.dry_run:
+                apply_import(project, result)
+    except (FormatError, StoreError, DomainError, OSError) as exc:
+        print(f"annotator import: error: {exc}", file=sys.stderr)
+        return 1
+    counts = describe(result)
+    verb = "would add" if args.dry_run else "added"
+    print(
+        f"{args.fmt}: {verb} {counts['tracks']} tracks, {counts['masks']} masks, "
+        f"{counts['box_prompts']} box prompts, categories created: "
+        f"{', '.join(counts['new_categories']) or 'none'}"
+    )
+    return 0

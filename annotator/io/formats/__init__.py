@@ -1,0 +1,65 @@
+"""Dataset export and import: pure functions of a Project (no Qt, no torch), one module a format.
+
+Export (each returns an `ExportSummary`; `open_frames(video) -> frame source` is only needed
+when `options.with_images`):
+- `export_coco(project, out, options, open_frames)`: COCO instances, RLE (default) or
+  polygons (`ExportOptions(segmentation="polygons")`).
+- `export_yolo(project, out, options, open_frames, task="segment"|"detect")`: Ultralytics.
+- `export_ytvis(...)`: YouTube-VIS JSON; `export_davis(...)`: palette PNG masks;
+  `export_mot(...)`: MOTChallenge gt.txt + seqinfo.ini.
+- `EXPORTERS`: CLI format name -> (exporter, fixed keyword arguments).
+
+Import (validate fully into an `ImportResult`, then `apply_import(project, result)` writes it
+in one transaction; every problem is an `ImportError_` naming file and line or annotation):
+- `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`.
+
+Geometry (`geometry`): exact mask <-> polygon conversion, keyhole bridging of holes and parts.
+"""
+
+from annotator.io.formats.coco import export_coco, read_coco
+from annotator.io.formats.davis import export_davis
+from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
+from annotator.io.formats.importing import ImportResult, apply_import, describe
+from annotator.io.formats.mot import export_mot
+from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
+from annotator.io.formats.plan import ExportSummary
+from annotator.io.formats.sav import read_sav
+from annotator.io.formats.yolo import export_yolo, read_yolo
+from annotator.io.formats.ytvis import export_ytvis
+
+EXPORTERS = {
+    "coco": (export_coco, {}),
+    "coco-poly": (export_coco, {"segmentation": "polygons"}),
+    "yolo-seg": (export_yolo, {"task": "segment"}),
+    "yolo-det": (export_yolo, {"task": "detect"}),
+    "ytvis": (export_ytvis, {}),
+    "davis": (export_davis, {}),
+    "mot": (export_mot, {}),
+}
+"""Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
+
+IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav")
+
+__all__ = [
+    "EXPORTERS",
+    "IMPORT_FORMATS",
+    "DatasetImportError",
+    "ExportError",
+    "ExportOptions",
+    "ExportSummary",
+    "FormatError",
+    "ImportError_",
+    "ImportResult",
+    "apply_import",
+    "describe",
+    "export_coco",
+    "export_davis",
+    "export_mot",
+    "export_yolo",
+    "export_ytvis",
+    "parse_frame_ranges",
+    "parse_split",
+    "read_coco",
+    "read_sav",
+    "read_yolo",
+]
