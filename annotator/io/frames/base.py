@@ -124,6 +124,11 @@ class FrameSource(ABC):
             self._prefetcher.hint(i)
         return frame
 
+    @property
+    def prefetcher(self) -> Prefetcher | None:
+        """The prefetch thread (None when prefetching is off)."""
+        return self._prefetcher
+
     def read(self, index: int) -> np.ndarray:
         """Same as `src[index]`."""
         return self[index]

@@ -43,6 +43,7 @@ class Prefetcher:
         self._forward = True
         self._last_by_thread: dict[int, int] = {}
         self._stopped = False
+        self._done_generation = 0
         self.loaded = 0
         self._thread = threading.Thread(target=self._run, name="frames-prefetch", daemon=True)
         self._thread.start()
@@ -97,6 +98,16 @@ class Prefetcher:
                 except Exception:
                     _log.exception("prefetching frame %d failed", j)
                     break
+            with self._cond:
+                self._done_generation = seen
+                self._cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the work for the latest hint is done (for tests and benchmarks)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._stopped or self._done_generation == self._generation, timeout
+            )
 
     def stop(self, timeout: float | None = 5.0) -> None:
         """End the thread (after the frame it is decoding) and wait for it."""

@@ -123,7 +123,12 @@ class ProxyStore:
     def get(self, i: int) -> np.ndarray | None:
         """RGB proxy of frame i, or None if not there yet."""
         data = self.jpeg(i)
-        return None if data is None else decode_proxy(data)
+        if data is None:
+            return None
+        try:
+            return decode_proxy(data)
+        except ValueError:  # a damaged cache file: treat as missing, the exact frame still works
+            return None
 
     @property
     def memory_bytes(self) -> int:
