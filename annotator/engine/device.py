@@ -17,15 +17,12 @@ def _mps_available() -> bool:
 
 
 def pick_device(preferred: str | torch.device | None = None) -> torch.device:
-    """"cpu" (default), "cuda[:N]", "mps", or "auto" (CUDA, then MPS, then CPU).
+    """ "cpu" (default), "cuda[:N]", "mps", or "auto" (CUDA, then MPS, then CPU).
 
     Asking for an accelerator that is absent raises DeviceUnavailableError."""
     if preferred is None:
         return torch.device("cpu")
-    if isinstance(preferred, torch.device):
-        name = str(preferred)
-    else:
-        name = preferred.strip().lower()
+    name = str(preferred) if isinstance(preferred, torch.device) else preferred.strip().lower()
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -40,4 +37,3 @@ def pick_device(preferred: str | torch.device | None = None) -> torch.device:
     if kind == "mps" and not _mps_available():
         raise DeviceUnavailableError("MPS was requested but Metal is not available")
     return torch.device(name)
-

@@ -109,7 +109,9 @@ class ImagePredictor:
         if mask_input is None:
             return None
         size = self.model.sam_prompt_encoder.mask_input_size
-        arr = torch.as_tensor(np.asarray(mask_input) if not isinstance(mask_input, Tensor) else mask_input)
+        arr = torch.as_tensor(
+            np.asarray(mask_input) if not isinstance(mask_input, Tensor) else mask_input
+        )
         if arr.ndim == 2:
             arr = arr.unsqueeze(0)
         if arr.ndim != 3 or arr.shape[0] != 1 or tuple(arr.shape[1:]) != tuple(size):

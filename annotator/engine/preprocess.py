@@ -37,7 +37,9 @@ class InvalidPromptError(EngineInputError):
 def check_rgb_image(image: Any) -> np.ndarray:
     """Return `image` if it is a non-empty RGB uint8 numpy array (H, W, 3); raise otherwise."""
     if not isinstance(image, np.ndarray):
-        raise InvalidImageError(f"expected an RGB image as a numpy array, got {type(image).__name__}")
+        raise InvalidImageError(
+            f"expected an RGB image as a numpy array, got {type(image).__name__}"
+        )
     if image.ndim != 3 or image.shape[2] != 3:
         raise InvalidImageError(f"expected an RGB image of shape (H, W, 3), got {image.shape}")
     if image.dtype != np.uint8:
@@ -126,7 +128,9 @@ def check_box(box: Sequence[float] | np.ndarray | None) -> np.ndarray | None:
     if arr is None:
         raise InvalidPromptError(f"box must be 4 numbers (x0, y0, x1, y1), got {box!r}")
     if arr[2] < arr[0] or arr[3] < arr[1]:
-        raise InvalidPromptError(f"box corners must be (x0, y0, x1, y1) with x0<=x1, y0<=y1: {box!r}")
+        raise InvalidPromptError(
+            f"box corners must be (x0, y0, x1, y1) with x0<=x1, y0<=y1: {box!r}"
+        )
     return arr
 
 

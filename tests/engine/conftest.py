@@ -30,7 +30,9 @@ def parity_dir() -> Path:
 @pytest.fixture(scope="session")
 def make_checkpoint(parity_dir: Path) -> ModuleType:
     """The shared `make_checkpoint.py` imported from its file (for `make_state_dict`)."""
-    spec = importlib.util.spec_from_file_location("make_checkpoint", parity_dir / "make_checkpoint.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_checkpoint", parity_dir / "make_checkpoint.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -27,7 +27,7 @@ class SineGridEncoding(nn.Module):
         super().__init__()
         if num_pos_feats % 2:
             raise ValueError("num_pos_feats must be even")
-        self.half = num_pos_feats // 2
+        self.half_feats = num_pos_feats // 2
         self.temperature = temperature
         self.scale = 2 * math.pi
         self._cache: dict[tuple[int, int, str], Tensor] = {}
@@ -42,13 +42,13 @@ class SineGridEncoding(nn.Module):
         xs = torch.arange(1, w + 1, dtype=torch.float32, device=device)
         ys = ys / (ys[-1] + eps) * self.scale
         xs = xs / (xs[-1] + eps) * self.scale
-        freqs = sine_frequencies(self.half, self.temperature, device)
+        freqs = sine_frequencies(self.half_feats, self.temperature, device)
         code_y = _interleave_sin_cos(ys[:, None] / freqs)  # [H, half]
         code_x = _interleave_sin_cos(xs[:, None] / freqs)  # [W, half]
         grid = torch.cat(
             (
-                code_y[:, None, :].expand(h, w, self.half),
-                code_x[None, :, :].expand(h, w, self.half),
+                code_y[:, None, :].expand(h, w, self.half_feats),
+                code_x[None, :, :].expand(h, w, self.half_feats),
             ),
             dim=-1,
         ).permute(2, 0, 1)  # [C, H, W]

@@ -8,6 +8,8 @@ Point labels: -1 padding (not a point), 0 negative click, 1 positive click, 2 bo
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import Tensor, nn
 
@@ -53,6 +55,10 @@ class PromptEncoder(nn.Module):
         """Prompt-space encoding of every image-embedding cell -> [1, C, h, w]."""
         return self.pe_layer.dense(*self.image_embedding_size).unsqueeze(0)
 
+    def label_embedding(self, label: int) -> Tensor:
+        """Learned embedding [1, C] added to points of `label` (0..3)."""
+        return cast(nn.Embedding, self.point_embeddings[label]).weight
+
     def embed_points(self, coords: Tensor, labels: Tensor, *, pad: bool) -> Tensor:
         """Points [B, N, 2] (x, y, model-input pixels) with labels [B, N] -> [B, N(+1), C].
 
@@ -66,15 +72,15 @@ class PromptEncoder(nn.Module):
         emb = self.pe_layer.encode_pixels(coords, self.input_image_size)
         labels = labels.unsqueeze(-1)
         emb = torch.where(labels == -1, self.not_a_point_embed.weight.expand_as(emb), emb)
-        for value, table in enumerate(self.point_embeddings):
-            emb = torch.where(labels == value, emb + table.weight, emb)
+        for value in range(NUM_POINT_LABELS):
+            emb = torch.where(labels == value, emb + self.label_embedding(value), emb)
         return emb
 
     def embed_boxes(self, boxes: Tensor) -> Tensor:
         """Boxes [B, 4] (x0, y0, x1, y1 model-input pixels) -> corner tokens [B, 2, C]."""
         corners = boxes.float().reshape(-1, 2, 2) + 0.5
         emb = self.pe_layer.encode_pixels(corners, self.input_image_size)
-        offset = torch.cat((self.point_embeddings[2].weight, self.point_embeddings[3].weight))
+        offset = torch.cat((self.label_embedding(2), self.label_embedding(3)))
         return emb + offset
 
     def embed_mask(self, masks: Tensor) -> Tensor:
