@@ -163,10 +163,15 @@ def _torch_load(path: Path) -> tuple[Any, str]:
     kind = _sniff(path, head)
     try:
         # mmap: tensors are read lazily, so identifying a 900 MB file costs almost nothing
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=kind == "zip")
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=kind == "zip"), kind
     except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ...
+        error = _translate_load_error(path, exc, kind, size)
+        if kind != "zip" or isinstance(error, UnsafeCheckpointError):
+            raise error from exc
+    try:  # a zip checkpoint that cannot be memory-mapped: read it whole
+        return torch.load(path, map_location="cpu", weights_only=True), kind
+    except Exception as exc:
         raise _translate_load_error(path, exc, kind, size) from exc
-    return obj, kind
 
 
 def _describe(obj: Any) -> str:

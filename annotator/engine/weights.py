@@ -4,7 +4,8 @@ The cache folder is ``$ANNOTATOR_CACHE/models`` when that variable is set, other
 ``$XDG_CACHE_HOME/annotator/models`` (``~/.cache/annotator/models``). A download goes to
 ``<file>.part``; an interrupted one is resumed with an HTTP Range request, and only a file of
 exactly the published size and digest that loads as the expected model is moved into place
-(``os.replace``, atomic), so the cache never holds a half-written or wrong checkpoint.
+(``os.replace``, atomic), so the cache never holds a half-written or wrong checkpoint; a
+lock file keeps two processes from downloading the same model at once.
 The base URL can be overridden (``$ANNOTATOR_WEIGHTS_URL`` or `base_url=`), e.g. for a
 mirror or a test server on 127.0.0.1.
 """
@@ -19,7 +20,8 @@ import re
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +58,30 @@ class VerificationError(WeightsError):
 
 class _Interrupted(Exception):
     """The connection broke mid-transfer; resumable."""
+
+
+@contextmanager
+def _exclusive(lock_path: Path, name: str) -> Iterator[None]:
+    """Hold an advisory lock so that two processes never write the same `.part` file.
+
+    The kernel drops the lock when its holder dies, so a crash leaves no stale lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent downloads of one model are not guarded
+        yield
+        return
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DownloadError(
+                f"{name} is already being downloaded by another process; try again later."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def default_cache_dir() -> Path:
@@ -172,29 +198,39 @@ class WeightsManager:
         """
         entry = self.entry(name)
         dest, part = self.path(name), self.part_path(name)
-        if force:
-            dest.unlink(missing_ok=True)
-            part.unlink(missing_ok=True)
-        elif dest.is_file() and dest.stat().st_size == entry.size:
-            if progress:
-                progress(entry.size, entry.size)
+        if not force and self._complete(entry, dest, progress):
             return dest
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        interruptions = 0
-        while True:
-            try:
-                self._fetch(entry, part, progress, cancel)
-                break
-            except _Interrupted as exc:
-                interruptions += 1
-                if interruptions > retries:
-                    raise DownloadError(
-                        f"the download of {name} broke off {interruptions} times ({exc}); "
-                        f"{part.stat().st_size if part.exists() else 0:,} of {entry.size:,} "
-                        "bytes are kept and the next download resumes from there."
-                    ) from exc
-        self._install(entry, part, dest)
+        with _exclusive(self.cache_dir / (entry.filename + ".lock"), name):
+            if force:
+                dest.unlink(missing_ok=True)
+                part.unlink(missing_ok=True)
+            elif self._complete(entry, dest, progress):  # another process just finished it
+                return dest
+            interruptions = 0
+            while True:
+                try:
+                    self._fetch(entry, part, progress, cancel)
+                    break
+                except _Interrupted as exc:
+                    interruptions += 1
+                    if interruptions > retries:
+                        kept = part.stat().st_size if part.exists() else 0
+                        raise DownloadError(
+                            f"the download of {name} broke off {interruptions} times ({exc}); "
+                            f"{kept:,} of {entry.size:,} bytes are kept and the next download "
+                            "resumes from there."
+                        ) from exc
+            self._install(entry, part, dest)
         return dest
+
+    @staticmethod
+    def _complete(entry: WeightsEntry, dest: Path, progress: ProgressCallback | None) -> bool:
+        if dest.is_file() and dest.stat().st_size == entry.size:
+            if progress:
+                progress(entry.size, entry.size)
+            return True
+        return False
 
     def _open(self, url: str, offset: int) -> http.client.HTTPResponse:
         headers = {"User-Agent": USER_AGENT}

@@ -263,3 +263,19 @@ def _numel(shape: tuple[int, ...]) -> int:
 def test_entry_urls_follow_the_base_url() -> None:
     entry = WeightsEntry(name="x", url_path="r/x.pt", size=1)
     assert entry.url("http://127.0.0.1:8000/") == "http://127.0.0.1:8000/r/x.pt"
+
+
+def test_a_second_process_cannot_download_the_same_model(
+    server: FileServer, small_bytes: bytes, tmp_path: Path
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    manager = _manager(server, small_bytes, tmp_path)
+    manager.cache_dir.mkdir(parents=True)
+    # flock locks belong to the open file, so a second handle acts like another process
+    with (manager.cache_dir / "sam2.1_hiera_tiny.pt.lock").open("a") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(DownloadError, match="already being downloaded"):
+            manager.download(NAME)
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+    assert server.requests == []
+    assert manager.download(NAME).read_bytes() == small_bytes
