@@ -28,19 +28,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Segment and track objects in images and videos with SAM2.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
+    for module_name in COMMANDS.values():
         module = importlib.import_module(f"annotator.commands.{module_name}")
         module.add_parser(subparsers)
     return parser
 
 
+def with_default_command(argv: Sequence[str]) -> list[str]:
+    """`annotator` and `annotator VIDEO` mean `annotator gui [VIDEO]`."""
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        return ["gui", *argv]
+    return list(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; with no subcommand, opens the GUI on the bundled sample clip."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not args_list or args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
-        args_list = ["gui", *args_list]
-    args = parser.parse_args(args_list)
+    args = parser.parse_args(with_default_command(sys.argv[1:] if argv is None else argv))
     module = importlib.import_module(f"annotator.commands.{COMMANDS[args.command]}")
     return int(module.run(args))
 

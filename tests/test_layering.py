@@ -16,8 +16,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "annotator"
 
 # layer -> top-level modules it must not import (third-party or our own layers)
 FORBIDDEN: dict[str, set[str]] = {
-    "domain": {"PySide6", "torch", "annotator.io", "annotator.engine", "annotator.service",
-               "annotator.ui"},
+    "domain": {
+        "PySide6",
+        "torch",
+        "annotator.io",
+        "annotator.engine",
+        "annotator.service",
+        "annotator.ui",
+    },
     "io": {"PySide6", "torch", "annotator.engine", "annotator.service", "annotator.ui"},
     "engine": {"PySide6", "annotator.service", "annotator.ui"},
     "service": {"PySide6", "annotator.ui"},

@@ -25,8 +25,8 @@ def _background(rng: np.random.Generator) -> np.ndarray:
         [110 + 40 * xx / WIDTH, 130 + 30 * yy / HEIGHT, 90 + 20 * (xx + yy) / (WIDTH + HEIGHT)],
         axis=-1,
     )
-    noise = rng.normal(0, 1, (HEIGHT // 45, WIDTH // 45, 3)).astype(np.float32)
-    noise = cv2.resize(noise, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC) * 12
+    coarse = rng.normal(0, 1, (HEIGHT // 45, WIDTH // 45, 3)).astype(np.float32)
+    noise = cv2.resize(coarse, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC) * 12
     return np.clip(base + noise, 0, 255).astype(np.uint8)
 
 
@@ -53,7 +53,7 @@ def _checker_square(frame: np.ndarray, t: float) -> None:
     angle = t * 40.0
     cx, cy = WIDTH - 150, int(90 + 35 * t)
     rot = cv2.getRotationMatrix2D((size / 2, size / 2), angle, 1.0)
-    rot[:, 2] += (cx - size / 2, cy - size / 2)
+    rot[:, 2] += np.array([cx - size / 2, cy - size / 2])
     warped = cv2.warpAffine(patch, rot, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
     alpha = cv2.warpAffine(np.full((size, size), 255, np.uint8), rot, (WIDTH, HEIGHT))
     a = (alpha.astype(np.float32) / 255)[..., None]
@@ -99,7 +99,7 @@ def write_sample_clip(path: Path, seed: int = 7) -> Path:
     """Write the sample clip as MPEG-4 Part 2 (`mp4v`, which every OpenCV build can write)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write an mp4v video to {tmp}")
     try:

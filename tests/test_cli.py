@@ -1,0 +1,25 @@
+"""The `annotator` command: subcommands listed, and the GUI is the default."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator import cli
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name in ("gui", "propagate", "export", "import", "models"):
+        assert name in out
+
+
+def test_no_subcommand_means_gui() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(cli.with_default_command([]))
+    assert args.command == "gui" and args.video is None
+    args = parser.parse_args(cli.with_default_command(["clip.mp4"]))
+    assert args.command == "gui" and str(args.video) == "clip.mp4"
+    assert cli.with_default_command(["models", "list"]) == ["models", "list"]

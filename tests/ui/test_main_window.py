@@ -1,0 +1,57 @@
+"""Smoke test of the main window offscreen: the frame is shown and the slider changes it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from annotator.commands.gui import sample_clip_path
+from annotator.io.frames import open_frames
+from annotator.ui.main_window import MainWindow
+
+
+def image_pixels(image: QImage) -> np.ndarray:
+    """The RGB pixels of a QImage as an (H, W, 3) uint8 array."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    stride = image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), np.uint8, count=stride * image.height())
+    return raw.reshape(image.height(), stride)[:, : image.width() * 3].reshape(
+        image.height(), image.width(), 3
+    )
+
+
+@pytest.fixture
+def window(qtbot):
+    frames = open_frames(sample_clip_path())
+    win = MainWindow(frames)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, frames
+    frames.close()
+
+
+def test_first_frame_is_shown(window) -> None:
+    win, frames = window
+    assert win.current_frame == 0
+    assert win.frame_view.image is not None
+    np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[0])
+    assert win.frame_label.text() == f"1 / {len(frames)}"
+    assert win.frame_view.image_rect().width() > 0
+
+
+def test_slider_changes_the_frame(window, qtbot) -> None:
+    win, frames = window
+    before = image_pixels(win.frame_view.image).copy()
+    win.slider.setValue(50)
+    np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[50])
+    assert not np.array_equal(before, image_pixels(win.frame_view.image))
+    assert win.frame_label.text() == f"51 / {len(frames)}"
+    win.slider.setValue(win.slider.maximum())
+    assert win.current_frame == len(frames) - 1
+
+
+def test_empty_video_is_refused(qtbot) -> None:
+    with pytest.raises(ValueError, match="no frames"):
+        MainWindow([])
