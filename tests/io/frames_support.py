@@ -31,9 +31,8 @@ def synthetic_frame(i: int, width: int = 160, height: int = 120) -> np.ndarray:
     """A BGR frame that differs visibly from its neighbours (moving bar, number, texture)."""
     rng = np.random.default_rng(i)
     img = np.full((height, width, 3), (40, 80, 120), np.uint8)
-    img += (
-        rng.integers(0, 30, (height // 8, width // 8, 3), dtype=np.uint8).repeat(8, 0).repeat(8, 1)
-    )
+    blocks = rng.integers(0, 30, (-(-height // 8), -(-width // 8), 3), dtype=np.uint8)
+    img += blocks.repeat(8, 0).repeat(8, 1)[:height, :width]
     x = (i * 7) % width
     img[:, x : x + 6] = (0, 0, 255)
     cv2.putText(img, str(i), (10, height - 20), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 3)

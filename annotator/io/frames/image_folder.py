@@ -30,7 +30,8 @@ _DIGITS = re.compile(r"(\d+)")
 def natural_key(name: str) -> tuple[Any, ...]:
     """Sort key that orders digit runs by value: frame_2 < frame_10 (case-insensitive)."""
     parts = _DIGITS.split(name.casefold())
-    return tuple((0, int(p), p) if p.isdigit() else (1, 0, p) for p in parts if p != "")
+    key = tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
+    return (*key, (2, name))  # equal values ("2" and "002"): the exact name decides
 
 
 def list_images(folder: Path) -> list[Path]:
