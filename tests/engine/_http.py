@@ -26,6 +26,15 @@ class FileServer:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (cancelled, refused downloads) are expected: no tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 def _handler(state: FileServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         timeout = 10  # a stuck client cannot hold a server thread for long
@@ -73,8 +82,7 @@ def _handler(state: FileServer) -> type[BaseHTTPRequestHandler]:
 def serving() -> Iterator[FileServer]:
     """A threaded HTTP server on 127.0.0.1 (a free port), stopped when the block ends."""
     state = FileServer(files={})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
+    httpd = _QuietServer(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
