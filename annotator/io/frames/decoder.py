@@ -38,9 +38,9 @@ class Decoder:
     Invariant: the last grabbed frame is `next_index - 1` (when `has_frame`).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cap: cv2.VideoCapture | None = None) -> None:
         self._path = str(path)
-        self._cap: cv2.VideoCapture | None = None
+        self._cap: cv2.VideoCapture | None = cap  # an opened capture at frame 0 may be handed in
         self.next_index = 0
         self.has_frame = False
         self.busy = False
@@ -129,12 +129,14 @@ class DecoderPool:
     seek or restart of a new or least recently used decoder.
     """
 
-    def __init__(self, path: Path, max_decoders: int = 3) -> None:
+    def __init__(
+        self, path: Path, max_decoders: int = 3, first: cv2.VideoCapture | None = None
+    ) -> None:
         if max_decoders < 1:
             raise ValueError("a video source needs at least one decoder")
         self._path = path
         self._max = max_decoders
-        self._decoders: list[Decoder] = []
+        self._decoders: list[Decoder] = [] if first is None else [Decoder(path, first)]
         self._cond = threading.Condition()
         self._closed = False
         self.seeks_unreliable = False

@@ -83,14 +83,11 @@ class VideoFileSource(FrameSource):
         on_progress: ProgressCallback | None = None,
     ) -> None:
         cap, container = _open_capture(path)
-        try:
-            self.container = container
-            self.claimed_frames = _claimed_count(cap)
-            fps = cap.get(cv2.CAP_PROP_FPS)
-            self.codec = _fourcc(cap.get(cv2.CAP_PROP_FOURCC))
-        finally:
-            cap.release()
-        self._pool = DecoderPool(path, max_decoders)
+        self.container = container
+        self.claimed_frames = _claimed_count(cap)
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        self.codec = _fourcc(cap.get(cv2.CAP_PROP_FOURCC))
+        self._pool = DecoderPool(path, max_decoders, first=cap)
         try:
             first = self._pool.read(0, None)
         except EndOfFrames:
