@@ -120,6 +120,14 @@ def _translate_load_error(path: Path, exc: BaseException, kind: str, size: int) 
             "code. Only plain tensor checkpoints are accepted; this file was not loaded.",
             global_name=name,
         )
+    if kind == "zip" and any(
+        sign in text for sign in ("not in a subdirectory", "hasRecord", "failed locating file")
+    ):
+        return NotSAM2CheckpointError(
+            path,
+            "this is a zip archive but not a PyTorch checkpoint; if it contains one, "
+            "extract it first.",
+        )
     damaged = (
         isinstance(exc, EOFError)
         or "central directory" in text

@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,14 @@ def test_safetensors_file(tmp_path: Path) -> None:
     path = tmp_path / "model.safetensors"
     path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0\0\0\0")
     with pytest.raises(NotSAM2CheckpointError, match="safetensors"):
+        load_model(path)
+
+
+def test_zip_archive_that_is_not_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "models.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("models/readme.txt", "weights inside")
+    with pytest.raises(NotSAM2CheckpointError, match="zip archive"):
         load_model(path)
 
 
