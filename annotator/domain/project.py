@@ -233,12 +233,17 @@ class Project:
         return ViewState(video_id=video_id, frame=max(0, state.frame), track_id=track_id)
 
     def set_view_state(self, state: ViewState) -> None:
-        """Persist where the user is; not an undoable edit and announces no event."""
+        """Persist where the user is (cheap to call often; unchanged states write nothing).
+        Not an undoable edit and announces no event."""
         value = json.dumps(
             {"video_id": state.video_id, "frame": state.frame, "track_id": state.track_id}
         )
-        with self.transaction():
-            self._storage.set_meta(_VIEW_STATE_KEY, value)
+        with self._lock:
+            if self._storage.get_meta(_VIEW_STATE_KEY) == value:
+                return
+            # bulk: the GUI may call this on every scrubbed frame; no fsync needed for it
+            with self.transaction(bulk=True):
+                self._storage.set_meta(_VIEW_STATE_KEY, value)
 
     # --- id allocation ------------------------------------------------------------------
     def allocate_id(self, kind: str) -> int:
