@@ -197,9 +197,26 @@ class WeightsManager:
         file is verified (size, SHA-256, loads as the model) before it is moved into place.
         """
         entry = self.entry(name)
-        dest, part = self.path(name), self.part_path(name)
+        dest = self.path(name)
         if not force and self._complete(entry, dest, progress):
             return dest
+        try:
+            return self._download(entry, progress, force, cancel, retries)
+        except OSError as exc:  # the network's OSErrors are handled inside; these are the disk's
+            raise DownloadError(
+                f"cannot write {entry.name} into {self.cache_dir}: {exc.strerror or exc}"
+            ) from exc
+
+    def _download(
+        self,
+        entry: WeightsEntry,
+        progress: ProgressCallback | None,
+        force: bool,
+        cancel: threading.Event | None,
+        retries: int,
+    ) -> Path:
+        name = entry.name
+        dest, part = self.path(name), self.part_path(name)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         with _exclusive(self.cache_dir / (entry.filename + ".lock"), name):
             if force:

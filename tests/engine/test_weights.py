@@ -279,3 +279,13 @@ def test_a_second_process_cannot_download_the_same_model(
         fcntl.flock(other.fileno(), fcntl.LOCK_UN)
     assert server.requests == []
     assert manager.download(NAME).read_bytes() == small_bytes
+
+
+def test_an_unwritable_cache_is_a_download_error(
+    server: FileServer, small_bytes: bytes, tmp_path: Path
+) -> None:
+    manager = _manager(server, small_bytes, tmp_path)
+    manager.cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    manager.cache_dir.write_text("a file where the cache folder should be")
+    with pytest.raises(DownloadError, match="cannot write"):
+        manager.download(NAME)
