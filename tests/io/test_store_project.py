@@ -23,6 +23,7 @@ from annotator.domain import (
 from annotator.io.store import (
     SCHEMA_VERSION,
     ProjectExistsError,
+    ReadOnlyProjectError,
     SqliteStorage,
     StoreClosedError,
     StoreError,
@@ -187,3 +188,36 @@ def test_old_schema_is_backed_up_and_migrated(tmp_path: Path) -> None:
         project.add_category("after upgrade")
     assert (tmp_path / "old.annotator.v0.bak").read_bytes() == original
     assert inspect_file(path) == SCHEMA_VERSION
+
+
+def test_read_only_open_sees_live_edits_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "p.annotator"
+    writer = create_project(path)
+    vid, t1, _ = populate(writer)
+    reader = open_project(path, read_only=True)  # no lock: the writer keeps it
+    try:
+        assert dump(reader) == dump(writer)
+        writer.remove_masks([(vid, 3, t1)])
+        assert reader.mask(vid, 3, t1) is None  # committed edits are visible at once
+        with pytest.raises(ReadOnlyProjectError):
+            reader.add_category("nope")
+        assert [c.name for c in reader.categories] == ["person"]
+    finally:
+        reader.close()
+        writer.close()
+
+
+@pytest.mark.parametrize("error", [RuntimeError, StoreError])
+def test_failed_inner_transaction_rolls_back_only_itself(
+    tmp_path: Path, error: type[Exception]
+) -> None:
+    """A caught failure inside a transaction undoes just its own writes (savepoints)."""
+    for project in (Project(), create_project(tmp_path / f"{error.__name__}.annotator")):
+        with project.transaction():
+            project.add_category("kept")
+            with pytest.raises(error), project.transaction():
+                project.add_category("dropped")
+                raise error("inner failure")
+            project.add_category("also kept")
+        assert [c.name for c in project.categories] == ["kept", "also kept"]
+        project.close()

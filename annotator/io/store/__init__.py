@@ -16,6 +16,8 @@
 - "Where was I": `project.view_state` / `project.set_view_state(ViewState(...))` live in the
   file. Recent projects: `recent_projects()`, `add_recent(path)`, `remove_recent(path)`,
   `clear_recent()`, stored in `config_dir()/recent.json` (`$ANNOTATOR_CONFIG` overrides).
+- `open_project(path, read_only=True)`: no lock, no writes (`ReadOnlyProjectError`); for
+  exporting while a window edits the project.
 - `inspect_file(path)`: validate without opening; returns the schema version.
 """
 
@@ -26,6 +28,7 @@ from annotator.io.store.errors import (
     ProjectExistsError,
     ProjectLockedError,
     ProjectNotFoundError,
+    ReadOnlyProjectError,
     StoreClosedError,
     StoreError,
 )
@@ -62,6 +65,7 @@ __all__ = [
     "ProjectLock",
     "ProjectLockedError",
     "ProjectNotFoundError",
+    "ReadOnlyProjectError",
     "RecentProject",
     "SqliteStorage",
     "StoreClosedError",

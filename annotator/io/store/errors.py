@@ -33,3 +33,7 @@ class ProjectExistsError(StoreError, FileExistsError):
 
 class StoreClosedError(StoreError):
     """The project was closed; reopen it to continue."""
+
+
+class ReadOnlyProjectError(StoreError):
+    """A write was attempted on a project opened read-only."""

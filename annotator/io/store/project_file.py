@@ -1,10 +1,10 @@
 """Create, open, copy and Save As project files, validating before anything is written.
 
-Opening checks, in order and read-only: the file exists; it starts with the SQLite magic;
-it carries our application id; its schema is not newer than ours; `PRAGMA quick_check`
-passes. Only then is the project lock taken and a read-write connection opened (and an
-older schema migrated, after a backup copy `<name>.v<N>.bak`). A refused file is left
-byte-identical.
+Opening checks, read-only: the file exists; its header (read as plain bytes) has the
+SQLite magic, our application id and a schema not newer than ours. Then the project lock
+is taken and SQLite checks it read-only (version including the WAL, `PRAGMA quick_check`,
+tables). Only then is a read-write connection opened (and an older schema migrated, after
+a backup copy `<name>.v<N>.bak`). A refused file is left byte-identical.
 """
 
 from __future__ import annotations
@@ -37,13 +37,9 @@ def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal")]
 
 
-def inspect_file(path: str | os.PathLike[str], *, full_check: bool = False) -> int:
-    """Validate a project file read-only and return its schema version.
-
-    Raises ProjectNotFoundError, NotAProjectError, NewerSchemaError or CorruptProjectError.
-    `full_check` runs `PRAGMA integrity_check` (slow on large files) instead of quick_check.
-    """
-    path = Path(path)
+def _check_header(path: Path) -> None:
+    """Refuse what is plainly not our file from its first 100 bytes, without SQLite (so
+    nothing is created beside another program's database)."""
     if not path.exists():
         raise ProjectNotFoundError(f"no project file at {path}")
     if not path.is_file():
@@ -57,25 +53,44 @@ def inspect_file(path: str | os.PathLike[str], *, full_check: bool = False) -> i
         raise NotAProjectError(f"{path.name} is not an annotator project (not an SQLite file)")
     if len(header) < 100:
         raise CorruptProjectError(f"{path.name} is truncated ({len(header)} bytes)")
+    # big-endian header fields: user_version at 60, application_id at 68. We checkpoint
+    # after creating a project, so our id is always in the main file's header.
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id != APPLICATION_ID:
+        raise NotAProjectError(
+            f"{path.name} is an SQLite database of another program, not an annotator project"
+        )
+    _check_version(path, int.from_bytes(header[60:64], "big"))
 
+
+def _check_version(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path.name} was saved by a newer annotator (project format {version}; this "
+            f"version reads up to {SCHEMA_VERSION}). Update the annotator to open it."
+        )
+
+
+def _ro_uri(path: Path) -> str:
+    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+
+
+def _check_contents(path: Path, *, full_check: bool, tidy: bool) -> int:
+    """Read-only checks through SQLite (version incl. the WAL, quick_check, tables).
+
+    With `tidy` (only while we hold the project lock) the empty -wal/-shm files that a
+    read-only open creates are removed again if the file is refused."""
     existing = {p for p in _sidecars(path) if p.exists()}
-    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=5.0)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=5.0)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path.name}: {exc}") from exc
+    refused = True
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if app_id != APPLICATION_ID:
-            raise NotAProjectError(
-                f"{path.name} is an SQLite database of another program, not an annotator project"
-            )
-        if version > SCHEMA_VERSION:
-            raise NewerSchemaError(
-                f"{path.name} was saved by a newer annotator (project format {version}; this "
-                f"version reads up to {SCHEMA_VERSION}). Update the annotator to open it."
-            )
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            raise NotAProjectError(f"{path.name} is not an annotator project")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        _check_version(path, version)
         check = "integrity_check" if full_check else "quick_check"
         problems = [r[0] for r in conn.execute(f"PRAGMA {check}").fetchmany(5)]
         if problems != ["ok"]:
@@ -86,18 +101,31 @@ def inspect_file(path: str | os.PathLike[str], *, full_check: bool = False) -> i
         if version >= 1 and not tables >= EXPECTED_TABLES:
             missing = ", ".join(sorted(EXPECTED_TABLES - tables))
             raise CorruptProjectError(f"{path.name} is damaged (missing tables: {missing})")
-        return int(version)
+        refused = False
+        return version
     except sqlite3.DatabaseError as exc:
-        raise CorruptProjectError(
-            f"{path.name} is damaged ({exc}); restore it from a copy"
-        ) from exc
+        msg = f"{path.name} is damaged ({exc}); restore it from a copy"
+        raise CorruptProjectError(msg) from exc
     finally:
         conn.close()
-        for extra in _sidecars(path):  # a read-only open may leave an empty -shm/-wal behind
-            if extra not in existing and extra.exists():
-                with contextlib.suppress(OSError):
-                    if extra.name.endswith("-shm") or extra.stat().st_size == 0:
-                        extra.unlink()
+        if refused and tidy:
+            for extra in _sidecars(path):
+                if extra not in existing and extra.exists():
+                    with contextlib.suppress(OSError):
+                        if extra.name.endswith("-shm") or extra.stat().st_size == 0:
+                            extra.unlink()
+
+
+def inspect_file(path: str | os.PathLike[str], *, full_check: bool = False) -> int:
+    """Validate a project file read-only and return its schema version.
+
+    Raises ProjectNotFoundError, NotAProjectError, NewerSchemaError or CorruptProjectError;
+    never writes the file. `full_check` runs `PRAGMA integrity_check` (slow on large
+    files) instead of quick_check.
+    """
+    path = Path(path)
+    _check_header(path)
+    return _check_contents(path, full_check=full_check, tidy=False)
 
 
 def _open_locked(path: Path, lock: ProjectLock) -> Project:
@@ -125,22 +153,40 @@ def _open_locked(path: Path, lock: ProjectLock) -> Project:
         raise
 
 
-def open_project(path: str | os.PathLike[str]) -> Project:
+def open_project(path: str | os.PathLike[str], *, read_only: bool = False) -> Project:
     """Open an existing project file for editing (validated first; locked while open).
 
+    `read_only=True` opens without the lock (e.g. to export while a window edits it): it
+    sees edits committed elsewhere and refuses writes with `ReadOnlyProjectError`.
     Close it with `project.close()` (or `with open_project(p) as project:`).
     """
     path = Path(path).absolute()
-    version = inspect_file(path)
+    _check_header(path)
+    if read_only:
+        version = _check_contents(path, full_check=False, tidy=False)
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{path.name} uses an older project format; open it once for editing to upgrade"
+            )
+        try:
+            conn = sqlite3.connect(
+                _ro_uri(path), uri=True, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path.name}: {exc}") from exc
+        return Project(SqliteStorage(conn, path, read_only=True))
     lock = ProjectLock(path)
     lock.acquire()
     try:
+        version = _check_contents(path, full_check=False, tidy=True)
         if version < SCHEMA_VERSION:
-            backup = path.with_name(f"{path.name}.v{version}.bak")
-            shutil.copy2(path, backup)
+            shutil.copy2(path, path.with_name(f"{path.name}.v{version}.bak"))
     except OSError as exc:
         lock.release()
         raise StoreError(f"cannot back up {path.name} before upgrading it: {exc}") from exc
+    except BaseException:
+        lock.release()
+        raise
     return _open_locked(path, lock)
 
 

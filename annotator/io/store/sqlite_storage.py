@@ -28,7 +28,12 @@ from annotator.domain import (
     colour_to_hex,
     parse_colour,
 )
-from annotator.io.store.errors import CorruptProjectError, StoreClosedError, StoreError
+from annotator.io.store.errors import (
+    CorruptProjectError,
+    ReadOnlyProjectError,
+    StoreClosedError,
+    StoreError,
+)
 
 _MASK_COLUMNS = "video_id, frame, track_id, height, width, rle, provenance, score, prompt"
 _KEY_PROVENANCES = ("prompted", "edited")
@@ -83,8 +88,11 @@ class SqliteStorage:
     the file and take the project lock first.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, on_close: Any = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, on_close: Any = None, *, read_only: bool = False
+    ) -> None:
         self._conn: sqlite3.Connection | None = conn
+        self.read_only = read_only
         self.path = Path(path)
         self._on_close = on_close
         self._lock = threading.RLock()
@@ -107,6 +115,10 @@ class SqliteStorage:
     def transaction(self, *, bulk: bool = False) -> Iterator[None]:
         with self._lock:
             conn = self.conn
+            if self.read_only:
+                raise ReadOnlyProjectError(
+                    f"{self.path.name} was opened read-only; open it for editing to change it"
+                )
             if self._depth == 0:
                 sync = "NORMAL" if bulk else "FULL"
                 if sync != self._sync:
@@ -158,8 +170,9 @@ class SqliteStorage:
             if self._conn is None:
                 return
             conn, self._conn = self._conn, None
-            with suppress(sqlite3.Error):
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.read_only:
+                with suppress(sqlite3.Error):  # fold the WAL back: the file stands alone
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
             if self._on_close is not None:
                 self._on_close()
