@@ -71,7 +71,7 @@ def test_jpeg_folder_matches_imread_and_fingerprint_tracks_content(tmp_path: Pat
             bgr = cv2.imread(str(tmp_path / f"{k:03d}.jpg"), cv2.IMREAD_COLOR)
             assert np.array_equal(src[k], cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         proxy = src.proxy(2)
-        assert proxy is not None and proxy.shape == (560, 960, 3)  # long side scaled to 960
+        assert proxy is not None and proxy.shape == (350, 600, 3)  # halved: long side <= 960
         first = src.fingerprint
     cv2.imwrite(str(tmp_path / "003.jpg"), synthetic_frame(7, 1200, 700))
     with open_frames(tmp_path, use_proxy_cache=False, background=False) as src:

@@ -16,9 +16,11 @@ DOG = SHARED_VIDEOS / "01_dog.mp4"
 
 
 def test_proxy_size_keeps_aspect_and_bounds_long_side() -> None:
-    assert proxy_size(1280, 720) == (960, 540)
-    assert proxy_size(720, 1280) == (540, 960)
+    assert proxy_size(1280, 720) == (640, 360)  # whole reduction factors only
+    assert proxy_size(720, 1280) == (360, 640)
+    assert proxy_size(1920, 1080) == (960, 540)
     assert proxy_size(3840, 2160) == (960, 540)
+    assert proxy_size(2000, 1000) == (667, 333)
     assert proxy_size(640, 360) == (640, 360)  # never upscaled
 
 
@@ -34,11 +36,11 @@ def test_proxies_match_downscaled_frames_and_progress_is_reported(tmp_path: Path
         assert src.proxies_done == 289
         for k, i in enumerate(sample):
             proxy = src.proxy(i)
-            assert proxy is not None and proxy.shape == (540, 960, 3) and proxy.dtype == np.uint8
-            small = cv2.resize(reference[i], (960, 540), interpolation=cv2.INTER_AREA)
+            assert proxy is not None and proxy.shape == (360, 640, 3) and proxy.dtype == np.uint8
+            small = cv2.resize(reference[i], (640, 360), interpolation=cv2.INTER_AREA)
             assert psnr(proxy, small) > 30.0
             other = reference[sample[(k + 2) % len(sample)]]  # a distant frame: no match
-            assert psnr(proxy, cv2.resize(other, (960, 540))) < 25.0
+            assert psnr(proxy, cv2.resize(other, (640, 360))) < 25.0
     done = [d for d, _ in progress]
     assert done == sorted(done) and progress[-1] == (289, 289)
 

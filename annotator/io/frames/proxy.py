@@ -31,9 +31,13 @@ def default_cache_dir() -> Path:
 
 
 def proxy_size(width: int, height: int, max_side: int = PROXY_MAX_SIDE) -> tuple[int, int]:
-    """(width, height) of a proxy: the frame scaled down so its long side is <= max_side."""
-    scale = min(1.0, max_side / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    """(width, height) of a proxy: the frame divided by the smallest whole factor that brings its
+    long side to <= max_side (1280x720 -> 640x360, 1920x1080 -> 960x540, 3840x2160 -> 960x540).
+
+    Whole factors make the reduction an exact box filter: cheap, and free of aliasing.
+    """
+    factor = max(1, -(-max(width, height) // max_side))
+    return max(1, round(width / factor)), max(1, round(height / factor))
 
 
 def encode_proxy(
@@ -42,9 +46,7 @@ def encode_proxy(
     """JPEG bytes of a BGR frame resized to `size` (w, h)."""
     h, w = bgr.shape[:2]
     if (w, h) != size:
-        # Area averaging only pays off for strong reductions; bilinear is 5x faster at 4:3.
-        interp = cv2.INTER_AREA if size[0] * 2 <= w else cv2.INTER_LINEAR
-        bgr = cv2.resize(bgr, size, interpolation=interp)
+        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("OpenCV failed to JPEG-encode a proxy frame")
