@@ -39,10 +39,15 @@ class LoadModel:
 
 @dataclass(frozen=True)
 class SetVideo:
-    """Start a tracking session over a frame source (`len(src)`, `src[i]` -> RGB uint8 HxWx3)."""
+    """Start a tracking session over a frame source (`len(src)`, `src[i]` -> RGB uint8 HxWx3).
+
+    `feature_budget_bytes`: the feature cache's budget (None: sized to the machine);
+    `fast`: bfloat16 compute where the hardware has it (float32 otherwise, the exact mode).
+    """
 
     frames: Any
     feature_budget_bytes: int | None = None
+    fast: bool = False
 
 
 @dataclass(frozen=True)

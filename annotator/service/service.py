@@ -124,9 +124,11 @@ class EngineService:
         """Load a checkpoint path or a model by name (downloading it with progress)."""
         return self.submit(LoadModel(source, device, image_size))
 
-    def set_video(self, frames: object, feature_budget_bytes: int | None = None) -> Future:
-        """Open a tracking session over a frame source."""
-        return self.submit(SetVideo(frames, feature_budget_bytes))
+    def set_video(
+        self, frames: object, feature_budget_bytes: int | None = None, fast: bool = False
+    ) -> Future:
+        """Open a tracking session over a frame source; resolves with VideoReady."""
+        return self.submit(SetVideo(frames, feature_budget_bytes, fast))
 
     def encode_frame(
         self, frame: int, direction: Direction = Direction.FORWARD, ahead: int = 4

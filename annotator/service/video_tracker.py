@@ -23,9 +23,15 @@ def _masks(result: FrameResult) -> FrameMasks:
 class VideoTracker:
     """A VideoSession over a frame source with a loaded model; see tracker.Tracker."""
 
-    def __init__(self, model: torch.nn.Module, frames: Any, feature_budget_bytes: int | None):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        frames: Any,
+        feature_budget_bytes: int | None,
+        fast: bool = False,
+    ) -> None:
         self.session = VideoSession(
-            cast(Any, model), frames, feature_cache_bytes=feature_budget_bytes
+            cast(Any, model), frames, feature_cache_bytes=feature_budget_bytes, fast=fast
         )
 
     @property

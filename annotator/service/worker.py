@@ -183,7 +183,9 @@ class EngineWorker:
 
         self._tracker = None
         gc.collect()
-        tracker = VideoTracker(self._model, request.frames, request.feature_budget_bytes)
+        tracker = VideoTracker(
+            self._model, request.frames, request.feature_budget_bytes, request.fast
+        )
         self._tracker = tracker
         capacity = tracker.cached_frames_capacity()
         self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
