@@ -19,7 +19,7 @@ class Mask:
     to exactly one `counts` string, so equal pixels mean equal masks.
     """
 
-    __slots__ = ("_area", "_counts", "_size")
+    __slots__ = ("_area", "_checked", "_counts", "_size")
 
     def __init__(self, size: tuple[int, int], counts: bytes | str) -> None:
         if (
@@ -35,6 +35,7 @@ class Mask:
         self._size = (int(size[0]), int(size[1]))
         self._counts = bytes(counts)
         self._area: int | None = None
+        self._checked = False  # counts verified to cover size exactly
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -50,6 +51,7 @@ class Mask:
         rle = coco_mask.encode(np.asfortranarray(arr, dtype=np.uint8))
         mask = cls((int(arr.shape[0]), int(arr.shape[1])), rle["counts"])
         mask._area = int(np.count_nonzero(arr))
+        mask._checked = True
         return mask
 
     @classmethod
@@ -76,13 +78,18 @@ class Mask:
         return mask
 
     def _validate(self) -> None:
-        """Check that the counts decode to exactly h*w pixels (pycocotools trusts its input)."""
-        total = sum(_decode_counts(self._counts))
-        if total != self._size[0] * self._size[1]:
+        """Check that the counts decode to exactly h*w pixels. pycocotools trusts its input
+        and writes past its buffer on bad counts, so nothing unchecked is ever decoded."""
+        if self._checked:
+            return
+        runs = run_lengths(self._counts)
+        total = int(runs.sum())
+        if (runs.size and runs.min() < 0) or total != self._size[0] * self._size[1]:
             raise InvalidMaskError(
                 f"RLE counts cover {total} pixels, size {self._size} needs "
                 f"{self._size[0] * self._size[1]}"
             )
+        self._checked = True
 
     # --- views --------------------------------------------------------------------------
     @property
@@ -115,6 +122,7 @@ class Mask:
         h, w = self._size
         if h == 0 or w == 0:
             return np.zeros((h, w), dtype=bool)
+        self._validate()
         return coco_mask.decode(self._rle()).astype(bool)
 
     @property
@@ -122,7 +130,11 @@ class Mask:
         """Number of foreground pixels."""
         if self._area is None:
             h, w = self._size
-            self._area = 0 if h == 0 or w == 0 else int(coco_mask.area(self._rle()))
+            if h == 0 or w == 0:
+                self._area = 0
+            else:
+                self._validate()
+                self._area = int(coco_mask.area(self._rle()))
         return self._area
 
     @property
@@ -159,31 +171,32 @@ class Mask:
         return (Mask, (self._size, self._counts))
 
 
-def _decode_counts(counts: bytes) -> list[int]:
-    """Decode the COCO LEB128-like counts string to run lengths (used to validate input)."""
-    runs: list[int] = []
-    p = 0
-    n = len(counts)
-    while p < n:
-        x = 0
-        k = 0
-        more = True
-        while more:
-            if p >= n:
-                raise InvalidMaskError("RLE counts string ends in the middle of a run")
-            c = counts[p] - 48
-            if c < 0 or c > 63:
-                bad = chr(counts[p])
-                raise InvalidMaskError(f"RLE counts contain an invalid character {bad!r}")
-            x |= (c & 0x1F) << (5 * k)
-            more = bool(c & 0x20)
-            p += 1
-            k += 1
-            if not more and (c & 0x10):
-                x |= -1 << (5 * k)
-        if len(runs) > 2:
-            x += runs[-2]
-        if x < 0:
-            raise InvalidMaskError("RLE counts decode to a negative run length")
-        runs.append(x)
+def run_lengths(counts: bytes) -> np.ndarray:
+    """Decode COCO compressed counts to run lengths (int64, background first, column-major).
+
+    Vectorised: each value is 5 bits a character (bit 5: more follows, bit 4 of the last:
+    negative); from the fourth run on values are deltas to the run two places before.
+    """
+    c = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
+    if c.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if c.min() < 0 or c.max() > 63:
+        raise InvalidMaskError("RLE counts contain a character outside '0'..'o'")
+    more = (c & 0x20) != 0
+    if more[-1]:
+        raise InvalidMaskError("RLE counts string ends in the middle of a run")
+    last = np.flatnonzero(~more)
+    first = np.concatenate(([0], last[:-1] + 1))
+    owner = np.repeat(np.arange(last.size), last - first + 1)
+    shift = 5 * (np.arange(c.size) - first[owner])
+    if shift.max() > 55:
+        raise InvalidMaskError("RLE counts contain an over-long number")
+    values = np.bincount(owner, weights=(c & 0x1F) << shift, minlength=last.size)
+    values = values.astype(np.int64)
+    negative = (c[last] & 0x10) != 0
+    values[negative] -= np.left_shift(np.int64(1), shift[last][negative] + 5)
+    runs = values.copy()
+    for start in (3, 4):
+        if runs.size > start:
+            runs[start::2] = runs[start - 2] + np.cumsum(values[start::2])
     return runs

@@ -82,3 +82,30 @@ def test_bad_arrays_raise_our_error() -> None:
         Mask((3, -1), b"")
     with pytest.raises(DomainError):
         Mask((3, 3), 12)  # type: ignore[arg-type]
+
+
+def _runs_of(arr: np.ndarray) -> list[int]:
+    flat = arr.T.reshape(-1).astype(np.int8)  # column-major, as COCO
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate(([0], change, [flat.size]))
+    runs = np.diff(bounds).tolist()
+    return ([0] + runs) if flat.size and flat[0] else runs
+
+
+@settings(max_examples=80, deadline=None)
+@given(arrays(np.bool_, st.tuples(st.integers(1, 40), st.integers(1, 40))))
+def test_run_lengths_decoder_matches_the_pixels(arr: np.ndarray) -> None:
+    from annotator.domain.mask import run_lengths
+
+    assert run_lengths(Mask.from_array(arr).counts).tolist() == _runs_of(arr)
+
+
+def test_foreign_counts_are_checked_before_pycocotools_decodes_them() -> None:
+    big = Mask.from_array(np.ones((40, 40), dtype=bool))
+    wrong = Mask((2, 2), big.counts)  # counts cover 1600 pixels, size says 4
+    with pytest.raises(InvalidMaskError):
+        wrong.to_array()
+    with pytest.raises(InvalidMaskError):
+        _ = wrong.area
+    with pytest.raises(InvalidMaskError):
+        Mask((2, 2), b"o").to_array()  # ends in the middle of a run
