@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,8 @@ from annotator.service.torch_threads import configure_engine_threads
 from annotator.service.tracker import FrameMasks, Tracker
 
 log = logging.getLogger(__name__)
+
+RATE_WINDOW = 8  # frames/s and ETA are measured over the last frames, not the whole run
 
 Emit = Callable[[Event], None]
 
@@ -124,12 +127,29 @@ class EngineWorker:
                 "try again or use a smaller model",
                 False,
             )
+        from annotator.domain.errors import DomainError
         from annotator.engine.checkpoint_errors import CheckpointError
+        from annotator.engine.device import DeviceUnavailableError
         from annotator.engine.weights import WeightsError
+        from annotator.io.frames.errors import FrameSourceError
 
-        user_errors = (CheckpointError, WeightsError, NotReady, OSError)
-        if isinstance(exc, user_errors + (ValueError, IndexError, KeyError)):
-            return kind, str(exc), False
+        user_errors = (
+            CheckpointError,
+            WeightsError,
+            DeviceUnavailableError,
+            FrameSourceError,
+            DomainError,
+            NotReady,
+            OSError,
+            ValueError,  # the engine's input errors (bad frame, prompt, object id) are these
+            IndexError,
+            KeyError,
+        )
+        if isinstance(exc, user_errors):
+            message = str(exc)
+            if type(exc).__str__ is KeyError.__str__ and exc.args:  # KeyError quotes its text
+                message = str(exc.args[0])
+            return kind, message, False
         log.error("engine request failed", exc_info=exc)
         return kind, f"internal engine error (a bug): {exc}", False
 
@@ -228,6 +248,7 @@ class EngineWorker:
         self._emit(PropagationStarted(request_id, request.start, direction, total))
         t0 = time.perf_counter()
         frames: list[int] = []
+        stamps: deque[float] = deque([t0], maxlen=RATE_WINDOW + 1)
         if not token.cancelled:
             stream = tracker.propagate(
                 request.start, direction.value, request.max_frames, lambda: token.cancelled
@@ -235,8 +256,8 @@ class EngineWorker:
             try:
                 for frame, masks in stream:
                     frames.append(frame)
-                    elapsed = max(time.perf_counter() - t0, 1e-9)
-                    fps = len(frames) / elapsed
+                    stamps.append(time.perf_counter())
+                    fps = (len(stamps) - 1) / max(stamps[-1] - stamps[0], 1e-9)
                     left = max(0, total - len(frames))
                     self._emit(
                         FrameTracked(

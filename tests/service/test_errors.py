@@ -90,3 +90,37 @@ def test_shutdown_during_propagation_stops_it_and_fails_waiting_requests(
     assert running.result(1).cancelled
     with pytest.raises(ServiceClosed):
         waiting.result(1)
+
+
+class _FramesOutOfMemory:
+    """A frame source whose decoder runs out of memory on one frame (as a real one can)."""
+
+    def __init__(self, frames: list, bad: int) -> None:
+        self._frames, self._bad = frames, bad
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __getitem__(self, i: int):  # type: ignore[no-untyped-def]
+        if i == self._bad:
+            raise MemoryError(f"cannot allocate frame {i}")
+        return self._frames[i]
+
+
+def test_out_of_memory_is_reported_features_dropped_and_service_usable(
+    tiny_checkpoint, frames, log
+) -> None:
+    from annotator.service import FrameEncoded
+
+    with EngineService(num_threads=1, listeners=[log]) as svc:
+        svc.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
+        svc.set_video(_FramesOutOfMemory(frames, bad=2)).result(120)
+        assert not svc.encode_frame(1, ahead=0).result(120).cached
+        with pytest.raises(EngineFailure) as failure:
+            svc.add_points(2, 1, [[50, 40]], [1]).result(120)
+        assert failure.value.kind == "OutOfMemory" and not failure.value.needs_restart
+        assert "out of memory" in log.of(EngineError)[-1].message
+        again = svc.encode_frame(1, ahead=0).result(120)
+        assert isinstance(again, FrameEncoded) and not again.cached  # the cache was emptied
+        assert isinstance(svc.add_points(1, 1, [[50, 40]], [1]).result(120), MaskResult)
+        assert svc.alive
