@@ -133,16 +133,15 @@ class SqliteStorage:
             self._depth += 1
             try:
                 yield
+                self._execute(commit)  # a failed COMMIT (disk full...) rolls back below
             except BaseException:
-                self._depth -= 1
                 for statement in rollback.split("; "):
                     # the transaction may already be gone (e.g. after a disk I/O error)
                     with suppress(sqlite3.Error):
                         conn.execute(statement)
                 raise
-            else:
+            finally:
                 self._depth -= 1
-                self._execute(commit)
 
     def _execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
         try:
