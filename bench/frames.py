@@ -9,6 +9,7 @@ and fps, and plain CAP_PROP_POS_FRAMES seeking p50/p95 on the same random indice
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -71,7 +72,9 @@ def main() -> None:
 
     fps, n = sequential_fps(path)
     indices = [int(i) for i in np.random.default_rng(0).integers(0, n, args.samples)]
-    print(f"video: {path.name}  frames: {n}  samples: {len(indices)}  (machine may be shared)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"video: {path.name}  frames: {n}  samples: {len(indices)}  cores: {os.cpu_count()}")
+    print(f"load average before: {load}  (a shared machine makes every number noisy)")
     print(f"sequential decode (cap.read)        {fps:7.1f} fps")
 
     with tempfile.TemporaryDirectory() as cache_dir:

@@ -110,3 +110,31 @@ def test_spilled_proxies_read_back_from_disk(tmp_path: Path) -> None:
     assert reloaded.jpeg(6) is None and reloaded.get(-1) is None
     store.close()
     reloaded.close()
+
+
+def test_prune_cache_dir_drops_least_recently_used(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from annotator.io.frames.proxy import prune_cache_dir
+
+    now = time.time()
+    for k, age in enumerate((300, 200, 100)):
+        meta, data = tmp_path / f"fp{k}.json", tmp_path / f"fp{k}.proxies"
+        meta.write_text("{}")
+        data.write_bytes(b"x" * 1000)
+        os.utime(meta, (now - age, now - age))
+    stale = tmp_path / "fp9.proxies.abc123"
+    stale.write_bytes(b"y" * 50)
+    os.utime(stale, (now - 3 * 86400, now - 3 * 86400))
+    fresh = tmp_path / "fp8.proxies.def456"  # a pass running right now: kept
+    fresh.write_bytes(b"z" * 50)
+    freed = prune_cache_dir(tmp_path, max_bytes=2100)
+    assert freed == 1002 + 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fp1.json",
+        "fp1.proxies",
+        "fp2.json",
+        "fp2.proxies",
+        "fp8.proxies.def456",
+    ]

@@ -28,7 +28,7 @@ from annotator.io.frames.errors import (
     UnsupportedCodecError,
 )
 from annotator.io.frames.image_folder import IMAGE_EXTENSIONS, ImageFolderSource, natural_key
-from annotator.io.frames.proxy import default_cache_dir
+from annotator.io.frames.proxy import default_cache_dir, prune_cache_dir
 from annotator.io.frames.video_file import VIDEO_EXTENSIONS, VideoFileSource
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "default_cache_dir",
     "natural_key",
     "open_frames",
+    "prune_cache_dir",
 ]
 
 

@@ -31,6 +31,7 @@ from annotator.io.frames.proxy import (
     ProxyCacheEntry,
     ProxyStore,
     proxy_size,
+    prune_cache_dir,
 )
 
 
@@ -247,6 +248,7 @@ class FrameSource(ABC):
         if self._cache_entry.commit(self._spill_path, meta):
             self._proxies.relocate(self._cache_entry.data_path)
             self._spill_path = None
+            prune_cache_dir(self._cache_entry.dir)
 
     def proxy(self, index: int) -> np.ndarray | None:
         """Downscaled RGB preview of frame `index` (long side <= 960), or None if not made yet."""

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import numpy as np
 PROXY_MAX_SIDE = 960
 PROXY_JPEG_QUALITY = 75
 DEFAULT_PROXY_MEMORY_BYTES = 96 * 1024 * 1024
+DEFAULT_CACHE_DIR_BYTES = 4 * 1024 * 1024 * 1024
+_STALE_SPILL_SECONDS = 24 * 3600
 _FORMAT_VERSION = 1
 
 
@@ -208,6 +211,7 @@ class ProxyCacheEntry:
             spans = meta["spans"]
             if spans and sum(spans[-1]) > self.data_path.stat().st_size:
                 return None
+            os.utime(self.meta_path)  # recently used: pruned last
             return dict(meta)
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -224,3 +228,39 @@ class ProxyCacheEntry:
             return True
         except OSError:
             return False
+
+
+def prune_cache_dir(cache_dir: Path, max_bytes: int = DEFAULT_CACHE_DIR_BYTES) -> int:
+    """Delete least recently used entries until the folder holds <= max_bytes, and spill files
+    abandoned by crashed runs; returns the bytes freed. Never raises for file-system trouble."""
+    freed = 0
+    now = time.time()
+    entries: list[tuple[float, int, Path, Path]] = []
+    try:
+        children = list(cache_dir.iterdir())
+    except OSError:
+        return 0
+    for path in children:
+        try:
+            stat = path.stat()
+            if path.suffix == ".json":
+                data = path.with_suffix(".proxies")
+                size = stat.st_size + (data.stat().st_size if data.exists() else 0)
+                entries.append((stat.st_mtime, size, path, data))
+            elif ".proxies." in path.name and now - stat.st_mtime > _STALE_SPILL_SECONDS:
+                path.unlink()
+                freed += stat.st_size
+        except OSError:
+            continue
+    total = sum(size for _, size, _, _ in entries)
+    for _, size, meta, data in sorted(entries):
+        if total <= max_bytes:
+            break
+        try:
+            meta.unlink(missing_ok=True)  # the commit marker goes first
+            data.unlink(missing_ok=True)
+        except OSError:
+            continue
+        total -= size
+        freed += size
+    return freed
