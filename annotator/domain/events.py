@@ -1,7 +1,8 @@
 """Change events: a tiny Qt-free observer so views update without polling.
 
 Events are delivered synchronously on the thread that made the change, after its transaction
-committed (never for a rolled-back change). A Qt view re-emits them through a queued signal.
+committed (never for a rolled-back change). Listeners must return quickly and never wait on
+another thread: a Qt view re-emits them through a queued signal.
 """
 
 from __future__ import annotations

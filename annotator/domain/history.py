@@ -44,6 +44,9 @@ class PropagationBatch(Command):
         self.keep_keyframes = keep_keyframes
         self.closed = False
         self.frames_written = 0
+        # its own lock, not the history's: a GUI thread asking to undo is refused at once
+        # instead of waiting for a frame write (and its event listeners) to finish
+        self._lock = threading.RLock()
 
     def plan(self, project: Project, delta: Delta) -> None:  # pragma: no cover - never planned
         raise HistoryError("a propagation batch records frames; it is not planned")
@@ -51,7 +54,7 @@ class PropagationBatch(Command):
     def add_frame(self, records: Iterable[FrameMask]) -> list[FrameMask]:
         """Write one frame's masks (all tracks) as one committed transaction; returns the
         records actually written (skipped ones left out)."""
-        with self._history._lock:
+        with self._lock:
             if self.closed:
                 raise HistoryError(f"{self.label!r} is finished; start a new batch")
             project = self._project
@@ -189,7 +192,7 @@ class History:
 
     # --- internals ----------------------------------------------------------------------
     def _finish_batch(self, batch: PropagationBatch) -> None:
-        with self._lock:
+        with self._lock, batch._lock:
             if batch.closed:
                 return
             batch.closed = True

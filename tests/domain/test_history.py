@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from annotator.domain import (
@@ -118,3 +120,37 @@ def test_history_events_and_labels() -> None:
     assert not h.can_redo  # a new edit forgets the redo stack
     h.clear()
     assert h.depth == (0, 0) and h.undo() is None and h.redo() is None
+
+
+def test_gui_edits_while_an_engine_thread_records_a_batch() -> None:
+    p, h, vid, t1, t2 = setup()
+    before = dump(p)
+    first_frame = threading.Event()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def engine() -> None:
+        try:
+            with h.begin_batch("Propagate") as batch:
+                for f in range(100):
+                    batch.add_frame(frame_records(vid, f, [t1]))
+                    first_frame.set()
+                    if stop.is_set():
+                        break
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+            first_frame.set()
+
+    worker = threading.Thread(target=engine)
+    worker.start()
+    assert first_frame.wait(timeout=30)
+    with pytest.raises(HistoryError, match="Propagate"):
+        h.undo()
+    h.execute(SetMask(vid, 50, t2, blob_mask(H, W, 30, 30, 6, 6)))  # other edits go on
+    stop.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and not errors
+    assert h.undo_label == "Edit mask"
+    h.undo()
+    h.undo()
+    assert dump(p) == before
