@@ -130,11 +130,8 @@ class Mask:
         """Number of foreground pixels."""
         if self._area is None:
             h, w = self._size
-            if h == 0 or w == 0:
-                self._area = 0
-            else:
-                self._validate()
-                self._area = int(coco_mask.area(self._rle()))
+            # pycocotools' area only reads the runs, so unchecked counts cannot hurt here
+            self._area = 0 if h == 0 or w == 0 else int(coco_mask.area(self._rle()))
         return self._area
 
     @property
