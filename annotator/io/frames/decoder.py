@@ -47,6 +47,7 @@ class Decoder:
         self.target: int | None = None
         self.last_used = 0.0
         self.last_seek_failed = False
+        self.from_start = True  # reached its position by decoding from frame 0 (no seek)
 
     def cost_to(self, i: int) -> int | None:
         """Frames to decode to produce frame i going forward from here, None if i is behind."""
@@ -66,6 +67,7 @@ class Decoder:
         self._cap = cap
         self.next_index = 0
         self.has_frame = False
+        self.from_start = True
         return cap
 
     def release(self) -> None:
@@ -85,6 +87,7 @@ class Decoder:
             return False
         self.next_index = landed + 1
         self.has_frame = True
+        self.from_start = False
         return True
 
     def read_at(self, i: int, *, reposition: str | None, index: FrameIndex | None) -> np.ndarray:
@@ -104,7 +107,7 @@ class Decoder:
         assert cap is not None
         if not (self.has_frame and self.next_index - 1 == i):
             if self.next_index > i:
-                self._open()
+                cap = self._open()
             while self.next_index <= i:
                 if not cap.grab():
                     self.has_frame = False
@@ -204,7 +207,15 @@ class DecoderPool:
                 self.seeks += 1
             elif how == "restart":
                 self.restarts += 1
-            bgr = decoder.read_at(i, reposition=how, index=index)
+            try:
+                bgr = decoder.read_at(i, reposition=how, index=index)
+            except EndOfFrames:
+                if decoder.from_start:
+                    raise  # sequential decoding really ends here
+                # Decoding after a seek failed: only decoding from the start is authoritative.
+                self.seeks_unreliable = True
+                self.restarts += 1
+                bgr = decoder.read_at(i, reposition="restart", index=None)
             if decoder.last_seek_failed:
                 self.seeks_unreliable = True
             return bgr

@@ -119,11 +119,13 @@ class ProxyStore:
             offset, length = self._spans[i]
             if self._spill is not None:
                 self._spill.flush()
-            if self._read_fd is None:
-                assert self._spill_path is not None
-                self._read_fd = os.open(self._spill_path, os.O_RDONLY)
-            fd = self._read_fd
-        return os.pread(fd, length, offset)
+            try:
+                if self._read_fd is None:
+                    assert self._spill_path is not None
+                    self._read_fd = os.open(self._spill_path, os.O_RDONLY)
+                return os.pread(self._read_fd, length, offset)
+            except OSError:  # the cache file vanished (pruned, disk trouble): no preview
+                return None
 
     def get(self, i: int) -> np.ndarray | None:
         """RGB proxy of frame i, or None if not there yet."""
