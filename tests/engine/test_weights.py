@@ -74,6 +74,7 @@ def _assert_monotone(calls: list[tuple[int, int]], size: int) -> None:
     assert calls[-1] == (size, size)
 
 
+@pytest.mark.slow  # 156 MB through HTTP, fsync and SHA-256 twice
 def test_full_download(server: FileServer, seeded_bytes: bytes, tmp_path: Path) -> None:
     manager = _manager(server, seeded_bytes, tmp_path)
     assert manager.status(NAME).state == "missing"
