@@ -32,6 +32,7 @@ from annotator.io.formats.plan import (
     prepare_out_dir,
     write_text_atomic,
 )
+from annotator.io.formats.rle import mask_rings
 from annotator.io.formats.split import TRAIN, VAL
 from annotator.io.formats.validate import (
     MAX_SIDE,
@@ -63,7 +64,7 @@ def polygon_segmentation(
     evaluation will see them.
     """
     h, w = mask.size
-    polys = geometry.mask_to_polygons(mask.to_array(), keep_holes=keep_holes)
+    polys = geometry.rings_to_polygons(mask_rings(mask), keep_holes=keep_holes)
     flat = [p.reshape(-1).tolist() for p in polys]
     rle = mask_utils.merge(mask_utils.frPyObjects(flat, h, w))
     area = float(mask_utils.area(rle))

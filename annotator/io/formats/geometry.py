@@ -34,11 +34,18 @@ def mask_to_rings(mask: NDArray[np.bool_]) -> list[tuple[Polygon, list[Polygon]]
         return []
     xs = np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = int(ys[0]), int(ys[-1]) + 1, int(xs[0]), int(xs[-1]) + 1
-    crop = np.ascontiguousarray(mask[y0:y1, x0:x1], dtype=np.uint8)
-    # One pixel of padding so contours never touch the crop's border, then 2x upsampling.
-    padded = np.zeros((crop.shape[0] + 2, crop.shape[1] + 2), np.uint8)
-    padded[1:-1, 1:-1] = crop
-    up = np.repeat(np.repeat(padded, 2, axis=0), 2, axis=1)
+    return crop_to_rings(mask[y0:y1, x0:x1], x0, y0)
+
+
+def crop_to_rings(crop: NDArray[np.bool_], x0: int, y0: int) -> list[tuple[Polygon, list[Polygon]]]:
+    """`mask_to_rings` of a mask given as a crop whose top-left pixel is (x0, y0)."""
+    h, w = crop.shape
+    # 2x nearest upsampling, then one (original) pixel of padding so contours never touch
+    # the border.
+    bits = crop if crop.dtype == np.bool_ else crop != 0
+    small = np.ascontiguousarray(bits).view(np.uint8)
+    up = cv2.resize(small, (2 * w, 2 * h), interpolation=cv2.INTER_NEAREST)
+    up = cv2.copyMakeBorder(up, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
     contours, hierarchy = cv2.findContours(up, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
@@ -55,19 +62,32 @@ def mask_to_rings(mask: NDArray[np.bool_]) -> list[tuple[Polygon, list[Polygon]]
     return list(parts.values())
 
 
+_SAMPLE = 64
+
+
+def _sq_dist(points: Polygon, to: Polygon) -> NDArray[np.float64]:
+    """(len(points), len(to)) squared distances (no 3-D temporaries: this is the hot loop)."""
+    dx = points[:, 0, None] - to[None, :, 0]
+    dy = points[:, 1, None] - to[None, :, 1]
+    return dx * dx + dy * dy
+
+
 def _nearest_pair(a: Polygon, b: Polygon) -> tuple[int, int, float]:
-    """Indices (i, j) of the closest vertices a[i], b[j], and their squared distance."""
-    best = (0, 0, np.inf)
-    # chunk rows of `a` so the distance matrix stays small for long rings
-    step = max(1, 2_000_000 // max(1, len(b)))
-    for start in range(0, len(a), step):
-        block = a[start : start + step]
-        d = ((block[:, None, :] - b[None, :, :]) ** 2).sum(-1)
-        k = int(np.argmin(d))
-        i, j = divmod(k, d.shape[1])
-        if d[i, j] < best[2]:
-            best = (start + i, j, float(d[i, j]))
-    return best
+    """Indices (i, j) of close vertices a[i], b[j], and their squared distance.
+
+    Exact for short rings; for long ones the nearest pair of evenly spaced samples is
+    refined by two full nearest-vertex passes (a short bridge, not always the shortest).
+    """
+    sa = max(1, len(a) // _SAMPLE)
+    sb = max(1, len(b) // _SAMPLE)
+    d = _sq_dist(a[::sa], b[::sb])
+    i, j = divmod(int(np.argmin(d)), d.shape[1])
+    i, j = i * sa, j * sb
+    if sa > 1 or sb > 1:
+        i = int(np.argmin(_sq_dist(a, b[j : j + 1])))
+        j = int(np.argmin(_sq_dist(b, a[i : i + 1])))
+    dx, dy = a[i] - b[j]
+    return i, j, float(dx * dx + dy * dy)
 
 
 def _splice(ring: Polygon, i: int, other: Polygon, j: int) -> Polygon:
@@ -103,29 +123,41 @@ def bridge_rings(rings: Sequence[Polygon]) -> Polygon:
     return joined
 
 
-def mask_to_polygons(mask: NDArray[np.bool_], *, keep_holes: bool = True) -> list[Polygon]:
-    """One polygon per connected part, holes bridged in (or dropped when keep_holes is False).
-
-    Every polygon has at least 3 distinct vertices; parts too thin to give one are widened by
-    construction (a single pixel traces as a quarter-pixel-inset square), so none is lost.
-    """
+def rings_to_polygons(
+    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True
+) -> list[Polygon]:
+    """One polygon per part, its holes bridged in (or dropped when keep_holes is False)."""
     polys = []
-    for outer, holes in mask_to_rings(mask):
+    for outer, holes in rings:
         poly = bridge_rings([outer, *holes]) if keep_holes and holes else outer
         polys.append(_at_least_three(poly))
     return polys
 
 
+def rings_to_single_polygon(
+    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True
+) -> Polygon | None:
+    """All parts (and holes) bridged into one polygon; None when there are no rings."""
+    flat: list[Polygon] = []
+    for outer, holes in rings:
+        flat.append(outer)
+        if keep_holes:
+            flat.extend(holes)
+    return _at_least_three(bridge_rings(flat)) if flat else None
+
+
+def mask_to_polygons(mask: NDArray[np.bool_], *, keep_holes: bool = True) -> list[Polygon]:
+    """One polygon per connected part, holes bridged in (or dropped when keep_holes is False).
+
+    Every polygon has at least 3 distinct vertices: even a single pixel traces as a
+    quarter-pixel-inset square, so no part is lost.
+    """
+    return rings_to_polygons(mask_to_rings(mask), keep_holes=keep_holes)
+
+
 def mask_to_single_polygon(mask: NDArray[np.bool_], *, keep_holes: bool = True) -> Polygon | None:
     """The whole mask as one polygon (parts and holes bridged), None for an empty mask."""
-    rings: list[Polygon] = []
-    for outer, holes in mask_to_rings(mask):
-        rings.append(outer)
-        if keep_holes:
-            rings.extend(holes)
-    if not rings:
-        return None
-    return _at_least_three(bridge_rings(rings))
+    return rings_to_single_polygon(mask_to_rings(mask), keep_holes=keep_holes)
 
 
 def _at_least_three(poly: Polygon) -> Polygon:

@@ -37,6 +37,7 @@ from annotator.io.formats.plan import (
     prepare_out_dir,
     write_text_atomic,
 )
+from annotator.io.formats.rle import mask_rings
 from annotator.io.formats.split import TRAIN, VAL
 from annotator.io.formats.validate import Where, read_bytes
 
@@ -46,12 +47,12 @@ _COORD = "{:.6f}"
 
 def segment_row(mask: Mask, label: int, *, keep_holes: bool = True) -> str | None:
     """`class x1 y1 ...` of one object (parts and holes bridged), None for an empty mask."""
-    poly = geometry.mask_to_single_polygon(mask.to_array(), keep_holes=keep_holes)
+    poly = geometry.rings_to_single_polygon(mask_rings(mask), keep_holes=keep_holes)
     if poly is None:
         return None
     h, w = mask.size
     norm = np.clip(poly / np.array([w, h], np.float64), 0.0, 1.0).reshape(-1)
-    return f"{label} " + " ".join(_COORD.format(v) for v in norm.tolist())
+    return f"{label} " + (("%.6f " * norm.size) % tuple(norm.tolist()))[:-1]
 
 
 def detect_row(mask: Mask, label: int, box: tuple[float, ...] | None = None) -> str | None:
