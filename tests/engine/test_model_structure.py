@@ -240,3 +240,15 @@ def test_memory_attention_reads_recent_frames_in_the_direction_of_travel(
     rev_with = _step(small_model, 1, feats[1], ahead, track_in_reverse=True)["pred_masks"]
     rev_without = _step(small_model, 1, feats[1], bank, track_in_reverse=True)["pred_masks"]
     assert not torch.allclose(rev_with, rev_without)
+
+
+def test_cached_position_embedding_follows_loaded_weights() -> None:
+    model = SAM2Model(get_config("sam2.1_hiera_tiny"))
+    trunk = model.image_encoder.trunk
+    with torch.no_grad():
+        before = trunk.position_embedding(16, 16).clone()
+        assert torch.equal(trunk.position_embedding(16, 16), before)
+        sd = model.state_dict()
+        sd["image_encoder.trunk.pos_embed"] = sd["image_encoder.trunk.pos_embed"] + 1.0
+        model.load_state_dict(sd)
+        torch.testing.assert_close(trunk.position_embedding(16, 16), before + 1.0)

@@ -140,8 +140,8 @@ class HieraBlock(nn.Module):
                 h, w = shortcut.shape[1], shortcut.shape[2]
                 hp, wp = h + (-h) % size, w + (-w) % size
             x = merge_windows(x, size, hp, wp, h, w)
-        x = shortcut + x
-        return x + self.mlp(self.norm2(x))
+        x = x.add_(shortcut)  # x is a fresh attention output: add in place, no new buffer
+        return self.mlp(self.norm2(x)).add_(x)
 
 
 class Hiera(nn.Module):
@@ -185,13 +185,26 @@ class Hiera(nn.Module):
             dim = dim_out
         self.blocks = nn.ModuleList(blocks)
         self.channel_list = tuple(blocks[e].dim_out for e in reversed(stage_ends))
+        self._pos_cache: tuple[tuple[object, ...], Tensor] | None = None
 
     def position_embedding(self, h: int, w: int) -> Tensor:
-        """Background embedding (bicubic to h x w) + tiled window embedding -> [1, h, w, C]."""
-        bkg = F.interpolate(self.pos_embed, size=(h, w), mode="bicubic")
+        """Background embedding (bicubic to h x w) + tiled window embedding -> [1, h, w, C].
+
+        Without autograd it is cached until the embeddings change (tensor versions count
+        in-place loads such as load_state_dict)."""
+        bkg, win = self.pos_embed, self.pos_embed_window
+        if torch.is_grad_enabled():
+            return self._compute_position_embedding(h, w)
+        key = (h, w, bkg.device, bkg.dtype, bkg.data_ptr(), bkg._version, win._version)
+        if self._pos_cache is None or self._pos_cache[0] != key:
+            self._pos_cache = (key, self._compute_position_embedding(h, w).contiguous())
+        return self._pos_cache[1]
+
+    def _compute_position_embedding(self, h: int, w: int) -> Tensor:
         win = self.pos_embed_window
+        up = F.interpolate(self.pos_embed, size=(h, w), mode="bicubic")
         reps = (h // win.shape[-2], w // win.shape[-1])
-        return (bkg + win.tile(1, 1, *reps)).permute(0, 2, 3, 1)
+        return (up + win.tile(1, 1, *reps)).permute(0, 2, 3, 1)
 
     def forward(self, x: Tensor) -> list[Tensor]:
         """[B, 3, S, S] -> stage outputs, highest resolution first, each [B, C, H, W]."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -42,8 +45,20 @@ class FpnNeck(nn.Module):
             lateral.add_module("conv", nn.Conv2d(channels, config.d_model, kernel_size=1))
             self.convs.append(lateral)
 
-    def forward(self, trunk_outputs: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-        """Trunk maps (highest resolution first) -> (features, position encodings), same order."""
+    def lateral_only(self, level: int) -> bool:
+        """True if `level`'s output is its lateral conv alone and feeds no finer level."""
+        return level not in self.top_down_levels and (level - 1) not in self.top_down_levels
+
+    def forward(
+        self,
+        trunk_outputs: list[Tensor],
+        *,
+        output_proj: Mapping[int, nn.Conv2d] | None = None,
+    ) -> tuple[list[Tensor], list[Tensor]]:
+        """Trunk maps (highest resolution first) -> (features, position encodings), same order.
+
+        `output_proj` maps lateral-only levels to a 1x1 conv applied to their output; it is
+        folded into the lateral conv (one small matmul instead of a d_model-wide map)."""
         n = len(self.convs)
         if len(trunk_outputs) != n:
             raise ValueError(f"neck expects {n} trunk levels, got {len(trunk_outputs)}")
@@ -51,7 +66,16 @@ class FpnNeck(nn.Module):
         pos: list[Tensor] = [trunk_outputs[0]] * n
         coarser: Tensor | None = None
         for level in range(n - 1, -1, -1):  # coarse to fine; conv i serves level n-1-i
-            lateral = self.convs[n - 1 - level](trunk_outputs[level])
+            conv = cast(nn.Conv2d, self.convs[n - 1 - level].conv)
+            proj = None if output_proj is None else output_proj.get(level)
+            if proj is not None:
+                if not self.lateral_only(level):
+                    raise ValueError(f"level {level} has top-down features; cannot fold a conv")
+                feats[level] = _folded_1x1(trunk_outputs[level], conv, proj)
+                pos[level] = self.position_encoding(feats[level]).to(feats[level].dtype)
+                coarser = None
+                continue
+            lateral = conv(trunk_outputs[level])
             if coarser is not None and level in self.top_down_levels:
                 align = None if self.interp_mode == "nearest" else False
                 top_down = F.interpolate(
@@ -63,6 +87,19 @@ class FpnNeck(nn.Module):
             feats[level] = coarser
             pos[level] = self.position_encoding(coarser).to(coarser.dtype)
         return feats, pos
+
+
+def _folded_1x1(x: Tensor, first: nn.Conv2d, second: nn.Conv2d) -> Tensor:
+    """second(first(x)) for two 1x1 convs, as one channel matmul: [B, Cin, H, W] -> [B, Cout, H, W].
+
+    Runs on the channels-last layout the trunk produces (no copy of x)."""
+    w1, w2 = first.weight[:, :, 0, 0], second.weight[:, :, 0, 0]  # [Cmid, Cin], [Cout, Cmid]
+    weight = w2 @ w1
+    bias = second.bias if second.bias is not None else torch.zeros_like(w2[:, 0])
+    if first.bias is not None:
+        bias = bias + w2 @ first.bias
+    out = F.linear(x.permute(0, 2, 3, 1), weight, bias)  # [B, H, W, Cout]
+    return out.permute(0, 3, 1, 2)
 
 
 class ImageEncoder(nn.Module):
@@ -79,9 +116,13 @@ class ImageEncoder(nn.Module):
                 f"{self.neck.backbone_channel_list}"
             )
 
-    def forward(self, image: Tensor) -> ImageFeatures:
-        """Normalised image [B, 3, S, S] -> multi-level features (see `ImageFeatures`)."""
-        feats, pos = self.neck(self.trunk(image))
+    def forward(
+        self, image: Tensor, *, output_proj: Mapping[int, nn.Conv2d] | None = None
+    ) -> ImageFeatures:
+        """Normalised image [B, 3, S, S] -> multi-level features (see `ImageFeatures`).
+
+        `output_proj`: 1x1 convs folded into lateral-only neck levels (see FpnNeck)."""
+        feats, pos = self.neck(self.trunk(image), output_proj=output_proj)
         if self.scalp > 0:
             feats, pos = feats[: -self.scalp], pos[: -self.scalp]
         return ImageFeatures(vision_features=feats[-1], vision_pos_enc=pos, backbone_fpn=feats)

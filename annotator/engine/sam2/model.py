@@ -133,11 +133,12 @@ class SAM2Model(nn.Module):
 
         The two high-resolution levels are already projected by the decoder's conv_s0/conv_s1
         (to C/8 and C/4 channels), so clicks do not redo it."""
-        feats = self.image_encoder(img_batch)
-        fpn = list(feats.backbone_fpn)
+        proj = None
         if self.config.use_high_res_features_in_sam:
-            fpn[0] = self.sam_mask_decoder.conv_s0(fpn[0])
-            fpn[1] = self.sam_mask_decoder.conv_s1(fpn[1])
+            # conv_s0 / conv_s1 folded into the neck's lateral convs of levels 0 and 1
+            proj = {0: self.sam_mask_decoder.conv_s0, 1: self.sam_mask_decoder.conv_s1}
+        feats = self.image_encoder(img_batch, output_proj=proj)
+        fpn = list(feats.backbone_fpn)
         return {
             "vision_features": feats.vision_features,
             "vision_pos_enc": list(feats.vision_pos_enc),
