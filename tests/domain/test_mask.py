@@ -107,3 +107,18 @@ def test_foreign_counts_are_checked_before_pycocotools_decodes_them() -> None:
         wrong.to_array()
     with pytest.raises(InvalidMaskError):
         Mask((2, 2), b"o").to_array()  # ends in the middle of a run
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_encoder_is_byte_identical_to_pycocotools_on_large_and_odd_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(1, 400)), int(rng.integers(1, 400))
+    arr = rng.random((h, w)) < rng.random()
+    arr[rng.integers(0, h) :, : rng.integers(0, w)] = bool(seed % 2)  # long runs as well
+    cases = [arr, np.ones((h, w), bool), np.zeros((h, w), bool), arr[::2, ::3], arr.T]
+    for a in cases:
+        expected = coco_mask.encode(np.asfortranarray(a, dtype=np.uint8))["counts"]
+        m = Mask.from_array(a)
+        assert m.counts == expected and m.area == int(a.sum())
+        np.testing.assert_array_equal(m.to_array(), a)
+    assert Mask.from_array(arr.astype(np.float32)) == Mask.from_array(arr)
