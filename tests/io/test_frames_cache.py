@@ -90,3 +90,29 @@ def test_prefetch_forward_and_backward(tmp_path: Path) -> None:
         assert all(j in src.cache for j in range(44 - prefetcher.backward_block, 44))
         for j in range(43, 35, -1):
             assert np.array_equal(src[j], reference[j])
+
+
+def test_request_decodes_off_thread_and_peek_never_decodes(tmp_path: Path) -> None:
+    import contextlib
+    import threading
+    from concurrent.futures import CancelledError
+
+    clip = write_clip(tmp_path / "clip.mp4", n=40)
+    assert clip is not None
+    reference, _ = sequential_frames(clip)
+    with open_frames(clip, use_proxy_cache=False, wait=True) as src:
+        assert src.peek(25) is None
+        where: list[str] = []
+        future = src.request(25)
+        future.add_done_callback(lambda f: where.append(threading.current_thread().name))
+        assert np.array_equal(future.result(timeout=30), reference[25])
+        assert np.array_equal(src.peek(25), reference[25])  # type: ignore[arg-type]
+        assert where and where[0] in ("frames-prefetch", threading.current_thread().name)
+        # Scrubbing: only the newest request must be served; older ones may be cancelled.
+        futures = [src.request(i) for i in (3, 30, 12, 37)]
+        assert np.array_equal(futures[-1].result(timeout=30), reference[37])
+        for i, f in zip((3, 30, 12), futures[:-1], strict=True):
+            with contextlib.suppress(CancelledError):
+                assert np.array_equal(f.result(timeout=30), reference[i])
+    with open_frames(clip, cache_bytes=0, use_proxy_cache=False) as sync:
+        assert np.array_equal(sync.request(5).result(timeout=0), reference[5])

@@ -5,6 +5,11 @@ an LRU frame cache and prefetch. Qt-free and torch-free.
         src.wait_ready()            # optional: frame count verified, all proxies made
         frame = src[42]             # read-only RGB uint8 (H, W, 3), exact
         preview = src.proxy(42)     # small RGB preview at once, or None while the pass runs
+        src.peek(42)                # the exact frame if cached, else None (never decodes)
+        src.request(42)             # Future of the exact frame, decoded on the prefetch thread
+
+A GUI shows `proxy(i)` (or `peek(i)`) at once and `request(i)` the exact frame; the engine just
+indexes. Call close() (or use `with`): it stops the threads and releases the decoders.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import threading
 from abc import ABC, abstractmethod
+from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,7 +24,7 @@ import numpy as np
 
 from annotator.io.frames.background import BackgroundPass, FrameFeed, PassState, ProgressCallback
 from annotator.io.frames.cache import FrameCache
-from annotator.io.frames.errors import FrameIndexError, SourceClosedError
+from annotator.io.frames.errors import FrameIndexError, FrameSourceError, SourceClosedError
 from annotator.io.frames.keyframes import FrameIndex
 from annotator.io.frames.prefetch import Prefetcher
 from annotator.io.frames.proxy import (
@@ -124,6 +125,34 @@ class FrameSource(ABC):
         if self._prefetcher is not None:
             self._prefetcher.hint(i)
         return frame
+
+    def peek(self, index: int) -> np.ndarray | None:
+        """Frame `index` if it is in the cache already, else None; never decodes (GUI-safe)."""
+        return self.cache.get(self._check_index(index))
+
+    def request(self, index: int) -> Future[np.ndarray]:
+        """Frame `index` decoded on the prefetch thread; returns at once (GUI-safe).
+
+        The future completes on that thread (add_done_callback runs there: hop to the GUI
+        thread yourself). A newer request cancels an older one not yet started. Without a
+        prefetch thread (prefetch_depth=0 or no cache) the frame is decoded before returning.
+        """
+        i = self._check_index(index)
+        future: Future[np.ndarray] = Future()
+        cached = self.cache.get(i)
+        if cached is not None:
+            future.set_result(cached)
+            if self._prefetcher is not None:
+                self._prefetcher.hint(i)
+        elif self._prefetcher is not None:
+            self._prefetcher.request(i, future)
+        else:
+            future.set_running_or_notify_cancel()
+            try:
+                future.set_result(self._load(i))
+            except FrameSourceError as exc:
+                future.set_exception(exc)
+        return future
 
     @property
     def prefetcher(self) -> Prefetcher | None:

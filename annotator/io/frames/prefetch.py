@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from annotator.io.frames.errors import FrameSourceError
 
@@ -25,7 +27,7 @@ class Prefetcher:
 
     def __init__(
         self,
-        load: Callable[[int], object],
+        load: Callable[[int], Any],
         is_cached: Callable[[int], bool],
         count: Callable[[], int],
         *,
@@ -44,9 +46,22 @@ class Prefetcher:
         self._last_by_thread: dict[int, int] = {}
         self._stopped = False
         self._done_generation = 0
+        self._request: tuple[int, Future[Any]] | None = None
         self.loaded = 0
         self._thread = threading.Thread(target=self._run, name="frames-prefetch", daemon=True)
         self._thread.start()
+
+    def request(self, i: int, future: Future[Any]) -> None:
+        """Decode frame i next (before any prefetching) and complete `future` with it.
+
+        Only the newest request matters while scrubbing: an older one not yet started is
+        cancelled.
+        """
+        with self._cond:
+            if self._request is not None:
+                self._request[1].cancel()
+            self._request = (i, future)
+        self.hint(i)
 
     def hint(self, i: int) -> None:
         """A reader just read frame i: prefetch around it in that reader's direction."""
@@ -86,6 +101,9 @@ class Prefetcher:
                     return
                 seen = self._generation
                 target, forward = self._target, self._forward
+                request, self._request = self._request, None
+            if request is not None:
+                self._serve(*request)
             for j in self._plan(target, forward):
                 with self._cond:
                     if self._stopped or (forward and self._generation != seen):
@@ -102,6 +120,14 @@ class Prefetcher:
                 self._done_generation = seen
                 self._cond.notify_all()
 
+    def _serve(self, i: int, future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(self._load(i))
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until the work for the latest hint is done (for tests and benchmarks)."""
         with self._cond:
@@ -113,6 +139,9 @@ class Prefetcher:
         """End the thread (after the frame it is decoding) and wait for it."""
         with self._cond:
             self._stopped = True
+            if self._request is not None:
+                self._request[1].cancel()
+                self._request = None
             self._cond.notify()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
