@@ -135,14 +135,17 @@ def main() -> int:
     ap.add_argument("--image-size", type=int, default=1024, help="model input size")
     ap.add_argument("--threads", type=int, help="engine torch threads (default cores - 1)")
     ap.add_argument("--fast", action="store_true", help="bfloat16 fast mode where supported")
-    ap.add_argument("--encoded-frames", type=int, default=4, help="frames pre-encoded")
-    ap.add_argument("--warm-clicks", type=int, default=30, help="clicks on pre-encoded frames")
-    ap.add_argument("--cold-clicks", type=int, default=3, help="clicks on frames not encoded")
-    ap.add_argument("--propagate", type=int, default=12, help="frames to propagate")
-    ap.add_argument("--quick", action="store_true", help="2 encoded, 10+1 clicks, 4 frames")
+    ap.add_argument("--encoded-frames", type=int, help="frames pre-encoded (4; quick 2)")
+    ap.add_argument("--warm-clicks", type=int, help="clicks on pre-encoded frames (30; quick 10)")
+    ap.add_argument("--cold-clicks", type=int, help="clicks on frames not encoded (3; quick 1)")
+    ap.add_argument("--propagate", type=int, help="frames to propagate past the start (12; 4)")
+    ap.add_argument("--quick", action="store_true", help="the smaller counts above")
     args = ap.parse_args()
-    if args.quick:
-        args.encoded_frames, args.warm_clicks, args.cold_clicks, args.propagate = 2, 10, 1, 4
+    defaults = (2, 10, 1, 4) if args.quick else (4, 30, 3, 12)
+    names = ("encoded_frames", "warm_clicks", "cold_clicks", "propagate")
+    for name, value in zip(names, defaults, strict=True):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     need = max(args.encoded_frames + args.cold_clicks, args.propagate + 1)
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv)  # noqa: F841
