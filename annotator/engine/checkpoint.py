@@ -38,7 +38,12 @@ from annotator.engine.checkpoint_errors import (
 )
 from annotator.engine.sam2.config import MODEL_CONFIGS, ModelConfig
 
-PATCH_EMBED_KEY = "image_encoder.trunk.patch_embed.proj.weight"
+# tensors that tell the trunk's width: (key, axis holding the width), most direct first
+WIDTH_KEYS = (
+    ("image_encoder.trunk.patch_embed.proj.weight", 0),
+    ("image_encoder.trunk.pos_embed", 1),
+    ("image_encoder.neck.convs.3.conv.weight", 1),  # the neck's lateral conv of stage 1
+)
 TRUNK_BLOCK_RE = re.compile(r"^image_encoder\.trunk\.blocks\.(\d+)\.")
 # tensors only SAM2.1 files hold (its no_obj_embed_spatial and proj_tpos_enc_in_obj_ptrs)
 SAM21_ONLY_KEYS = ("no_obj_embed_spatial", "obj_ptr_tpos_proj.weight", "obj_ptr_tpos_proj.bias")
@@ -270,18 +275,21 @@ def identify_state_dict(
 ) -> ModelConfig:
     """Which of the eight released models a state dict belongs to, from keys and shapes alone.
 
-    Size from the trunk's width (patch embedding channels) and depth (number of blocks);
+    Size from the trunk's width (patch embedding channels, or failing that the tensors next
+    to it) and depth (number of blocks);
     version from the tensors only SAM2.1 has.
     """
     path = Path(path)
     keys = list(sd)
     _guess_not_sam2(path, keys)
-    if PATCH_EMBED_KEY not in sd:
+    widths = [int(sd[k].shape[axis]) for k, axis in WIDTH_KEYS if k in sd and sd[k].dim() > axis]
+    if not widths:
         raise UnknownModelError(
             path,
-            f"SAM2-like tensors, but without {PATCH_EMBED_KEY}, so the model cannot be told.",
+            "SAM2-like tensors, but without the image encoder's first layers "
+            f"({', '.join(k for k, _ in WIDTH_KEYS)}), so the model cannot be told.",
         )
-    width = int(sd[PATCH_EMBED_KEY].shape[0])
+    width = widths[0]
     blocks = {int(m.group(1)) for k in keys if (m := TRUNK_BLOCK_RE.match(k))}
     depth = max(blocks) + 1 if blocks else 0
     version = "2.1" if any(k in sd for k in SAM21_ONLY_KEYS) else "2.0"

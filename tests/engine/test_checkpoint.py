@@ -286,6 +286,20 @@ def test_unknown_trunk_and_what_expected_changes(tmp_path: Path) -> None:
     assert all(".trunk.blocks.11." in k for k in info.value.missing)
 
 
+def test_a_missing_first_layer_is_reported_not_guessed(tmp_path: Path) -> None:
+    sd = compact_state_dict(TINY21)
+    del sd["image_encoder.trunk.patch_embed.proj.weight"]
+    path = write_checkpoint(tmp_path / "no_patch_embed.pt", sd)
+    with pytest.raises(StateDictMismatchError) as info:  # still identified, from pos_embed
+        load_model(path)
+    assert info.value.model_name == TINY21
+    assert info.value.missing == ["image_encoder.trunk.patch_embed.proj.weight"]
+    trunk_gone = {k: v for k, v in sd.items() if not k.startswith("image_encoder.")}
+    path = write_checkpoint(tmp_path / "no_encoder.pt", trunk_gone)
+    with pytest.raises(UnknownModelError, match="cannot be told"):
+        load_model(path)
+
+
 def test_unknown_expected_name_is_a_value_error(compact_tiny: Path) -> None:
     with pytest.raises(ValueError, match="sam2.1_hiera_tiny"):
         load_model(compact_tiny, expected="sam3_giant")
