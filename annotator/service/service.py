@@ -52,10 +52,12 @@ class EngineService:
         *,
         num_threads: int | None = None,
         listeners: Sequence[Listener] = (),
+        weights: object | None = None,
         name: str = "annotator-engine",
     ) -> None:
         """Start the engine thread. `num_threads`: torch intra-op threads (default: every
-        core but one, so the GUI keeps a core)."""
+        core but one, so the GUI keeps a core). `weights`: the engine's WeightsManager that
+        LoadModel by name downloads through (default: the per-user cache)."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Listener] = list(listeners)
@@ -64,6 +66,7 @@ class EngineService:
         self._running: Pending | None = None
         self._needs_restart = False
         self._num_threads = num_threads
+        self._weights = weights
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -236,7 +239,7 @@ class EngineService:
             # torch is imported here, on the engine thread, never on the caller's
             from annotator.service.worker import EngineWorker
 
-            worker = EngineWorker(self._emit, self._set_limits, self._num_threads)
+            worker = EngineWorker(self._emit, self._set_limits, self._num_threads, self._weights)
             self._started.set()
             while (item := self._queue.get()) is not None:
                 if isinstance(item, IdleEncode):

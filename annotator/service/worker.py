@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -68,8 +69,10 @@ class EngineWorker:
         emit: Emit,
         publish_limits: Callable[[PlanLimits], None],
         num_threads: int | None = None,
+        weights: Any | None = None,
     ) -> None:
         self._emit = emit
+        self._weights = weights
         self._publish_limits = publish_limits
         self.num_threads = configure_engine_threads(num_threads)
         self._model: torch.nn.Module | None = None
@@ -173,7 +176,8 @@ class EngineWorker:
         if not path.exists():
             from annotator.engine.weights_registry import REGISTRY
 
-            if str(request.source) in REGISTRY:
+            known = getattr(self._weights, "registry", REGISTRY)
+            if str(request.source) in known:
                 path = self._download(request_id, str(request.source), token)
         loaded = load_model(path, device=request.device)
         if request.image_size is not None:
@@ -194,7 +198,8 @@ class EngineWorker:
         def progress(done: int, total: int) -> None:
             self._emit(DownloadProgress(request_id, int(done), int(total) or None))
 
-        return WeightsManager().download(name, progress=progress, cancel=token.event)
+        manager = self._weights if self._weights is not None else WeightsManager()
+        return Path(manager.download(name, progress=progress, cancel=token.event))
 
     def _set_video(self, request_id: int, request: SetVideo) -> Event:
         if self._model is None:
