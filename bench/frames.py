@@ -47,19 +47,22 @@ def sequential_fps(path: Path) -> tuple[float, int]:
     return n / elapsed, n
 
 
-def plain_seek_times(path: Path, indices: list[int]) -> list[float]:
-    """Seconds per random access with CAP_PROP_POS_FRAMES + read on one capture."""
+def plain_seek_times(path: Path, indices: list[int]) -> tuple[list[float], float]:
+    """Seconds per random access with CAP_PROP_POS_FRAMES + read on one capture, and the mean
+    CPU seconds per access."""
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     cap.read()
     times = []
+    cpu_start = time.process_time()
     for i in indices:
         start = time.perf_counter()
         cap.set(cv2.CAP_PROP_POS_FRAMES, i)
         ok, _ = cap.read()
         times.append(time.perf_counter() - start)
         assert ok
+    cpu = (time.process_time() - cpu_start) / len(indices)
     cap.release()
-    return times
+    return times, cpu
 
 
 def main() -> None:
@@ -79,19 +82,27 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as cache_dir:
         start = time.perf_counter()
+        cpu_start = time.process_time()
         src = open_frames(path, proxy_dir=cache_dir, prefetch_depth=0, max_decoders=args.decoders)
         opened = time.perf_counter() - start
         assert src.wait_ready(600)
         pass_s = time.perf_counter() - start
+        pass_cpu = time.process_time() - cpu_start
         print(f"open (until frame 0 readable)       {opened * 1e3:7.1f} ms")
         print(f"background pass (index + proxies)   {pass_s:7.2f} s  = {n / pass_s:6.1f} fps")
+        print(
+            f"  pass CPU time                     {pass_cpu * 1e3 / n:7.2f} ms/frame "
+            f"(CPU-bound limit on 2 idle cores: {2 * n / pass_cpu:5.0f} fps)"
+        )
 
         cold = []
+        cpu_start = time.process_time()
         for i in indices:
             src.cache.clear()
             start = time.perf_counter()
             src[i]
             cold.append(time.perf_counter() - start)
+        cold_cpu = (time.process_time() - cpu_start) / len(indices)
         cached = []
         for i in indices:
             src[i]
@@ -106,9 +117,9 @@ def main() -> None:
         pool = src.decoders  # type: ignore[attr-defined]
         print(f"proxy access after the pass         {pct(proxy)}")
         print(f"exact random access, cached         {pct(cached)}")
-        print(f"exact random access, cold           {pct(cold)}")
-        plain = plain_seek_times(path, indices)
-        print(f"plain CAP_PROP_POS_FRAMES seeking   {pct(plain)}")
+        print(f"exact random access, cold           {pct(cold)}   CPU {cold_cpu * 1e3:6.1f} ms")
+        plain, plain_cpu = plain_seek_times(path, indices)
+        print(f"plain CAP_PROP_POS_FRAMES seeking   {pct(plain)}   CPU {plain_cpu * 1e3:6.1f} ms")
         ratio = np.percentile(cold, 50) / np.percentile(plain, 50)
         print(f"cold exact p50 / plain seek p50     {ratio:7.2f}   (target <= 0.5)")
         print(f"decoders: {pool.size} (seeks {pool.seeks}, restarts {pool.restarts})")

@@ -138,3 +138,17 @@ def test_prune_cache_dir_drops_least_recently_used(tmp_path: Path) -> None:
         "fp2.proxies",
         "fp8.proxies.def456",
     ]
+
+
+def test_proxies_spill_beyond_memory_budget_without_a_cache(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.mp4", n=30, size=(320, 240))
+    assert clip is not None
+    reference, _ = sequential_frames(clip)
+    with open_frames(clip, use_proxy_cache=False, proxy_memory_bytes=20_000, wait=True) as src:
+        assert src._proxies is not None and src._proxies.memory_bytes <= 20_000
+        spill = src._spill_path
+        assert spill is not None and spill.stat().st_size > 20_000
+        for i in (0, 29, 15):
+            proxy = src.proxy(i)
+            assert proxy is not None and psnr(proxy, reference[i]) > 30.0
+    assert not spill.exists()  # a private spill file is removed on close

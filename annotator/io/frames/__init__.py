@@ -33,7 +33,11 @@ from annotator.io.frames.errors import (
     UnsupportedCodecError,
 )
 from annotator.io.frames.image_folder import IMAGE_EXTENSIONS, ImageFolderSource, natural_key
-from annotator.io.frames.proxy import default_cache_dir, prune_cache_dir
+from annotator.io.frames.proxy import (
+    DEFAULT_PROXY_MEMORY_BYTES,
+    default_cache_dir,
+    prune_cache_dir,
+)
 from annotator.io.frames.video_file import VIDEO_EXTENSIONS, VideoFileSource
 
 __all__ = [
@@ -75,6 +79,7 @@ def open_frames(
     wait: bool = False,
     on_progress: ProgressCallback | None = None,
     folder_fps: float = 30.0,
+    proxy_memory_bytes: int = DEFAULT_PROXY_MEMORY_BYTES,
 ) -> FrameSource:
     """Open a video file or an image folder as a FrameSource.
 
@@ -86,6 +91,8 @@ def open_frames(
     background: start the pass now (else call src.start_pass() or src.wait_ready()).
     wait: return only after the pass finished (frame count verified, proxies made).
     on_progress: on_progress(done, expected) from the pass thread.
+    proxy_memory_bytes: proxies beyond this many bytes are spilled to a file (the cache entry,
+        or a private temp file deleted on close).
     Raises a FrameSourceError subclass that says what is wrong.
     """
     p = Path(path).expanduser()
@@ -105,6 +112,7 @@ def open_frames(
             proxy_dir=pdir,
             background=background or wait,
             on_progress=on_progress,
+            proxy_memory_bytes=proxy_memory_bytes,
         )
     else:
         source = VideoFileSource(
@@ -115,6 +123,7 @@ def open_frames(
             proxy_dir=pdir,
             background=background or wait,
             on_progress=on_progress,
+            proxy_memory_bytes=proxy_memory_bytes,
         )
     if wait:
         source.wait_ready()

@@ -13,6 +13,8 @@ concurrent reader its own decoder from a small pool (see decoder.py).
 from __future__ import annotations
 
 import operator
+import os
+import tempfile
 import threading
 from abc import ABC, abstractmethod
 from concurrent.futures import Future
@@ -34,6 +36,16 @@ from annotator.io.frames.proxy import (
     proxy_size,
     prune_cache_dir,
 )
+
+
+def _private_spill_file() -> Path | None:
+    """A temp file for proxies that will not be kept (deleted by close())."""
+    try:
+        fd, name = tempfile.mkstemp(prefix="annotator-proxies-")
+    except OSError:
+        return None
+    os.close(fd)
+    return Path(name)
 
 
 class FrameSource(ABC):
@@ -232,6 +244,8 @@ class FrameSource(ABC):
                 return
             self._cache_entry = entry
             self._spill_path = entry.new_spill_path()
+        else:  # no reuse wanted: still spill beyond the memory budget, to a private temp file
+            self._spill_path = _private_spill_file()
         self._proxies = ProxyStore(
             size, memory_bytes=proxy_memory_bytes, spill_path=self._spill_path
         )

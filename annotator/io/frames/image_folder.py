@@ -20,6 +20,7 @@ from annotator.io.frames.cache import FrameCache
 from annotator.io.frames.errors import EmptyFolderError, MixedImageSizesError, UnreadableImageError
 from annotator.io.frames.fingerprint import folder_fingerprint
 from annotator.io.frames.imagesize import image_size
+from annotator.io.frames.proxy import DEFAULT_PROXY_MEMORY_BYTES
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 DEFAULT_FOLDER_FPS = 30.0
@@ -67,6 +68,7 @@ class ImageFolderSource(FrameSource):
         proxy_dir: Path | None = None,
         background: bool = True,
         on_progress: ProgressCallback | None = None,
+        proxy_memory_bytes: int = DEFAULT_PROXY_MEMORY_BYTES,
     ) -> None:
         files = list_images(folder)
         if not files:
@@ -89,6 +91,7 @@ class ImageFolderSource(FrameSource):
             expected_frames=len(files),
             background=background,
             on_progress=on_progress,
+            proxy_memory_bytes=proxy_memory_bytes,
         )
 
     @staticmethod

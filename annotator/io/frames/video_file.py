@@ -27,6 +27,7 @@ from annotator.io.frames.errors import (
 )
 from annotator.io.frames.fingerprint import file_fingerprint
 from annotator.io.frames.keyframes import FrameIndex
+from annotator.io.frames.proxy import DEFAULT_PROXY_MEMORY_BYTES
 from annotator.io.frames.sniff import mp4_top_level_boxes, sniff_container
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
@@ -81,6 +82,7 @@ class VideoFileSource(FrameSource):
         proxy_dir: Path | None = None,
         background: bool = True,
         on_progress: ProgressCallback | None = None,
+        proxy_memory_bytes: int = DEFAULT_PROXY_MEMORY_BYTES,
     ) -> None:
         cap, container = _open_capture(path)
         self.container = container
@@ -115,6 +117,7 @@ class VideoFileSource(FrameSource):
             expected_frames=self.num_frames,
             background=background,
             on_progress=on_progress,
+            proxy_memory_bytes=proxy_memory_bytes,
         )
 
     @staticmethod
