@@ -11,7 +11,7 @@ written segmentation. Each image also carries `video`/`frame_index`, each annota
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from annotator.io.formats import geometry
 from annotator.io.formats.importing import FrameResolver, ImportResult, PlannedMask, PlannedTrack
 from annotator.io.formats.naming import frame_stem, is_safe_relative, sequence_name
 from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
     ExportPlan,
     ExportSummary,
@@ -75,8 +76,7 @@ def polygon_segmentation(
 def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None, out: Path) -> dict:
     """The COCO dict of one subset ("train"/"val", or None for everything)."""
     images: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    polygons = plan.options.segmentation == "polygons"
+    objects: list[tuple[int, int, int, Mask]] = []  # image id, category, track number, mask
     image_id = 0
     for video in plan.videos:
         seq = sequence_name(video.path, video.id)
@@ -100,25 +100,31 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
             for rec in records:
                 if rec.mask.is_empty:
                     continue  # a box prompt not yet made a mask: COCO segm needs a mask
-                if polygons:
-                    seg: Any
-                    seg, area, bbox = polygon_segmentation(
-                        rec.mask, keep_holes=plan.options.keep_holes
-                    )
-                else:
-                    seg, area, bbox = rle_segmentation(rec.mask)
-                annotations.append(
-                    {
-                        "id": len(annotations) + 1,
-                        "image_id": image_id,
-                        "category_id": plan.label(rec.track_id),
-                        "segmentation": seg,
-                        "area": area,
-                        "bbox": bbox,
-                        "iscrowd": 0,
-                        "track_id": plan.track_number[rec.track_id],
-                    }
-                )
+                label, number = plan.label(rec.track_id), plan.track_number[rec.track_id]
+                objects.append((image_id, label, number, rec.mask))
+    if plan.options.segmentation == "polygons":
+        workers = plan.options.workers or default_workers(len(objects))
+        jobs = ((o[3], plan.options.keep_holes) for o in objects)
+        segments: Iterator[tuple[Any, float, list[float]]] = ordered_map(
+            _polygon_batch, jobs, workers=workers
+        )
+    else:
+        segments = (rle_segmentation(o[3]) for o in objects)
+    annotations = [
+        {
+            "id": k,
+            "image_id": img,
+            "category_id": label,
+            "segmentation": seg,
+            "area": area,
+            "bbox": bbox,
+            "iscrowd": 0,
+            "track_id": number,
+        }
+        for k, ((img, label, number, _), (seg, area, bbox)) in enumerate(
+            zip(objects, segments, strict=True), start=1
+        )
+    ]
     categories = [
         {"id": plan.category_number[c.id], "name": c.name, "supercategory": ""}
         for c in plan.categories
@@ -130,6 +136,13 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
         "annotations": annotations,
         "categories": categories,
     }
+
+
+def _polygon_batch(
+    jobs: list[tuple[Mask, bool]],
+) -> list[tuple[list[list[float]], float, list[float]]]:
+    """polygon_segmentation of a batch of masks (runs in worker processes)."""
+    return [polygon_segmentation(mask, keep_holes=keep) for mask, keep in jobs]
 
 
 def export_coco(

@@ -41,7 +41,9 @@ class ExportOptions:
     categories: names (or str ids) to keep (None = all); val_fraction/seed: train/val split;
     segmentation: "rle" or "polygons" (COCO); with_images: write frame images;
     image_ext: ".jpg" or ".png"; jpeg_quality: 1..100; only_annotated: skip frames where no
-    exported object is present (default keeps them as background images).
+    exported object is present (default keeps them as background images);
+    keep_holes: polygons keep holes (bridged in) or fill them; workers: processes tracing
+    polygons (None: automatic, 1: none).
     """
 
     frames: tuple[FrameRange, ...] | None = None
@@ -55,6 +57,7 @@ class ExportOptions:
     jpeg_quality: int = 95
     only_annotated: bool = False
     keep_holes: bool = True
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.every, int) or self.every < 1:
@@ -67,6 +70,8 @@ class ExportOptions:
             raise ExportError(f"image_ext must be '.jpg' or '.png', not {self.image_ext!r}")
         if not 1 <= int(self.jpeg_quality) <= 100:
             raise ExportError(f"jpeg_quality must be 1..100, got {self.jpeg_quality!r}")
+        if self.workers is not None and (not isinstance(self.workers, int) or self.workers < 1):
+            raise ExportError(f"workers must be an int >= 1, got {self.workers!r}")
         if self.categories is not None:
             object.__setattr__(self, "categories", tuple(str(c) for c in self.categories))
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,9 @@ from annotator.io.formats.errors import ExportError, ImportError_
 from annotator.io.formats.importing import FrameResolver, ImportResult, PlannedMask, PlannedTrack
 from annotator.io.formats.naming import frame_stem
 from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
+    ExportPlan,
     ExportSummary,
     FrameWriter,
     OpenFrames,
@@ -52,7 +55,21 @@ def segment_row(mask: Mask, label: int, *, keep_holes: bool = True) -> str | Non
         return None
     h, w = mask.size
     norm = np.clip(poly / np.array([w, h], np.float64), 0.0, 1.0).reshape(-1)
-    return f"{label} " + (("%.6f " * norm.size) % tuple(norm.tolist()))[:-1]
+    return f"{label} " + format_unit_values(norm)
+
+
+def format_unit_values(values: np.ndarray) -> str:
+    """Numbers in [0, 1] as space-separated "%.6f"-style text, built with numpy (hot path)."""
+    fixed = np.rint(np.clip(values, 0.0, 1.0) * 1e6).astype(np.int64)
+    chars = np.empty((fixed.size, 9), np.uint8)
+    chars[:, 0] = 48 + fixed // 1_000_000
+    chars[:, 1] = ord(".")
+    chars[:, 2:8] = 48 + (fixed[:, None] // _POWERS) % 10
+    chars[:, 8] = ord(" ")
+    return chars.tobytes()[:-1].decode("ascii")
+
+
+_POWERS = 10 ** np.arange(5, -1, -1, dtype=np.int64)
 
 
 def detect_row(mask: Mask, label: int, box: tuple[float, ...] | None = None) -> str | None:
@@ -102,33 +119,58 @@ def export_yolo(
             (out / "labels" / sub).mkdir(parents=True, exist_ok=True)
             (out / "images" / sub).mkdir(parents=True, exist_ok=True)
         has_val = False
-        for video in plan.videos:
-            for frame, records in plan.frames(video):
-                sub = plan.split.get((video.id, frame), TRAIN)
-                has_val |= sub == VAL
-                stem = frame_stem(video.path, video.id, frame)
-                rows: list[str] = []
-                for rec in records:
-                    label = plan.label(rec.track_id) - 1
-                    if task == "detect":
-                        row = detect_row(rec.mask, label, pending_box(rec))
-                    else:
-                        row = segment_row(rec.mask, label, keep_holes=options.keep_holes)
-                    if row is not None and row not in rows:  # Ultralytics drops duplicate rows
-                        rows.append(row)
-                label_path = out / "labels" / sub / f"{stem}.txt"
-                try:
-                    label_path.write_text("".join(r + "\n" for r in rows), encoding="ascii")
-                except OSError as exc:
-                    raise ExportError(f"cannot write {label_path}: {exc}") from exc
-                writer.write(video, frame, out / "images" / sub / f"{stem}{options.image_ext}")
-                summary.images += 1
-                summary.annotations += len(rows)
+        n_masks = sum(project.count_masks(v.id) for v in plan.videos)
+        workers = options.workers or (default_workers(n_masks) if task == "segment" else 1)
+        videos = {v.id: v for v in plan.videos}
+        for (video_id, frame, sub, stem), rows in ordered_map(
+            _rows_of_frames, _frame_jobs(plan, task), workers=workers
+        ):
+            has_val |= sub == VAL
+            label_path = out / "labels" / sub / f"{stem}.txt"
+            try:
+                label_path.write_text("".join(r + "\n" for r in rows), encoding="ascii")
+            except OSError as exc:
+                raise ExportError(f"cannot write {label_path}: {exc}") from exc
+            image = out / "images" / sub / f"{stem}{options.image_ext}"
+            writer.write(videos[video_id], frame, image)
+            summary.images += 1
+            summary.annotations += len(rows)
         names = [c.name for c in plan.categories]
         yaml_path = out / "data.yaml"
         write_text_atomic(yaml_path, data_yaml(out, names, task, has_val))
         summary.files.append(yaml_path)
     return summary
+
+
+_FrameJob = tuple[tuple[int, int, str, str], str, bool, list[tuple[Mask, int, Any]]]
+
+
+def _frame_jobs(plan: ExportPlan, task: str) -> Iterator[_FrameJob]:
+    """One picklable job per exported frame: (video, frame, subset, stem), task, holes, objects."""
+    for video in plan.videos:
+        for frame, records in plan.frames(video):
+            sub = plan.split.get((video.id, frame), TRAIN)
+            stem = frame_stem(video.path, video.id, frame)
+            objects = [(r.mask, plan.label(r.track_id) - 1, pending_box(r)) for r in records]
+            yield (video.id, frame, sub, stem), task, plan.options.keep_holes, objects
+
+
+def _rows_of_frames(
+    jobs: list[_FrameJob],
+) -> list[tuple[tuple[int, int, str, str], list[str]]]:
+    """Label rows of a batch of frames (runs in worker processes); duplicates dropped."""
+    out = []
+    for meta, task, keep_holes, objects in jobs:
+        rows: list[str] = []
+        for mask, label, box in objects:
+            if task == "detect":
+                row = detect_row(mask, label, box)
+            else:
+                row = segment_row(mask, label, keep_holes=keep_holes)
+            if row is not None and row not in rows:  # Ultralytics drops duplicate rows
+                rows.append(row)
+        out.append((meta, rows))
+    return out
 
 
 # --- import -------------------------------------------------------------------------------

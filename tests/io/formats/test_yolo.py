@@ -180,3 +180,10 @@ def test_unknown_frames_and_bad_yaml_are_reported(project, tmp_path):
     (tmp_path / "data.yaml").write_text("names:\n  0: a\n  2: b\n")
     with pytest.raises(ImportError_, match="0..N-1"):
         read_yolo(empty_copy(project), tmp_path)
+
+
+def test_worker_processes_write_the_same_labels(tmp_path):
+    project = make_project(videos=((64, 96, 12),))
+    export_yolo(project, tmp_path / "a", ExportOptions(with_images=False, workers=1))
+    export_yolo(project, tmp_path / "b", ExportOptions(with_images=False, workers=2))
+    assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
