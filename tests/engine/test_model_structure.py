@@ -14,6 +14,7 @@ import torch
 
 from annotator.engine.image_predictor import ImagePredictor
 from annotator.engine.sam2.config import MODEL_CONFIGS, get_config
+from annotator.engine.sam2.mask_decoder import upsample_2x2
 from annotator.engine.sam2.model import NO_OBJ_SCORE, SAM2Model
 
 from .conftest import load_seeded_model
@@ -252,3 +253,27 @@ def test_cached_position_embedding_follows_loaded_weights() -> None:
         sd["image_encoder.trunk.pos_embed"] = sd["image_encoder.trunk.pos_embed"] + 1.0
         model.load_state_dict(sd)
         torch.testing.assert_close(trunk.position_embedding(16, 16), before + 1.0)
+
+
+def test_deconv_as_matmul_equals_conv_transpose() -> None:
+    torch.manual_seed(0)
+    deconv = torch.nn.ConvTranspose2d(8, 4, kernel_size=2, stride=2)
+    x = torch.randn(2, 8, 5, 7)
+    with torch.no_grad():
+        torch.testing.assert_close(upsample_2x2(x, deconv), deconv(x), atol=1e-5, rtol=1e-5)
+
+
+def test_cached_dense_prompt_encoding_follows_loaded_weights() -> None:
+    model = SAM2Model(get_config("sam2.1_hiera_tiny"))
+    encoder = model.sam_prompt_encoder
+    with torch.no_grad():
+        before = encoder.get_dense_pe().clone()
+        sd = model.state_dict()
+        key = "sam_prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"
+        sd[key] = sd[key] * 2
+        model.load_state_dict(sd)
+        after = encoder.get_dense_pe()
+    assert after.shape == (1, 256, 64, 64)
+    assert not torch.allclose(after, before)
+    with torch.enable_grad():
+        torch.testing.assert_close(encoder.get_dense_pe(), after)

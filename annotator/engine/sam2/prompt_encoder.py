@@ -50,10 +50,20 @@ class PromptEncoder(nn.Module):
             nn.Conv2d(mask_in_chans, embed_dim, kernel_size=1),
         )
         self.no_mask_embed = nn.Embedding(1, embed_dim)
+        self._dense_pe_cache: tuple[tuple[object, ...], Tensor] | None = None
 
     def get_dense_pe(self) -> Tensor:
-        """Prompt-space encoding of every image-embedding cell -> [1, C, h, w]."""
-        return self.pe_layer.dense(*self.image_embedding_size).unsqueeze(0)
+        """Prompt-space encoding of every image-embedding cell -> [1, C, h, w].
+
+        Without autograd it is cached until the Gaussian matrix changes (tensor version)."""
+        h, w = self.image_embedding_size
+        if torch.is_grad_enabled():
+            return self.pe_layer.dense(h, w).unsqueeze(0)
+        matrix = self.pe_layer.positional_encoding_gaussian_matrix
+        key = (h, w, matrix.device, matrix.dtype, matrix.data_ptr(), matrix._version)
+        if self._dense_pe_cache is None or self._dense_pe_cache[0] != key:
+            self._dense_pe_cache = (key, self.pe_layer.dense(h, w).unsqueeze(0))
+        return self._dense_pe_cache[1]
 
     def label_embedding(self, label: int) -> Tensor:
         """Learned embedding [1, C] added to points of `label` (0..3)."""
