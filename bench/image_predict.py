@@ -12,7 +12,9 @@ beside Meta's reference figures measured on the same 2-core CPU.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -20,12 +22,14 @@ import cv2
 import numpy as np
 import torch
 
-from annotator.engine.device import pick_device
-from annotator.engine.image_predictor import ImagePredictor
-from annotator.engine.sam2.config import get_config
-from annotator.engine.sam2.model import SAM2Model
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from annotator.engine.device import pick_device  # noqa: E402
+from annotator.engine.image_predictor import ImagePredictor  # noqa: E402
+from annotator.engine.sam2.config import get_config  # noqa: E402
+from annotator.engine.sam2.model import SAM2Model  # noqa: E402
+
 IMAGE = REPO / ".." / "shared" / "data" / "images" / "truck.jpg"
 META_ENCODE_S = 4.0  # Meta's reference, tiny, 1024^2, these 2 CPU cores
 META_CLICK_MS = 90.0  # Meta's reference, per click incl. upsampling to 1800x1200
@@ -78,7 +82,9 @@ def main() -> None:
     assert pred.masks.shape == (3, h, w)
 
     enc, clk = statistics.median(encode_s), statistics.median(click_ms)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"model {args.model}, device {device}, torch threads {torch.get_num_threads()}")
+    print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores (shared machine?)")
     print(f"image encoder (1024x1024): {enc:6.2f} s   (Meta reference ~{META_ENCODE_S:.1f} s)")
     print(
         f"per click (3 masks -> {w}x{h}): {clk:6.1f} ms  (Meta reference ~{META_CLICK_MS:.0f} ms)"
