@@ -82,6 +82,7 @@ class RequestQueue:
         self._items: deque[Pending] = deque()
         self._plan: deque[IdleEncode] = deque()
         self._plan_frames = plan_frames
+        self._landing: Pending | None = None  # a landing whose frames are not listed yet
         self._closed = False
 
     def put(self, pending: Pending) -> Merged | None:
@@ -106,28 +107,29 @@ class RequestQueue:
 
     def replace_plan(self, pending: Pending) -> list[Pending]:
         """Make an EncodeFrame the new pre-encode plan; returns the landing requests of the
-        old plan that were never reached (to be answered as superseded)."""
-        request = pending.request
-        assert isinstance(request, EncodeFrame)
-        frames = self._plan_frames(request)
+        old plan that were never reached (to be answered as superseded). The plan's frames
+        are listed when the engine first reaches it, so they fit the video open by then."""
+        assert isinstance(pending.request, EncodeFrame)
         with self._cond:
             if self._closed:
                 raise ServiceClosed("the engine service is shut down")
-            dropped = [t.pending for t in self._plan if t.pending is not None]
-            self._plan.clear()
-            for i, frame in enumerate(frames):
-                self._plan.append(IdleEncode(frame, pending if i == 0 else None))
-            if not frames:
-                self._plan.append(IdleEncode(request.frame, pending))
+            dropped = self._drop_plan()
+            self._landing = pending
             self._cond.notify()
             return dropped
 
     def clear_plan(self) -> list[Pending]:
         """Drop the pre-encode plan (e.g. the video changed); returns its waiting landings."""
         with self._cond:
-            dropped = [t.pending for t in self._plan if t.pending is not None]
-            self._plan.clear()
-            return dropped
+            return self._drop_plan()
+
+    def _drop_plan(self) -> list[Pending]:
+        dropped = [t.pending for t in self._plan if t.pending is not None]
+        if self._landing is not None:
+            dropped.append(self._landing)
+        self._plan.clear()
+        self._landing = None
+        return dropped
 
     def get(self) -> Pending | IdleEncode | None:
         """Block until there is work: the oldest request first, else the next pre-encode.
@@ -138,6 +140,13 @@ class RequestQueue:
                     return None
                 if self._items:
                     return self._items.popleft()
+                if self._landing is not None:
+                    landing, self._landing = self._landing, None
+                    assert isinstance(landing.request, EncodeFrame)
+                    frames = self._plan_frames(landing.request) or [landing.request.frame]
+                    self._plan.extend(
+                        IdleEncode(f, landing if i == 0 else None) for i, f in enumerate(frames)
+                    )
                 if self._plan:
                     return self._plan.popleft()
                 self._cond.wait()
@@ -153,10 +162,8 @@ class RequestQueue:
         """Refuse new work, wake the consumer, and return everything that never ran."""
         with self._cond:
             self._closed = True
-            left = list(self._items)
-            left += [t.pending for t in self._plan if t.pending is not None]
+            left = list(self._items) + self._drop_plan()
             self._items.clear()
-            self._plan.clear()
             self._cond.notify_all()
             return left
 

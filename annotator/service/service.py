@@ -118,6 +118,9 @@ class EngineService:
             for old in self._queue.replace_plan(pending):
                 _resolve(old.all_futures(), Superseded(old.request_id, pending.request_id))
         else:
+            if isinstance(request, SetVideo | LoadModel):  # frames of the old video are moot
+                for old in self._queue.clear_plan():
+                    _resolve(old.all_futures(), Superseded(old.request_id, pending.request_id))
             self._queue.put(pending)
         return future
 

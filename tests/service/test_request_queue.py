@@ -123,3 +123,19 @@ def test_get_blocks_until_work_and_close_wakes_and_returns_what_never_ran() -> N
     assert got[1:] == [None, None]
     with pytest.raises(ServiceClosed):
         q.put(_pending(3, RemoveObject(3)))
+
+
+def test_plan_frames_are_listed_when_the_engine_reaches_them() -> None:
+    limits = [PlanLimits(0, 0)]  # no video yet when the landing is sent
+    q = RequestQueue(lambda r: plan_preencode(r, limits[0]))
+    landing = _pending(1, EncodeFrame(3, Direction.FORWARD, ahead=2))
+    q.replace_plan(landing)
+    limits[0] = PlanLimits(num_frames=10, max_ahead=5)  # the video opened meanwhile
+    assert [q.get() for _ in range(3)] == [
+        IdleEncode(3, landing),
+        IdleEncode(4, None),
+        IdleEncode(5, None),
+    ]
+    q.replace_plan(_pending(2, EncodeFrame(1)))
+    assert q.clear_plan()[0].request_id == 2
+    assert q.close() == []
