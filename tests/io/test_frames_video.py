@@ -59,6 +59,10 @@ def test_generated_clip_every_frame_exact(fourcc: str, ext: str, tmp_path: Path)
         assert src.wait_ready(30)
         assert len(src) == 40 and src.count_verified and not src.damaged
         assert (src.width, src.height, src.fps) == (160, 120, pytest.approx(25.0))
+        keyframes = src.index.keyframes  # found by the pass, from the decoded frame types
+        assert keyframes[0] == 0
+        if fourcc in ("MJPG", "FFV1"):
+            assert keyframes == list(range(40))  # intra-only codecs
         _check_orders(src, reference, seed=len(ext))
 
 
