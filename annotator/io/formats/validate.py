@@ -9,6 +9,7 @@ from typing import Any
 
 from annotator.domain import InvalidMaskError, Mask
 from annotator.io.formats.errors import ImportError_
+from annotator.io.formats.rle import rle_runs
 
 MAX_FILE_BYTES = 2_000_000_000
 MAX_SIDE = 1 << 16  # no frame side in a real dataset is larger; keeps allocations bounded
@@ -122,7 +123,19 @@ def read_rle(rle: Any, height: int, width: int, here: Where) -> Mask:
     if isinstance(counts, list):
         for c in counts:
             as_int(c, "RLE count", here, hi=height * width)
+    if isinstance(counts, str):
+        # compressed: checked with numpy (characters, run lengths, total) - pycocotools
+        # itself trusts its input and would read past a short string
+        try:
+            runs = rle_runs(counts.encode("ascii"))
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise here.error(f"bad RLE: {exc}") from exc
+        if runs.size and (runs.min() < 0 or int(runs.sum()) != height * width):
+            raise here.error(f"bad RLE: runs do not cover {height}x{width} pixels")
+        if not runs.size and height * width:
+            raise here.error("bad RLE: empty counts")
+        return Mask((height, width), counts)
     try:
         return Mask.from_coco({"size": [height, width], "counts": counts})
-    except (InvalidMaskError, UnicodeEncodeError) as exc:
+    except InvalidMaskError as exc:
         raise here.error(f"bad RLE: {exc}") from exc

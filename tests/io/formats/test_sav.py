@@ -36,7 +36,9 @@ def test_masklets_are_reproduced_exactly(sav_file):
         for mid, rle in zip(raw["masklet_id"], per_frame, strict=True):
             rec = project.mask(1, 4 * i, ids[("sav", mid)])
             assert rec is not None and rec.provenance is Provenance.IMPORTED
-            assert np.array_equal(rec.mask.to_array(), mask_utils.decode(rle).astype(bool))
+            assert rec.mask.counts == rle["counts"].encode() and rec.mask.size == (848, 480)
+            if i % 10 == 0:  # and the pixels, decoded independently, on a sample of frames
+                assert np.array_equal(rec.mask.to_array(), mask_utils.decode(rle).astype(bool))
     assert project.count_masks() == 121 * 5
     assert project.frames_with_masks(1) == list(range(0, 484, 4))
 
