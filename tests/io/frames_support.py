@@ -43,7 +43,7 @@ def write_clip(
     path: Path, n: int = 48, fourcc: str = "mp4v", size: tuple[int, int] = (160, 120)
 ) -> Path | None:
     """Write an n-frame clip; None if OpenCV's writer refuses this fourcc/container here."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), 25.0, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), 25.0, size)
     if not writer.isOpened():
         writer.release()
         path.unlink(missing_ok=True)

@@ -60,7 +60,8 @@ def test_folder_order_and_exact_pixels(tmp_path: Path) -> None:
         for k in (5, 0, 3, 1, 4, 2):
             expected = cv2.cvtColor(synthetic_frame(k, 64, 48), cv2.COLOR_BGR2RGB)
             assert np.array_equal(src[k], expected)
-        assert src.proxy(3).shape == (48, 64, 3)
+        proxy = src.proxy(3)
+        assert proxy is not None and proxy.shape == (48, 64, 3)
 
 
 def test_jpeg_folder_matches_imread_and_fingerprint_tracks_content(tmp_path: Path) -> None:
@@ -69,6 +70,7 @@ def test_jpeg_folder_matches_imread_and_fingerprint_tracks_content(tmp_path: Pat
     with open_frames(tmp_path, use_proxy_cache=False, wait=True) as src:
         for k in range(4):
             bgr = cv2.imread(str(tmp_path / f"{k:03d}.jpg"), cv2.IMREAD_COLOR)
+            assert bgr is not None
             assert np.array_equal(src[k], cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         proxy = src.proxy(2)
         assert proxy is not None and proxy.shape == (350, 600, 3)  # halved: long side <= 960

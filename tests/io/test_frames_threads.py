@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator.io.frames import open_frames
+from annotator.io.frames import VideoFileSource, open_frames
 from tests.io.frames_support import sequential_frames, write_clip
 
 
@@ -49,7 +49,7 @@ def test_concurrent_readers_get_exact_frames(
         for t in threads:
             t.join(120)
         assert not any(t.is_alive() for t in threads)
-        assert src.decoders.size <= max_decoders
+        assert isinstance(src, VideoFileSource) and src.decoders.size <= max_decoders
         assert src.wait_ready(30)
     assert errors == []
 

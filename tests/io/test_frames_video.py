@@ -111,6 +111,7 @@ def test_sequential_reading_uses_one_decoder(tmp_path: Path) -> None:
     path = write_clip(tmp_path / "seq.mp4", n=30)
     assert path is not None
     with open_frames(path, use_proxy_cache=False, prefetch_depth=0, background=False) as src:
+        assert isinstance(src, VideoFileSource)
         reference, _ = sequential_frames(path)
         restarts = src.decoders.restarts  # opening decoded frame 0
         for i in range(30):

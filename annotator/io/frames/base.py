@@ -111,6 +111,11 @@ class FrameSource(ABC):
     def __len__(self) -> int:
         return self.num_frames
 
+    @property
+    def index(self) -> FrameIndex:
+        """Timestamps and keyframes found so far by the background pass."""
+        return self._index
+
     # --- exact frames -----------------------------------------------------------------------
     def _check_index(self, index: object) -> int:
         if self._closed:

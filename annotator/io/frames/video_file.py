@@ -143,11 +143,6 @@ class VideoFileSource(FrameSource):
         return self._index.complete or (self._end is not None and self.claimed_frames is None)
 
     @property
-    def index(self) -> FrameIndex:
-        """Timestamps and keyframes found so far by the background pass."""
-        return self._index
-
-    @property
     def decoders(self) -> DecoderPool:
         """The decoder pool (for diagnostics and benchmarks)."""
         return self._pool
