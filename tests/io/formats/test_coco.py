@@ -190,3 +190,17 @@ def test_bbox_only_annotations_become_box_prompts(project, tmp_path):
     rec = target.mask(1, 2, track.id)
     assert rec is not None and rec.mask.is_empty and rec.prompt is not None
     assert rec.prompt.box == (10.0, 20.0, 40.0, 60.0)
+
+
+def test_a_changed_video_file_is_refused(project, tmp_path):
+    from annotator.io.formats.errors import ExportError
+
+    from .conftest import GeneratedFrames
+
+    class Changed(GeneratedFrames):
+        fingerprint = "something else"
+
+    with pytest.raises(ExportError, match="changed since it was annotated"):
+        export_coco(project, tmp_path, ExportOptions(), Changed)
+    with pytest.raises(ExportError, match="frame opener"):
+        export_coco(project, tmp_path, ExportOptions())
