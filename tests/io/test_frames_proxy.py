@@ -152,3 +152,13 @@ def test_proxies_spill_beyond_memory_budget_without_a_cache(tmp_path: Path) -> N
             proxy = src.proxy(i)
             assert proxy is not None and psnr(proxy, reference[i]) > 30.0
     assert not spill.exists()  # a private spill file is removed on close
+
+
+def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path: Path) -> None:
+    from annotator.io.frames import default_cache_dir
+
+    monkeypatch.setenv("ANNOTATOR_CACHE", str(tmp_path / "a"))
+    assert default_cache_dir() == tmp_path / "a" / "proxies"
+    monkeypatch.delenv("ANNOTATOR_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert default_cache_dir() == tmp_path / "x" / "annotator" / "proxies"

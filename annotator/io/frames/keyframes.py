@@ -3,6 +3,9 @@
 Frame i is *defined* as the i-th frame sequential decoding produces. A seek lands somewhere; the
 index turns the landed frame's timestamp back into a frame number, so a seek can be verified
 (and corrected) instead of trusted. The keyframe list lets the reader estimate what a seek costs.
+
+Keyframes come from CAP_PROP_FRAME_TYPE of each decoded frame ('I'), which this OpenCV build's
+FFmpeg backend reports; CAP_PROP_LRF_HAS_KEY_FRAME belongs to the LRF writer, not to reading.
 """
 
 from __future__ import annotations

@@ -26,11 +26,14 @@ _FORMAT_VERSION = 1
 
 
 def default_cache_dir() -> Path:
-    """`$ANNOTATOR_CACHE/proxies` when set, else `~/.cache/annotator/proxies`."""
+    """`$ANNOTATOR_CACHE/proxies`, else `$XDG_CACHE_HOME/annotator/proxies` (~/.cache), like
+    the model weights' cache."""
     root = os.environ.get("ANNOTATOR_CACHE")
     if root:
         return Path(root) / "proxies"
-    return Path.home() / ".cache" / "annotator" / "proxies"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "annotator" / "proxies"
 
 
 def proxy_size(width: int, height: int, max_side: int = PROXY_MAX_SIDE) -> tuple[int, int]:
