@@ -5,7 +5,8 @@ index turns the landed frame's timestamp back into a frame number, so a seek can
 (and corrected) instead of trusted. The keyframe list lets the reader estimate what a seek costs.
 
 Keyframes come from CAP_PROP_FRAME_TYPE of each decoded frame ('I'), which this OpenCV build's
-FFmpeg backend reports; CAP_PROP_LRF_HAS_KEY_FRAME belongs to the LRF writer, not to reading.
+FFmpeg backend reports. (CAP_PROP_LRF_HAS_KEY_FRAME describes undecoded packets in raw mode,
+CAP_PROP_FORMAT=-1; the pass decodes every frame anyway, to count and to make proxies.)
 """
 
 from __future__ import annotations
