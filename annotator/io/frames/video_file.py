@@ -21,6 +21,7 @@ from annotator.io.frames.cache import FrameCache
 from annotator.io.frames.decoder import DecoderPool, EndOfFrames
 from annotator.io.frames.errors import (
     FrameIndexError,
+    FrameSourceError,
     NotAVideoError,
     TruncatedVideoError,
     UnsupportedCodecError,
@@ -156,6 +157,11 @@ class VideoFileSource(FrameSource):
                 f"frame {i} does not exist in {self.path.name}: only {end.count} frames can be "
                 "decoded"
             ) from None
+        if bgr.shape[:2] != (self.height, self.width):
+            raise FrameSourceError(
+                f"frame {i} of {self.path.name} is {bgr.shape[1]}x{bgr.shape[0]}, but the video "
+                f"starts at {self.width}x{self.height}; videos that change size are not supported"
+            )
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
     def _found_end(self, count: int) -> None:
