@@ -83,13 +83,14 @@ class EngineWorker:
     # --- dispatch ----------------------------------------------------------------------
     def handle(self, request_id: int, request: object, token: CancelToken) -> Event:
         """Run `request`; returns its final event (progress events are emitted on the way)."""
+        if isinstance(request, LoadModel):
+            # outside inference mode: parameters made in it would be inference tensors
+            return self._load_model(request_id, request, token)
         with torch.inference_mode():
             if isinstance(request, AddPoints | AddBox | AddMask):
                 return self._prompt(request_id, request)
             if isinstance(request, Propagate):
                 return self._propagate(request_id, request, token)
-            if isinstance(request, LoadModel):
-                return self._load_model(request_id, request, token)
             if isinstance(request, SetVideo):
                 return self._set_video(request_id, request)
             if isinstance(request, RemoveObject):
@@ -179,7 +180,8 @@ class EngineWorker:
             known = getattr(self._weights, "registry", REGISTRY)
             if str(request.source) in known:
                 path = self._download(request_id, str(request.source), token)
-        loaded = load_model(path, device=request.device)
+        with torch.no_grad():
+            loaded = load_model(path, device=request.device)
         if request.image_size is not None:
             set_imgsz: Callable[[int], None] = getattr(loaded.model, "set_imgsz")  # noqa: B009
             set_imgsz(request.image_size)
