@@ -8,9 +8,17 @@ import os
 import torch
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def engine_thread_count(cores: int | None = None) -> int:
     """Intra-op threads for the engine: every core but one (at least one)."""
-    n = cores if cores is not None else (os.cpu_count() or 1)
+    n = cores if cores is not None else usable_cores()
     return max(1, n - 1)
 
 
