@@ -11,7 +11,7 @@ import enum
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from annotator.io.frames.proxy import ProxyStore, encode_proxy
 ProgressCallback = Callable[[int, int], None]
 """Called as on_progress(frames_done, frames_expected) from the pass thread."""
 
-FrameFeed = Iterator[tuple[np.ndarray, float, bool]]
+FrameFeed = Generator[tuple[np.ndarray, float, bool], None, None]
 """Yields (BGR frame, timestamp, is_keyframe) in order, ending at the last decodable frame."""
 
 _PROGRESS_EVERY = 8
@@ -107,25 +107,32 @@ class BackgroundPass:
             target=self._encode_loop, args=(encoded,), name="frames-pass-jpeg", daemon=True
         )
         encoder.start()
-        state = PassState.FAILED
+        reached_end = False
+        feed: FrameFeed | None = None
         try:
-            for bgr, pts, is_key in self._feed_factory():
+            feed = self._feed_factory()
+            for bgr, pts, is_key in feed:
                 if self._cancel.is_set():
                     break
                 self.index.add(pts, is_key)
                 encoded.put(bgr)
             else:
-                state = PassState.DONE
+                reached_end = True
         except BaseException as exc:  # reported via .error; the pass must never kill the app
             self.error = exc
         finally:
+            if feed is not None:
+                feed.close()  # releases the pass's decoder now, not at garbage collection
             encoded.put(None)
             encoder.join()
             self.proxies.finish_writing()
-            if state is PassState.DONE and self.error is None:
+            if self.error is not None:
+                state = PassState.FAILED
+            elif reached_end:
+                state = PassState.DONE
                 self.index.finish()
                 self._report(len(self.proxies))
-            elif self._cancel.is_set() and self.error is None:
+            else:
                 state = PassState.CANCELLED
             self.state = state
             try:
@@ -136,15 +143,17 @@ class BackgroundPass:
 
     def _encode_loop(self, frames: queue.Queue[np.ndarray | None]) -> None:
         size = self.proxies.size
+        failed = False
         while True:
             bgr = frames.get()
             if bgr is None:
                 return
-            if self.error is not None:
-                continue
+            if failed:
+                continue  # keep draining so the decoding side never blocks
             try:
                 self.proxies.append(encode_proxy(bgr, size))
             except BaseException as exc:
+                failed = True
                 self.error = exc
                 self._cancel.set()
                 continue
