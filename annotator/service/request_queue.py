@@ -123,6 +123,11 @@ class RequestQueue:
         with self._cond:
             return self._drop_plan()
 
+    def abandon_plan(self) -> None:
+        """Drop the neighbours left in the current plan (a newer landing stays)."""
+        with self._cond:
+            self._plan.clear()
+
     def _drop_plan(self) -> list[Pending]:
         dropped = [t.pending for t in self._plan if t.pending is not None]
         if self._landing is not None:

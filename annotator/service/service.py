@@ -288,7 +288,7 @@ class EngineService:
                 self._report(worker, item.pending, exc)
             else:
                 log.warning("pre-encoding frame %d failed: %s", item.frame, exc)
-            self._queue.clear_plan()
+            self._queue.abandon_plan()
             return
         if event is not None:
             self._emit(event)

@@ -123,6 +123,9 @@ class EngineWorker:
     def describe_error(self, exc: BaseException) -> tuple[str, str, bool]:
         """(kind, message for a person, fatal) for an exception raised by a request."""
         kind = type(exc).__name__
+        text = str(exc)
+        if "CUDA error" in text or "device-side assert" in text:
+            return kind, f"the GPU failed ({text}); restart the engine", True
         if _is_out_of_memory(exc):
             self._recover_memory()
             return (

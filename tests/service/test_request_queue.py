@@ -139,3 +139,14 @@ def test_plan_frames_are_listed_when_the_engine_reaches_them() -> None:
     q.replace_plan(_pending(2, EncodeFrame(1)))
     assert q.clear_plan()[0].request_id == 2
     assert q.close() == []
+
+
+def test_abandoning_a_plan_keeps_a_newer_landing() -> None:
+    q = _queue(n=10, ahead=3)
+    first = _pending(1, EncodeFrame(0, Direction.FORWARD, ahead=3))
+    q.replace_plan(first)
+    assert q.get() == IdleEncode(0, first)
+    newer = _pending(2, EncodeFrame(5, Direction.FORWARD, ahead=0))
+    q.replace_plan(newer)
+    q.abandon_plan()  # e.g. encoding a neighbour of the first landing failed
+    assert q.get() == IdleEncode(5, newer)
