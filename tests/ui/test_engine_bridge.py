@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
+from pathlib import Path
 
+import numpy as np
+import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
 from annotator.service.events import EngineError, Event, ServiceStopped
@@ -40,3 +44,45 @@ def test_events_arrive_as_signals_on_the_gui_thread(qtbot) -> None:
             bridge.close()
     assert isinstance(stopped.args[0], ServiceStopped)
     assert not service.thread.is_alive()
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded tiny checkpoint of ../shared/parity/make_checkpoint.py (seed 0)."""
+    import torch
+
+    parity = Path(__file__).resolve().parents[2] / ".." / "shared" / "parity"
+    spec = importlib.util.spec_from_file_location("make_checkpoint", parity / "make_checkpoint.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("bridge") / "tiny.pt"
+    torch.save({"model": module.make_state_dict("sam2.1_hiera_tiny", 0)}, path)
+    return path
+
+
+def test_masks_and_propagated_frames_arrive_on_the_gui_thread(qtbot, tiny_checkpoint) -> None:
+    frames = [np.random.default_rng(i).integers(0, 256, (48, 64, 3), np.uint8) for i in range(3)]
+    service = EngineService(num_threads=1)
+    bridge = EngineBridge(service)
+    gui = QCoreApplication.instance().thread()
+    received: list[tuple[str, object, bool]] = []
+    for name in ("maskReady", "frameTracked", "propagationDone"):
+        getattr(bridge, name).connect(
+            lambda e, n=name: received.append((n, e, QThread.currentThread() is gui))
+        )
+    try:
+        bridge.service.load_model(tiny_checkpoint, image_size=256).result(120)
+        bridge.service.set_video(frames).result(120)
+        with qtbot.waitSignal(bridge.maskReady, timeout=60_000):
+            bridge.service.add_points(0, 1, [[30.0, 20.0]], [1])
+        with qtbot.waitSignal(bridge.propagationDone, timeout=120_000):
+            bridge.service.propagate(0)
+    finally:
+        bridge.close()
+        assert service.shutdown(60)
+    assert [n for n, _, _ in received] == ["maskReady"] + ["frameTracked"] * 3 + ["propagationDone"]
+    assert all(on_gui for _, _, on_gui in received)
+    mask = received[0][1].objects[1].mask  # type: ignore[attr-defined]
+    assert isinstance(mask, np.ndarray) and mask.shape == (48, 64) and mask.dtype == np.bool_
+    assert [e.frame for n, e, _ in received if n == "frameTracked"] == [0, 1, 2]  # type: ignore[attr-defined]
