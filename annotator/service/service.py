@@ -3,6 +3,13 @@
 Callers (the GUI thread, the CLI) submit typed requests from any thread and get a Future;
 events (results, progress, errors) go to listeners, called ON THE ENGINE THREAD — the Qt
 adapter re-posts them to the GUI thread. No torch code runs on a caller's thread.
+
+Contract: each request is answered once, by its final event (MaskResult, PropagationDone,
+...) or by an EngineError with its id, both to listeners and through its Future. Two
+exceptions: clicks merged into a newer one are answered by that one's MaskResult (which lists
+them in `merged`), and a landing (EncodeFrame) replaced before it ran resolves its Future
+with Superseded without an event. Streams (DownloadProgress, PropagationStarted,
+FrameTracked, FrameEncoded of neighbours, with id 0) come before the final event.
 """
 
 from __future__ import annotations
