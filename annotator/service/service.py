@@ -74,6 +74,7 @@ class EngineService:
         self._needs_restart = False
         self._num_threads = num_threads
         self._weights = weights
+        self._last_landing: int | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -148,6 +149,15 @@ class EngineService:
     ) -> Future:
         """The user landed on `frame`: encode it, then neighbours in `direction` when idle."""
         return self.submit(EncodeFrame(frame, direction, ahead))
+
+    def land(self, frame: int, ahead: int = 4) -> Future:
+        """The user is now on `frame`: encode it, then `ahead` neighbours in the direction of
+        travel inferred from the previous landing (forward when there was none)."""
+        previous, self._last_landing = self._last_landing, frame
+        backward = previous is not None and frame < previous
+        return self.encode_frame(
+            frame, Direction.BACKWARD if backward else Direction.FORWARD, ahead
+        )
 
     def add_points(
         self,

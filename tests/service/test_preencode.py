@@ -55,3 +55,10 @@ def test_a_newer_landing_supersedes_one_not_yet_reached(service, log) -> None:
     superseded = old.result(120)
     assert isinstance(superseded, Superseded) and superseded.by == new.request_id
     assert new.result(120).frame == 7
+
+
+def test_landing_infers_the_direction_of_travel(service, log) -> None:
+    assert service.land(5, ahead=1).result(120).frame == 5
+    log.wait_for(lambda evs: [e.frame for e in evs if isinstance(e, FrameEncoded)] == [5, 6])
+    assert service.land(3, ahead=1).result(120).frame == 3  # moving back: 2 next
+    log.wait_for(lambda evs: [e.frame for e in evs if isinstance(e, FrameEncoded)][2:] == [3, 2])
