@@ -85,3 +85,14 @@ def test_header_sizes(tmp_path: Path, ext: str) -> None:
     path = tmp_path / f"img{ext}"
     assert cv2.imwrite(str(path), np.zeros((37, 53, 3), np.uint8))
     assert image_size(path) == (53, 37)
+
+
+def test_single_image_file_is_a_one_frame_source(tmp_path: Path) -> None:
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), synthetic_frame(3, 90, 60))
+    with open_frames(path, use_proxy_cache=False, wait=True) as src:
+        assert isinstance(src, ImageFolderSource) and len(src) == 1
+        assert (src.width, src.height) == (90, 60)
+        expected = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        assert expected is not None
+        assert np.array_equal(src[0], cv2.cvtColor(expected, cv2.COLOR_BGR2RGB))

@@ -81,7 +81,7 @@ def open_frames(
     folder_fps: float = 30.0,
     proxy_memory_bytes: int = DEFAULT_PROXY_MEMORY_BYTES,
 ) -> FrameSource:
-    """Open a video file or an image folder as a FrameSource.
+    """Open a video file, an image folder, or one image file (a one-frame source).
 
     cache_bytes: budget of the decoded-frame LRU cache (0 disables it, and prefetch with it).
     prefetch_depth: frames decoded ahead of the reader (0: no prefetch thread).
@@ -103,9 +103,11 @@ def open_frames(
     if use_proxy_cache:
         pdir = Path(proxy_dir).expanduser() if proxy_dir is not None else default_cache_dir()
     source: FrameSource
-    if p.is_dir():
+    single_image = p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    if p.is_dir() or single_image:
         source = ImageFolderSource(
             p,
+            files=[p] if single_image else None,
             cache=cache,
             prefetch_depth=prefetch_depth,
             fps=folder_fps,

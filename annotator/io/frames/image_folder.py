@@ -69,8 +69,10 @@ class ImageFolderSource(FrameSource):
         background: bool = True,
         on_progress: ProgressCallback | None = None,
         proxy_memory_bytes: int = DEFAULT_PROXY_MEMORY_BYTES,
+        files: list[Path] | None = None,
     ) -> None:
-        files = list_images(folder)
+        """`folder` is the folder (or, with `files` given, the path shown to the user)."""
+        files = list_images(folder) if files is None else files
         if not files:
             raise EmptyFolderError(
                 f"{folder} holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))})"

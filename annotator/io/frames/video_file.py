@@ -41,8 +41,8 @@ def _open_capture(path: Path) -> tuple[cv2.VideoCapture, str | None]:
     container = sniff_container(path)
     if container is not None and container.startswith("image:"):
         raise NotAVideoError(
-            f"{path.name} is a {container[6:]} image, not a video; "
-            "to annotate images, open the folder that holds them"
+            f"{path.name} is a {container[6:]} image, not a video; give it its image "
+            "extension to open it alone, or open the folder that holds the sequence"
         )
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if cap.isOpened():
