@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -45,7 +46,7 @@ def percentile(values: list[float], q: float) -> float:
 def read_frames(path: Path, count: int) -> list[np.ndarray]:
     """The first `count` frames of a video, RGB uint8, decoded sequentially."""
     cap = cv2.VideoCapture(str(path))
-    frames = []
+    frames: list[np.ndarray] = []
     while len(frames) < count:
         ok, bgr = cap.read()
         if not ok:
@@ -98,7 +99,7 @@ class GuiClock:
         self._last = now
 
 
-def wait_signal(signal, timeout_s: float = 600):  # type: ignore[no-untyped-def]
+def wait_signal(signal: Any, timeout_s: float = 600) -> Any:
     """Run the GUI event loop until `signal` fires; returns its argument."""
     loop = QEventLoop()
     got: list[object] = []

@@ -35,7 +35,7 @@ from annotator.service.requests import (
     Reset,
     SetVideo,
 )
-from annotator.service.service import EngineService
+from annotator.service.service import EngineService, RequestFuture
 
 __all__ = [
     "AddBox",
@@ -62,6 +62,7 @@ __all__ = [
     "PropagationDone",
     "PropagationStarted",
     "RemoveObject",
+    "RequestFuture",
     "Reset",
     "ServiceClosed",
     "ServiceError",

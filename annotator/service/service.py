@@ -51,6 +51,14 @@ log = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
 
 
+class RequestFuture(Future):
+    """The Future of one submitted request, carrying its id (events name it)."""
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__()
+        self.request_id = request_id
+
+
 class EngineService:
     """Serialises all engine work on one thread; see the module docstring."""
 
@@ -113,15 +121,15 @@ class EngineService:
         return self._limits.num_frames
 
     # --- requests ----------------------------------------------------------------------
-    def submit(self, request: object) -> Future:
+    def submit(self, request: object) -> RequestFuture:
         """Queue a request for the engine thread; the Future resolves with its final event
         (or raises EngineFailure). Prompts for the frame and object of the waiting tail
         merge into it; an EncodeFrame replaces the idle pre-encode plan."""
         if self._needs_restart:
             raise ServiceClosed("the engine stopped after a fatal error; restart the service")
-        future: Future = Future()
-        pending = Pending(next(self._ids), request, future)
-        future.request_id = pending.request_id  # type: ignore[attr-defined]
+        request_id = next(self._ids)
+        future = RequestFuture(request_id)
+        pending = Pending(request_id, request, future)
         if isinstance(request, EncodeFrame):
             for old in self._queue.replace_plan(pending):
                 _resolve(old.all_futures(), Superseded(old.request_id, pending.request_id))
@@ -134,23 +142,23 @@ class EngineService:
 
     def load_model(
         self, source: str | Path, device: str = "cpu", image_size: int | None = None
-    ) -> Future:
+    ) -> RequestFuture:
         """Load a checkpoint path or a model by name (downloading it with progress)."""
         return self.submit(LoadModel(source, device, image_size))
 
     def set_video(
         self, frames: object, feature_budget_bytes: int | None = None, fast: bool = False
-    ) -> Future:
+    ) -> RequestFuture:
         """Open a tracking session over a frame source; resolves with VideoReady."""
         return self.submit(SetVideo(frames, feature_budget_bytes, fast))
 
     def encode_frame(
         self, frame: int, direction: Direction = Direction.FORWARD, ahead: int = 4
-    ) -> Future:
+    ) -> RequestFuture:
         """The user landed on `frame`: encode it, then neighbours in `direction` when idle."""
         return self.submit(EncodeFrame(frame, direction, ahead))
 
-    def land(self, frame: int, ahead: int = 4) -> Future:
+    def land(self, frame: int, ahead: int = 4) -> RequestFuture:
         """The user is now on `frame`: encode it, then `ahead` neighbours in the direction of
         travel inferred from the previous landing (forward when there was none)."""
         previous, self._last_landing = self._last_landing, frame
@@ -166,7 +174,7 @@ class EngineService:
         points: Sequence[Sequence[float]],
         labels: Sequence[int],
         clear_old: bool = True,
-    ) -> Future:
+    ) -> RequestFuture:
         """Clicks for an object on a frame; resolves with a MaskResult."""
         return self.submit(AddPoints.of(frame, obj_id, points, labels, clear_old))
 
@@ -177,7 +185,7 @@ class EngineService:
         box: Sequence[float],
         points: Sequence[Sequence[float]] = (),
         labels: Sequence[int] = (),
-    ) -> Future:
+    ) -> RequestFuture:
         """A box (x0, y0, x1, y1), optionally with clicks; resolves with a MaskResult."""
         b = tuple(float(v) for v in box)
         if len(b) != 4:
@@ -186,15 +194,15 @@ class EngineService:
         request = AddBox(frame, obj_id, (b[0], b[1], b[2], b[3]), pts, tuple(map(int, labels)))
         return self.submit(request)
 
-    def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> Future:
+    def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> RequestFuture:
         """A binary mask prompt (H x W, frame size); resolves with a MaskResult."""
         return self.submit(AddMask(frame, obj_id, np.asarray(mask, dtype=bool).copy()))
 
-    def remove_object(self, obj_id: int) -> Future:
+    def remove_object(self, obj_id: int) -> RequestFuture:
         """Forget an object; resolves with ObjectRemoved."""
         return self.submit(RemoveObject(obj_id))
 
-    def clear_prompts(self, frame: int, obj_id: int) -> Future:
+    def clear_prompts(self, frame: int, obj_id: int) -> RequestFuture:
         """Remove an object's prompts on a frame; resolves with PromptsCleared."""
         return self.submit(ClearPrompts(frame, obj_id))
 
@@ -203,12 +211,12 @@ class EngineService:
         start: int,
         direction: Direction = Direction.FORWARD,
         max_frames: int | None = None,
-    ) -> Future:
+    ) -> RequestFuture:
         """Track every object from `start`; FrameTracked events stream to listeners and the
         Future resolves with PropagationDone."""
         return self.submit(Propagate(start, direction, max_frames))
 
-    def reset(self) -> Future:
+    def reset(self) -> RequestFuture:
         """Drop all prompts and tracked results; resolves with SessionReset."""
         return self.submit(Reset())
 

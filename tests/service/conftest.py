@@ -44,6 +44,7 @@ def frames() -> list[np.ndarray]:
     out = []
     for f in files:
         bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        assert bgr is not None, f"cannot read {f}"
         small = cv2.resize(bgr, FRAME_HW[::-1], interpolation=cv2.INTER_AREA)
         out.append(np.ascontiguousarray(small[:, :, ::-1]))
     return out

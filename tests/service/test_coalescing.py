@@ -68,4 +68,4 @@ def test_appended_clicks_after_a_box_keep_the_box(service) -> None:
     res_a, res_b = a.result(120), b.result(120)
     assert isinstance(res_b, MaskResult) and 3 in res_b.objects
     if res_a is res_b:  # merged: one decode of box + click
-        assert res_b.merged == (a.request_id,)  # type: ignore[attr-defined]
+        assert res_b.merged == (a.request_id,)

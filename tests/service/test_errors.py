@@ -49,7 +49,7 @@ def test_engine_errors_are_reported_and_the_service_keeps_working(
         bug = svc.submit(object())  # a bug: a request the engine does not know
         with pytest.raises(EngineFailure, match="internal engine error"):
             bug.result(60)
-        assert log.of(EngineError)[-1].request_id == bug.request_id  # type: ignore[attr-defined]
+        assert log.of(EngineError)[-1].request_id == bug.request_id
         assert svc.alive and not svc.needs_restart
 
         result = svc.add_points(1, 1, [[80, 45]], [1]).result(120)
@@ -101,7 +101,7 @@ class _FramesOutOfMemory:
     def __len__(self) -> int:
         return len(self._frames)
 
-    def __getitem__(self, i: int):  # type: ignore[no-untyped-def]
+    def __getitem__(self, i: int) -> np.ndarray:
         if i == self._bad:
             raise MemoryError(f"cannot allocate frame {i}")
         return self._frames[i]

@@ -76,7 +76,8 @@ def test_cancel_stops_within_one_frame_and_keeps_every_frame_returned(
         fresh.propagate(0).result(300)
     for e in _tracked(log, resumed.request_id):
         np.testing.assert_array_equal(e.objects[1].mask, whole[e.frame].objects[1].mask)
-        assert abs(e.objects[1].score - whole[e.frame].objects[1].score) < 1e-4
+        score, expected = e.objects[1].score, whole[e.frame].objects[1].score
+        assert score is not None and expected is not None and abs(score - expected) < 1e-4
 
 
 def test_requests_sent_during_propagation_are_answered_after_it(service, log) -> None:

@@ -115,7 +115,12 @@ def test_get_blocks_until_work_and_close_wakes_and_returns_what_never_ran() -> N
     t.join(5)
     assert [p.request_id for p in got if isinstance(p, Pending)] == [1]
     q.put(_pending(2, RemoveObject(2)))
-    t = threading.Thread(target=lambda: (got.append(q.get()), got.append(q.get())))
+
+    def get_twice() -> None:
+        got.append(q.get())
+        got.append(q.get())
+
+    t = threading.Thread(target=get_twice)
     left = q.close()
     t.start()
     t.join(5)

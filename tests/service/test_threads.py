@@ -42,7 +42,12 @@ def test_no_torch_code_runs_on_the_thread_that_created_the_service(
     sys.setprofile(profile)
     try:
         svc = EngineService()
-        svc.add_listener(lambda e: tracked.append(e.frame) if isinstance(e, FrameTracked) else 0)
+
+        def on_event(event: object) -> None:
+            if isinstance(event, FrameTracked):
+                tracked.append(event.frame)
+
+        svc.add_listener(on_event)
         svc.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
         svc.set_video(frames).result(120)
         svc.encode_frame(0, Direction.FORWARD, ahead=2).result(120)
