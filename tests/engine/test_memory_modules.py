@@ -13,6 +13,7 @@ from annotator.engine.sam2.config import MODEL_CONFIGS
 from annotator.engine.sam2.memory_attention import (
     MemoryAttention,
     RoPEAttention,
+    attend,
     axial_rope_angles,
     rotate_pairs,
 )
@@ -102,3 +103,13 @@ def test_sine_position_encoding_layout() -> None:
     assert torch.equal(pe[0, 4:, 0:1, :].expand(4, 4, 5), pe[0, 4:])
     # last column is at 2*pi (normalised), channel 4 is sin of it
     assert pe[0, 4, 0, -1].item() == pytest.approx(math.sin(2 * math.pi * 5 / (5 + 1e-6)), abs=1e-5)
+
+
+def test_reduced_precision_attention_is_close_to_exact() -> None:
+    torch.manual_seed(0)
+    q, k, v = torch.randn(1, 1, 64, 32), torch.randn(1, 1, 300, 32), torch.randn(1, 1, 300, 32)
+    exact = attend(q, k, v)
+    assert torch.equal(exact, torch.nn.functional.scaled_dot_product_attention(q, k, v))
+    fast = attend(q.bfloat16(), k.bfloat16(), v.bfloat16(), query_chunk=16)
+    assert fast.dtype == torch.bfloat16 and fast.shape == exact.shape
+    assert torch.allclose(fast.float(), exact, atol=0.03)

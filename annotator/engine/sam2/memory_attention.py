@@ -44,6 +44,27 @@ def rotate_pairs(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return out.flatten(-2).to(x.dtype)
 
 
+def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
+    """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors.
+
+    float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
+    precision on the CPU (fast mode) runs the two matmuls in that precision over chunks of
+    queries with a float32 softmax: the fused CPU kernel gains nothing from bfloat16.
+    """
+    if q.dtype == torch.float32 or q.device.type != "cpu":
+        return F.scaled_dot_product_attention(q, k, v)
+    dtype = q.dtype
+    k_t = k.to(dtype).transpose(-2, -1)
+    v = v.to(dtype)
+    scale = q.shape[-1] ** -0.5
+    out = []
+    for start in range(0, q.shape[-2], query_chunk):
+        scores = torch.matmul(q[..., start : start + query_chunk, :] * scale, k_t)
+        weights = torch.softmax(scores.float(), dim=-1).to(dtype)
+        out.append(torch.matmul(weights, v))
+    return torch.cat(out, dim=-2)
+
+
 class RoPEAttention(nn.Module):
     """Multi-head attention whose queries and keys get 2-D axial rotary position encoding.
 
@@ -114,7 +135,7 @@ class RoPEAttention(nn.Module):
             k_rot = rotate_pairs(k[:, :, :n_rope], k_cos, k_sin)
             k = torch.cat([k_rot, k[:, :, n_rope:]], dim=2) if num_k_exclude_rope > 0 else k_rot
 
-        out = F.scaled_dot_product_attention(q, k, v)
+        out = attend(q, k, v)
         b, h, n, d = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, n, h * d))
 
