@@ -1,0 +1,207 @@
+"""Benchmark of video propagation with the tiny model (seeded checkpoint) on bedroom.mp4.
+
+Prints seconds per frame for the first propagation, re-propagation after a correction (the
+image features come from the session's cache) and fast mode (bf16 autocast, with its mask IoU
+against float32 on the same frames), plus RSS growth between frame 20 and the last frame,
+beside Meta's reference figures. Quick run on a shared machine:
+
+    python bench/propagate.py --frames 30 --objects 1
+    python bench/propagate.py --frames 100 --objects 1,3      # full run (RSS 20 -> 100)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import time
+from pathlib import Path
+from types import ModuleType
+
+import cv2
+import numpy as np
+import torch
+from pycocotools import mask as mask_utils
+
+from annotator.engine.sam2.config import MODEL_CONFIGS
+from annotator.engine.sam2.model import SAM2Model
+from annotator.engine.video_session import VideoSession
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+REFERENCE_S_PER_FRAME = 6.7  # Meta's predictor, these 2 cores, fp32, tiny, 1 object, 30 frames
+PROMPTS = [  # (obj, kind, payload) on frame 0 of bedroom.mp4 (960x540)
+    (1, "points", ([[400, 220]], [1])),
+    (2, "box", [170, 130, 290, 400]),
+    (3, "points", ([[600, 350]], [1])),
+]
+CORRECTION = (1, [[420, 250]], [1])
+
+
+class VideoFrames:
+    """Lazy RGB frames of the first ``limit`` frames of a video, decoded on demand with OpenCV
+    (sequential reads; a seek only when the caller jumps)."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self._cap = cv2.VideoCapture(str(path))
+        if not self._cap.isOpened():
+            raise SystemExit(f"cannot open {path}")
+        total = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self._len = min(limit, total) if total > 0 else limit
+        self.width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._next = 0
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        if index != self._next:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, bgr = self._cap.read()
+        if not ok:
+            raise IndexError(index)
+        self._next = index + 1
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def load_model(name: str) -> SAM2Model:
+    spec = importlib.util.spec_from_file_location(
+        "make_checkpoint", SHARED / "parity" / "make_checkpoint.py"
+    )
+    assert spec is not None and spec.loader is not None
+    maker: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    model = SAM2Model(MODEL_CONFIGS[name])
+    model.load_state_dict(maker.make_state_dict(name, 0), strict=True)
+    return model.eval()
+
+
+def prompt(session: VideoSession, objects: int) -> None:
+    for obj, kind, payload in PROMPTS[:objects]:
+        if kind == "points":
+            points, labels = payload
+            session.add_points(0, obj, points, labels)
+        else:
+            session.add_box(0, obj, payload)
+
+
+def run(session: VideoSession, start: int, rss_at: int | None = None) -> dict[str, object]:
+    """Propagate forward from ``start``; per-frame times, masks (as RLE), RSS samples."""
+    masks: dict[tuple[int, int], np.ndarray] = {}
+    stored = 0
+    rss: dict[int, tuple[int, int, int]] = {}
+    times = []
+    t0 = time.perf_counter()
+    for result in session.propagate(start):
+        times.append(time.perf_counter() - t0)
+        for obj, res in result.objects.items():
+            masks[(result.frame, obj)] = res.mask
+            rle = mask_utils.encode(np.asfortranarray(res.mask.astype(np.uint8)))
+            stored += len(rle["counts"])
+        if rss_at is not None and result.frame in (rss_at, session.num_frames - 1):
+            rss[result.frame] = (rss_bytes(), session.feature_cache.nbytes, stored)
+        t0 = time.perf_counter()
+    return {"times": times, "masks": masks, "rss": rss}
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 1.0
+
+
+def bench(model: SAM2Model, video: Path, frames: int, objects: int, fast: bool) -> None:
+    mb = 2**20
+    print(f"\n== {objects} object(s), {frames} frames ==")
+    source = VideoFrames(video, frames)
+    session = VideoSession(model, source)
+    prompt(session, objects)
+    first = run(session, 0, rss_at=20 if frames > 21 else None)
+    times = first["times"]
+    assert isinstance(times, list)
+    per_frame = sum(times[1:]) / max(1, len(times) - 1)  # frame 0 is the prompted frame
+    print(f"first propagation (float32):    {per_frame:6.2f} s/frame")
+
+    obj, points, labels = CORRECTION
+    mid = frames // 2
+    session.add_points(mid, obj, points, labels)
+    again = run(session, mid)
+    re_times = again["times"]
+    assert isinstance(re_times, list)
+    re_per_frame = sum(re_times[1:]) / max(1, len(re_times) - 1)
+    print(
+        f"re-propagation after correction: {re_per_frame:6.2f} s/frame "
+        f"({per_frame / re_per_frame:.1f}x faster than the first pass; features cached)"
+    )
+
+    rss = first["rss"]
+    assert isinstance(rss, dict)
+    if len(rss) == 2:
+        (f_a, (r_a, c_a, s_a)), (f_b, (r_b, c_b, s_b)) = sorted(rss.items())
+        growth = r_b - r_a
+        print(
+            f"RSS growth frame {f_a} -> {f_b}: {growth / mb:7.1f} MB total, of which feature "
+            f"cache {(c_b - c_a) / mb:.1f} MB (bounded by its budget, "
+            f"{session.feature_cache.max_bytes / mb:.0f} MB) and stored masks "
+            f"{(s_b - s_a) / mb:.2f} MB (RLE); tracking state etc.: "
+            f"{(growth - (c_b - c_a) - (s_b - s_a)) / mb:.1f} MB"
+        )
+    del session
+
+    if fast:
+        fast_session = VideoSession(model, VideoFrames(video, frames), fast=True)
+        if not fast_session.fast:
+            print("fast mode: bfloat16 not supported here, skipped")
+            return
+        prompt(fast_session, objects)
+        quick = run(fast_session, 0)
+        q_times = quick["times"]
+        assert isinstance(q_times, list)
+        q_per_frame = sum(q_times[1:]) / max(1, len(q_times) - 1)
+        exact_masks, fast_masks = first["masks"], quick["masks"]
+        assert isinstance(exact_masks, dict) and isinstance(fast_masks, dict)
+        ious = [iou(exact_masks[k], fast_masks[k]) for k in exact_masks]
+        print(
+            f"fast mode (bf16):               {q_per_frame:6.2f} s/frame "
+            f"({REFERENCE_S_PER_FRAME / q_per_frame:.1f}x the reference's speed); "
+            f"IoU vs float32: mean {np.mean(ious):.4f}, min {np.min(ious):.4f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=100, help="frames of the video to track")
+    ap.add_argument("--objects", default="1,3", help="comma-separated object counts")
+    ap.add_argument("--model", default="sam2.1_hiera_tiny")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    ap.add_argument("--no-fast", action="store_true", help="skip the fast-mode run")
+    ap.add_argument("--video", type=Path, default=SHARED / "data" / "videos" / "bedroom.mp4")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(
+        f"model {args.model} (seeded), torch threads {torch.get_num_threads()}, {args.video.name}"
+    )
+    print(
+        f"Meta's reference, same CPU (2 cores, float32, tiny, 1 object, 30 frames): "
+        f"{REFERENCE_S_PER_FRAME} s/frame (encoder ~4.0 s, memory attention up to ~2.7 s), "
+        "and it re-encodes every frame on every pass."
+    )
+    print(
+        "targets: float32 <= 6.7 s/frame; re-propagation >= 2.5x faster than the first pass; "
+        "fast <= 3.35 s/frame with IoU >= 0.97; RSS growth 20->100 < 100 MB beyond masks"
+    )
+    model = load_model(args.model)
+    for count in (int(c) for c in args.objects.split(",")):
+        bench(model, args.video, args.frames, count, fast=not args.no_fast)
+
+
+if __name__ == "__main__":
+    main()
