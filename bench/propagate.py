@@ -16,6 +16,7 @@ import importlib.util
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -29,7 +30,7 @@ from annotator.engine.video_session import VideoSession
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 REFERENCE_S_PER_FRAME = 6.7  # Meta's predictor, these 2 cores, fp32, tiny, 1 object, 30 frames
-PROMPTS = [  # (obj, kind, payload) on frame 0 of bedroom.mp4 (960x540)
+PROMPTS: list[tuple[int, str, Any]] = [  # (obj, kind, payload) on frame 0 of bedroom.mp4 (960x540)
     (1, "points", ([[400, 220]], [1])),
     (2, "box", [170, 130, 290, 400]),
     (3, "points", ([[600, 350]], [1])),
