@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer  # noqa: E402
 
 from annotator.service import Direction, EngineService  # noqa: E402
 from annotator.ui.engine_bridge import EngineBridge  # noqa: E402
@@ -81,6 +81,7 @@ class GuiClock:
         self.lateness: list[float] = []
         self._last = 0.0
         self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
 
