@@ -37,8 +37,14 @@ def mask_to_rings(mask: NDArray[np.bool_]) -> list[tuple[Polygon, list[Polygon]]
     return crop_to_rings(mask[y0:y1, x0:x1], x0, y0)
 
 
-def crop_to_rings(crop: NDArray[np.bool_], x0: int, y0: int) -> list[tuple[Polygon, list[Polygon]]]:
-    """`mask_to_rings` of a mask given as a crop whose top-left pixel is (x0, y0)."""
+def crop_to_rings(
+    crop: NDArray[np.bool_], x0: int, y0: int, *, transposed: bool = False
+) -> list[tuple[Polygon, list[Polygon]]]:
+    """`mask_to_rings` of a mask given as a crop whose top-left pixel is (x0, y0).
+
+    transposed=True: `crop` is (width, height) (column-major data, traced as is, since the
+    contours of a transposed image are the transposed contours).
+    """
     h, w = crop.shape
     # 2x nearest upsampling, then one (original) pixel of padding so contours never touch
     # the border.
@@ -51,7 +57,8 @@ def crop_to_rings(crop: NDArray[np.bool_], x0: int, y0: int) -> list[tuple[Polyg
         return []
     # upsampled pixel u has its centre at u/2 + 0.25 in padded coords; undo pad and crop offset
     offset = np.array([x0 - 1 + 0.25, y0 - 1 + 0.25])
-    rings = [c.reshape(-1, 2).astype(np.float64) / 2.0 + offset for c in contours]
+    order = [1, 0] if transposed else [0, 1]
+    rings = [c.reshape(-1, 2)[:, order].astype(np.float64) / 2.0 + offset for c in contours]
     parts: dict[int, tuple[Polygon, list[Polygon]]] = {}
     for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
         if parent < 0:

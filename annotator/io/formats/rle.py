@@ -44,9 +44,12 @@ def rle_runs(counts: bytes) -> NDArray[np.int64]:
 
 
 def decode_crop(
-    counts: bytes, height: int, width: int
+    counts: bytes, height: int, width: int, *, transposed: bool = False
 ) -> tuple[NDArray[np.bool_], int, int] | None:
-    """(crop, x0, y0): the mask's bounding-box crop as bool (h', w'), None when empty."""
+    """(crop, x0, y0): the mask's bounding-box crop as bool (h', w'), None when empty.
+
+    transposed=True returns the crop as (w', h') (RLE's own column-major order, no copy).
+    """
     runs = rle_runs(counts)
     if runs.size == 0 or runs.min() < 0 or int(runs.sum()) != height * width:
         raise ValueError(f"RLE runs do not cover {height}x{width} pixels")
@@ -75,12 +78,13 @@ def decode_crop(
     values = np.zeros(lengths.size, np.bool_)
     values[1::2] = True
     flat = np.repeat(values, lengths)
-    return np.ascontiguousarray(flat.reshape(x1 - x0, slot).T), x0, y0
+    columns = flat.reshape(x1 - x0, slot)
+    return (columns if transposed else np.ascontiguousarray(columns.T)), x0, y0
 
 
 def mask_rings(mask: Mask) -> list[tuple[Polygon, list[Polygon]]]:
     """`geometry.mask_to_rings` of a stored mask, decoding only its bounding box."""
-    crop = decode_crop(mask.counts, mask.height, mask.width)
+    crop = decode_crop(mask.counts, mask.height, mask.width, transposed=True)
     if crop is None:
         return []
-    return crop_to_rings(*crop)
+    return crop_to_rings(crop[0], crop[1], crop[2], transposed=True)

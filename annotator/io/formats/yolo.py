@@ -60,16 +60,15 @@ def segment_row(mask: Mask, label: int, *, keep_holes: bool = True) -> str | Non
 
 def format_unit_values(values: np.ndarray) -> str:
     """Numbers in [0, 1] as space-separated "%.6f"-style text, built with numpy (hot path)."""
-    fixed = np.rint(np.clip(values, 0.0, 1.0) * 1e6).astype(np.int64)
+    fixed = np.rint(np.clip(values, 0.0, 1.0) * 1e6).astype(np.int32)
     chars = np.empty((fixed.size, 9), np.uint8)
-    chars[:, 0] = 48 + fixed // 1_000_000
+    for k in range(7, 1, -1):  # six decimals, last first
+        fixed, digit = np.divmod(fixed, 10)
+        chars[:, k] = digit + 48
+    chars[:, 0] = fixed + 48
     chars[:, 1] = ord(".")
-    chars[:, 2:8] = 48 + (fixed[:, None] // _POWERS) % 10
     chars[:, 8] = ord(" ")
     return chars.tobytes()[:-1].decode("ascii")
-
-
-_POWERS = 10 ** np.arange(5, -1, -1, dtype=np.int64)
 
 
 def detect_row(mask: Mask, label: int, box: tuple[float, ...] | None = None) -> str | None:
