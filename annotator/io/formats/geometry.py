@@ -46,12 +46,20 @@ def crop_to_rings(
     contours of a transposed image are the transposed contours).
     """
     h, w = crop.shape
-    # 2x nearest upsampling, then one (original) pixel of padding so contours never touch
-    # the border.
     bits = crop if crop.dtype == np.bool_ else crop != 0
     small = np.ascontiguousarray(bits).view(np.uint8)
     up = cv2.resize(small, (2 * w, 2 * h), interpolation=cv2.INTER_NEAREST)
-    up = cv2.copyMakeBorder(up, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    padded = cv2.copyMakeBorder(up, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    return upsampled_to_rings(padded.astype(np.uint8, copy=False), x0, y0, transposed=transposed)
+
+
+def upsampled_to_rings(
+    up: NDArray[np.uint8], x0: int, y0: int, *, transposed: bool = False
+) -> list[tuple[Polygon, list[Polygon]]]:
+    """Rings of a crop already upsampled 2x (nearest) and padded by 2 zero pixels a side.
+
+    The padding keeps contours off the border; (x0, y0) is the original crop's top-left.
+    """
     contours, hierarchy = cv2.findContours(up, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []

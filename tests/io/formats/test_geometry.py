@@ -59,7 +59,10 @@ def test_rle_crop_equals_full_decode(m):
     full = np.zeros_like(m)
     full[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
     assert np.array_equal(full, m)
-    assert len(mask_rings(Mask.from_array(m))) == len(geometry.mask_to_rings(m))
+    rings = mask_rings(Mask.from_array(m))  # traced from the RLE directly, upsampled
+    assert len(rings) == len(geometry.mask_to_rings(m))
+    polys = geometry.rings_to_polygons(rings)
+    assert np.array_equal(geometry.polygons_to_mask(polys, *m.shape), m)
 
 
 def test_holes_and_parts_are_separate_rings():
