@@ -31,6 +31,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--png", action="store_true", help="write frames as PNG instead of JPEG")
     p.add_argument("--only-annotated", action="store_true", help="skip frames with no object")
     p.add_argument("--fill-holes", action="store_true", help="polygons: drop holes")
+    p.add_argument(
+        "--simplify",
+        type=float,
+        default=0.0,
+        metavar="PX",
+        help="polygons: simplify within PX pixels (default 0: pixel-exact, larger files)",
+    )
 
 
 def _options(args: argparse.Namespace, extra: dict[str, Any]) -> ExportOptions:
@@ -45,6 +52,7 @@ def _options(args: argparse.Namespace, extra: dict[str, Any]) -> ExportOptions:
         image_ext=".png" if args.png else ".jpg",
         only_annotated=args.only_annotated,
         keep_holes=not args.fill_holes,
+        polygon_tolerance=args.simplify,
     )
 
 

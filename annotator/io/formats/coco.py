@@ -57,7 +57,7 @@ def rle_segmentation(mask: Mask) -> tuple[dict[str, Any], float, list[float]]:
 
 
 def polygon_segmentation(
-    mask: Mask, *, keep_holes: bool = True
+    mask: Mask, *, keep_holes: bool = True, tolerance: float = 0.0
 ) -> tuple[list[list[float]], float, list[float]]:
     """(polygons, area, bbox): one polygon per part, holes bridged in, each >= 3 points.
 
@@ -65,7 +65,8 @@ def polygon_segmentation(
     evaluation will see them.
     """
     h, w = mask.size
-    polys = geometry.rings_to_polygons(mask_rings(mask), keep_holes=keep_holes)
+    rings = mask_rings(mask)
+    polys = geometry.rings_to_polygons(rings, keep_holes=keep_holes, tolerance=tolerance)
     flat = [p.reshape(-1).tolist() for p in polys]
     rle = mask_utils.merge(mask_utils.frPyObjects(flat, h, w))
     area = float(mask_utils.area(rle))
@@ -104,7 +105,8 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
                 objects.append((image_id, label, number, rec.mask))
     if plan.options.segmentation == "polygons":
         workers = plan.options.workers or default_workers(len(objects))
-        jobs = ((o[3], plan.options.keep_holes) for o in objects)
+        style = (plan.options.keep_holes, plan.options.polygon_tolerance)
+        jobs = ((o[3], style) for o in objects)
         segments: Iterator[tuple[Any, float, list[float]]] = ordered_map(
             _polygon_batch, jobs, workers=workers
         )
@@ -139,10 +141,12 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
 
 
 def _polygon_batch(
-    jobs: list[tuple[Mask, bool]],
+    jobs: list[tuple[Mask, tuple[bool, float]]],
 ) -> list[tuple[list[list[float]], float, list[float]]]:
     """polygon_segmentation of a batch of masks (runs in worker processes)."""
-    return [polygon_segmentation(mask, keep_holes=keep) for mask, keep in jobs]
+    return [
+        polygon_segmentation(mask, keep_holes=keep, tolerance=tol) for mask, (keep, tol) in jobs
+    ]
 
 
 def export_coco(

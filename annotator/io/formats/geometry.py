@@ -138,26 +138,42 @@ def bridge_rings(rings: Sequence[Polygon]) -> Polygon:
     return joined
 
 
+def simplify_ring(ring: Polygon, tolerance: float) -> Polygon:
+    """Douglas-Peucker simplification within `tolerance` px (0: unchanged, exact).
+
+    Rings that would fall below 3 vertices are kept as they are.
+    """
+    if tolerance <= 0 or len(ring) <= 3:
+        return ring
+    out = cv2.approxPolyDP(ring.astype(np.float32).reshape(-1, 1, 2), tolerance, True)
+    return ring if len(out) < 3 else out.reshape(-1, 2).astype(np.float64)
+
+
 def rings_to_polygons(
-    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True
+    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True, tolerance: float = 0.0
 ) -> list[Polygon]:
-    """One polygon per part, its holes bridged in (or dropped when keep_holes is False)."""
+    """One polygon per part, its holes bridged in (or dropped when keep_holes is False).
+
+    tolerance > 0 simplifies every ring first (smaller files, no longer pixel-exact).
+    """
     polys = []
     for outer, holes in rings:
-        poly = bridge_rings([outer, *holes]) if keep_holes and holes else outer
+        outer = simplify_ring(outer, tolerance)
+        holes = [simplify_ring(h, tolerance) for h in holes] if keep_holes else []
+        poly = bridge_rings([outer, *holes]) if holes else outer
         polys.append(_at_least_three(poly))
     return polys
 
 
 def rings_to_single_polygon(
-    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True
+    rings: list[tuple[Polygon, list[Polygon]]], *, keep_holes: bool = True, tolerance: float = 0.0
 ) -> Polygon | None:
     """All parts (and holes) bridged into one polygon; None when there are no rings."""
     flat: list[Polygon] = []
     for outer, holes in rings:
-        flat.append(outer)
+        flat.append(simplify_ring(outer, tolerance))
         if keep_holes:
-            flat.extend(holes)
+            flat.extend(simplify_ring(h, tolerance) for h in holes)
     return _at_least_three(bridge_rings(flat)) if flat else None
 
 

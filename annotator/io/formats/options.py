@@ -43,7 +43,8 @@ class ExportOptions:
     image_ext: ".jpg" or ".png"; jpeg_quality: 1..100; only_annotated: skip frames where no
     exported object is present (default keeps them as background images);
     keep_holes: polygons keep holes (bridged in) or fill them; workers: processes tracing
-    polygons (None: automatic, 1: none).
+    polygons (None: automatic, 1: none); polygon_tolerance: simplify polygons within this
+    many pixels (0, the default, keeps them pixel-exact and round-trips identical).
     """
 
     frames: tuple[FrameRange, ...] | None = None
@@ -58,6 +59,7 @@ class ExportOptions:
     only_annotated: bool = False
     keep_holes: bool = True
     workers: int | None = None
+    polygon_tolerance: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.every, int) or self.every < 1:
@@ -72,6 +74,9 @@ class ExportOptions:
             raise ExportError(f"jpeg_quality must be 1..100, got {self.jpeg_quality!r}")
         if self.workers is not None and (not isinstance(self.workers, int) or self.workers < 1):
             raise ExportError(f"workers must be an int >= 1, got {self.workers!r}")
+        tol = self.polygon_tolerance
+        if not isinstance(tol, (int, float)) or not math.isfinite(tol) or not 0 <= tol <= 100:
+            raise ExportError(f"polygon tolerance must be 0..100 px, got {tol!r}")
         if self.categories is not None:
             object.__setattr__(self, "categories", tuple(str(c) for c in self.categories))
 

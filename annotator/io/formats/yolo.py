@@ -48,9 +48,12 @@ TASKS = ("segment", "detect")
 _COORD = "{:.6f}"
 
 
-def segment_row(mask: Mask, label: int, *, keep_holes: bool = True) -> str | None:
+def segment_row(
+    mask: Mask, label: int, *, keep_holes: bool = True, tolerance: float = 0.0
+) -> str | None:
     """`class x1 y1 ...` of one object (parts and holes bridged), None for an empty mask."""
-    poly = geometry.rings_to_single_polygon(mask_rings(mask), keep_holes=keep_holes)
+    rings = mask_rings(mask)
+    poly = geometry.rings_to_single_polygon(rings, keep_holes=keep_holes, tolerance=tolerance)
     if poly is None:
         return None
     h, w = mask.size
@@ -141,7 +144,7 @@ def export_yolo(
     return summary
 
 
-_FrameJob = tuple[tuple[int, int, str, str], str, bool, list[tuple[Mask, int, Any]]]
+_FrameJob = tuple[tuple[int, int, str, str], str, tuple[bool, float], list[tuple[Mask, int, Any]]]
 
 
 def _frame_jobs(plan: ExportPlan, task: str) -> Iterator[_FrameJob]:
@@ -151,7 +154,8 @@ def _frame_jobs(plan: ExportPlan, task: str) -> Iterator[_FrameJob]:
             sub = plan.split.get((video.id, frame), TRAIN)
             stem = frame_stem(video.path, video.id, frame)
             objects = [(r.mask, plan.label(r.track_id) - 1, pending_box(r)) for r in records]
-            yield (video.id, frame, sub, stem), task, plan.options.keep_holes, objects
+            style = (plan.options.keep_holes, plan.options.polygon_tolerance)
+            yield (video.id, frame, sub, stem), task, style, objects
 
 
 def _rows_of_frames(
@@ -159,13 +163,13 @@ def _rows_of_frames(
 ) -> list[tuple[tuple[int, int, str, str], list[str]]]:
     """Label rows of a batch of frames (runs in worker processes); duplicates dropped."""
     out = []
-    for meta, task, keep_holes, objects in jobs:
+    for meta, task, (keep_holes, tolerance), objects in jobs:
         rows: list[str] = []
         for mask, label, box in objects:
             if task == "detect":
                 row = detect_row(mask, label, box)
             else:
-                row = segment_row(mask, label, keep_holes=keep_holes)
+                row = segment_row(mask, label, keep_holes=keep_holes, tolerance=tolerance)
             if row is not None and row not in rows:  # Ultralytics drops duplicate rows
                 rows.append(row)
         out.append((meta, rows))

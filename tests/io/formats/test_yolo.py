@@ -187,3 +187,18 @@ def test_worker_processes_write_the_same_labels(tmp_path):
     export_yolo(project, tmp_path / "a", ExportOptions(with_images=False, workers=1))
     export_yolo(project, tmp_path / "b", ExportOptions(with_images=False, workers=2))
     assert _rows(tmp_path / "a") == _rows(tmp_path / "b")
+
+
+def test_simplified_polygons_are_smaller_and_close(tmp_path):
+    project = make_project(videos=((240, 320, 3),), seed=5)
+    export_yolo(project, tmp_path / "exact", ExportOptions(with_images=False))
+    export_yolo(project, tmp_path / "s", ExportOptions(with_images=False, polygon_tolerance=1.0))
+    exact, simple = _rows(tmp_path / "exact"), _rows(tmp_path / "s")
+    size = lambda rows: sum(len(r) for rs in rows.values() for r in rs)  # noqa: E731
+    assert size(simple) < 0.6 * size(exact)
+    check_like_ultralytics(tmp_path / "s")
+    target = empty_copy(project)
+    apply_import(target, read_yolo(target, tmp_path / "s"))
+    for src, got in zip(project.masks(1), target.masks(1), strict=True):
+        a, b = src.mask.to_array(), got.mask.to_array()
+        assert (a & b).sum() / (a | b).sum() >= 0.9
