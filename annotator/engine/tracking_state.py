@@ -115,6 +115,16 @@ class ObjectTrack:
         del self.hot[frame]
         self.cold[frame] = ColdFrame.from_output(out)
 
+    def trim_hot(self, focus: int, limit: int, radius: int) -> None:
+        """Cool unprotected hot outputs, farthest from ``focus`` first, down to ``limit``.
+
+        Runs leave their last frames hot (so a cancelled run can resume exactly); this keeps
+        many short runs all over a long video from piling them up."""
+        loose = [t for t in self.hot if not self.is_protected(t, radius)]
+        loose.sort(key=lambda t: abs(t - focus), reverse=True)
+        for t in loose[: max(0, len(loose) - limit)]:
+            self.cool(t, radius)
+
     def model_view(self, frame: int, mem_radius: int, ptr_radius: int) -> dict[str, Any]:
         """The reference ``output_dict`` for track_step on ``frame``.
 

@@ -46,7 +46,9 @@ from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, Object
 
 Direction = Literal["forward", "backward", "both"]
 CancelToken = Callable[[], bool] | threading.Event | None
-PREV_LOGIT_CLAMP = 32.0  # the reference clamps earlier logits fed back with new clicks
+PREV_LOGIT_CLAMP = 32.0
+# unprotected hot outputs kept at the start of a run: the tails of about this many runs
+HOT_TAIL_RUNS = 3  # the reference clamps earlier logits fed back with new clicks
 
 
 class FrameSource(Protocol):
@@ -395,6 +397,10 @@ class VideoSession:
         for order, reverse in runs:
             with self._lock:
                 self._commit_prompts()
+                for obj in self._objects.values():
+                    obj.trim_hot(
+                        order.start, HOT_TAIL_RUNS * self._model.num_maskmem, self._mem_radius
+                    )
             for frame in order:
                 if _cancelled(cancel):
                     return

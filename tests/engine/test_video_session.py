@@ -201,3 +201,15 @@ def test_tracking_state_stays_bounded(model, frames) -> None:
     session.add_points(cold, 1, [[420, 250]], [1])
     counts = [session.retained_outputs(1) for _ in session.propagate(len(source) - 1, "backward")]
     assert max(counts) <= bound + 1 + 2 * (num_maskmem - 1)  # plus the new conditioning frame
+
+
+def test_short_runs_all_over_do_not_pile_up(model, frames) -> None:
+    num_maskmem = model.num_maskmem
+    session = VideoSession(model, CountingSource(frames, length=60))
+    session.add_points(0, 1, *CLICK)
+    starts = [10, 18, 26, 34, 42, 50]  # 5 frames each, far from the prompt and each other
+    for start in starts:
+        list(session.propagate(start, max_frames=4))
+    assert len(session.tracked_frames(1)) == 5 * len(starts)  # frame 0 was only prompted
+    loose = session.retained_outputs(1) - 1  # minus the conditioning frame
+    assert loose <= 3 * num_maskmem + 5 < 5 * len(starts)
