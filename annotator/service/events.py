@@ -89,12 +89,14 @@ class Superseded(Event):
 @dataclass(frozen=True, eq=False)
 class MaskResult(Event):
     """Every object's mask on `frame` after a prompt request (and the requests coalesced
-    into it, listed in `merged`). `seconds` is the engine time spent on it."""
+    into it, listed in `merged`). `seconds`: engine wall time spent on it; `cpu_seconds`:
+    the engine thread's CPU time (the cost on an idle machine when it runs one thread)."""
 
     frame: int
     objects: dict[int, ObjectMask] = field(repr=False)
     merged: tuple[int, ...]
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,13 @@ class FrameTracked(Event):
 @dataclass(frozen=True)
 class PropagationDone(Event):
     """A propagation ended: `frames` lists the frames produced, in order; `cancelled` when
-    it stopped early on a cancel (every frame listed is kept by the session)."""
+    it stopped early on a cancel (every frame listed is kept by the session); wall and
+    engine-thread CPU seconds as in MaskResult."""
 
     frames: tuple[int, ...]
     cancelled: bool
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ class EngineWorker:
 
     def _prompt(self, request_id: int, request: AddPoints | AddBox | AddMask) -> Event:
         tracker = self._need_tracker()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         if isinstance(request, AddPoints):
             masks = tracker.add_points(
                 request.frame,
@@ -245,7 +245,8 @@ class EngineWorker:
         else:
             masks = tracker.add_mask(request.frame, request.obj_id, request.mask)
         objects = _object_masks(masks)
-        return MaskResult(request_id, request.frame, objects, (), time.perf_counter() - t0)
+        wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+        return MaskResult(request_id, request.frame, objects, (), wall, cpu)
 
     def _propagate(self, request_id: int, request: Propagate, token: CancelToken) -> Event:
         tracker = self._need_tracker()
@@ -256,7 +257,7 @@ class EngineWorker:
             )
         total = count_propagated(request.start, direction, request.max_frames, tracker.num_frames)
         self._emit(PropagationStarted(request_id, request.start, direction, total))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         frames: list[int] = []
         stamps: deque[float] = deque([t0], maxlen=RATE_WINDOW + 1)
         if not token.cancelled:
@@ -287,7 +288,8 @@ class EngineWorker:
                 if close is not None:
                     close()
         cancelled = token.cancelled and len(frames) < total
-        return PropagationDone(request_id, tuple(frames), cancelled, time.perf_counter() - t0)
+        wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
+        return PropagationDone(request_id, tuple(frames), cancelled, wall, cpu)
 
     def _recover_memory(self) -> None:
         if self._tracker is not None:
