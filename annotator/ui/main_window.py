@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSlider, QVBoxLayout, QWidget
 
+from annotator.ui.frame_loader import FrameLoader, FrameSource
 from annotator.ui.frame_view import FrameView
-
-
-class FrameSource(Protocol):
-    """What the window needs of a video: its length and frame-by-index access (RGB uint8)."""
-
-    def __len__(self) -> int: ...
-
-    def __getitem__(self, index: int) -> np.ndarray: ...
 
 
 class MainWindow(QMainWindow):
@@ -27,6 +18,7 @@ class MainWindow(QMainWindow):
         if len(frames) == 0:
             raise ValueError("the video has no frames")
         self._frames = frames
+        self._shown: tuple[int, bool] = (-1, False)
         self.setWindowTitle(title)
 
         self.frame_view = FrameView()
@@ -45,6 +37,8 @@ class MainWindow(QMainWindow):
         central.setLayout(layout)
         self.setCentralWidget(central)
 
+        self.loader = FrameLoader(frames, self)
+        self.loader.frameReady.connect(self._paint_frame)
         self.slider.valueChanged.connect(self.show_frame)
         self.show_frame(0)
 
@@ -52,10 +46,20 @@ class MainWindow(QMainWindow):
     def current_frame(self) -> int:
         return self.slider.value()
 
+    @property
+    def shown_exact(self) -> bool:
+        """Whether the view holds the exact current frame rather than its scrub proxy."""
+        return self._shown == (self.current_frame, True)
+
     def show_frame(self, index: int) -> None:
         """Display frame `index` and keep the slider and label in step."""
         if self.slider.value() != index:
             self.slider.setValue(index)  # re-enters through valueChanged
             return
-        self.frame_view.set_frame(self._frames[index])
         self.frame_label.setText(f"{index + 1} / {len(self._frames)}")
+        self.loader.show(index)
+
+    def _paint_frame(self, index: int, frame: np.ndarray, exact: bool) -> None:
+        if index == self.current_frame:
+            self.frame_view.set_frame(frame)
+            self._shown = (index, exact)

@@ -32,8 +32,9 @@ def window(qtbot):
     frames.close()
 
 
-def test_first_frame_is_shown(window) -> None:
+def test_first_frame_is_shown(window, qtbot) -> None:
     win, frames = window
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     assert win.current_frame == 0
     assert win.frame_view.image is not None
     np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[0])
@@ -43,13 +44,31 @@ def test_first_frame_is_shown(window) -> None:
 
 def test_slider_changes_the_frame(window, qtbot) -> None:
     win, frames = window
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     before = image_pixels(win.frame_view.image).copy()
     win.slider.setValue(50)
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[50])
     assert not np.array_equal(before, image_pixels(win.frame_view.image))
     assert win.frame_label.text() == f"51 / {len(frames)}"
     win.slider.setValue(win.slider.maximum())
     assert win.current_frame == len(frames) - 1
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
+
+
+def test_scrubbing_shows_the_proxy_first_then_the_exact_frame(qtbot) -> None:
+    frames = open_frames(sample_clip_path(), wait=True)  # proxies made, frame cache cold
+    try:
+        win = MainWindow(frames)
+        qtbot.addWidget(win)
+        shown: list[tuple[int, bool]] = []
+        win.loader.frameReady.connect(lambda i, _frame, exact: shown.append((i, exact)))
+        win.slider.setValue(70)
+        qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
+        assert shown == [(70, False), (70, True)]
+        np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[70])
+    finally:
+        frames.close()
 
 
 def test_empty_video_is_refused(qtbot) -> None:
