@@ -61,13 +61,16 @@ def polygon_segmentation(
 ) -> tuple[list[list[float]], float, list[float]]:
     """(polygons, area, bbox): one polygon per part, holes bridged in, each >= 3 points.
 
-    area and bbox are measured on pycocotools' rasterisation of the polygons, as COCO
-    evaluation will see them.
+    area and bbox are those of pycocotools' rasterisation of the polygons, as COCO evaluation
+    will see them. Exact polygons (holes kept, no simplification) rasterise to the mask
+    itself (see `geometry`), so its area and bbox are used without rasterising again.
     """
     h, w = mask.size
     rings = mask_rings(mask)
     polys = geometry.rings_to_polygons(rings, keep_holes=keep_holes, tolerance=tolerance)
     flat = [p.reshape(-1).tolist() for p in polys]
+    if keep_holes and tolerance == 0:
+        return flat, float(mask.area), [float(v) for v in mask.bbox]
     rle = mask_utils.merge(mask_utils.frPyObjects(flat, h, w))
     area = float(mask_utils.area(rle))
     bbox = [float(v) for v in mask_utils.toBbox(rle).tolist()]
