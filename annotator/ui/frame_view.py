@@ -23,6 +23,7 @@ class FrameView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
+        self._frame_size: tuple[int, int] | None = None  # (width, height) of the real frame
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
 
@@ -32,16 +33,32 @@ class FrameView(QWidget):
         return self._image
 
     def set_frame(self, frame: np.ndarray) -> None:
-        """Show an RGB uint8 (H, W, 3) frame."""
+        """Show an RGB uint8 (H, W, 3) frame (or a smaller proxy of it)."""
         self._image = rgb_to_qimage(frame)
         self.update()
 
-    def image_rect(self) -> QRectF:
-        """Where the frame is drawn in widget coordinates."""
+    def set_frame_size(self, width: int, height: int) -> None:
+        """The video's real frame size: a smaller proxy is stretched to it, so the drawn
+        rectangle (and the frame coordinates of clicks) never depend on what is shown."""
+        self._frame_size = (int(width), int(height))
+        self.update()
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """(width, height) of the real frame: the set size, else the shown image's."""
+        if self._frame_size is not None:
+            return self._frame_size
         if self._image is None:
+            return None
+        return (self._image.width(), self._image.height())
+
+    def image_rect(self) -> QRectF:
+        """Where the frame is drawn in widget coordinates (letter-boxed, centred)."""
+        size = self.frame_size
+        if size is None or self._image is None or min(size) <= 0:
             return QRectF()
-        scale = min(self.width() / self._image.width(), self.height() / self._image.height())
-        w, h = self._image.width() * scale, self._image.height() * scale
+        scale = min(self.width() / size[0], self.height() / size[1])
+        w, h = size[0] * scale, size[1] * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
@@ -53,4 +70,8 @@ class FrameView(QWidget):
         if self._image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.image_rect(), self._image)
+        self.paint_over(painter)
         painter.end()
+
+    def paint_over(self, painter: QPainter) -> None:
+        """Hook for subclasses: draw on top of the frame (the painter is still open)."""

@@ -1,4 +1,4 @@
-"""Smoke test of the main window offscreen: the frame is shown and the slider changes it."""
+"""Smoke test of the main window offscreen: the frame is shown and the timeline changes it."""
 
 from __future__ import annotations
 
@@ -42,16 +42,16 @@ def test_first_frame_is_shown(window, qtbot) -> None:
     assert win.frame_view.image_rect().width() > 0
 
 
-def test_slider_changes_the_frame(window, qtbot) -> None:
+def test_timeline_changes_the_frame(window, qtbot) -> None:
     win, frames = window
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     before = image_pixels(win.frame_view.image).copy()
-    win.slider.setValue(50)
+    win.timeline.frameRequested.emit(50)
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[50])
     assert not np.array_equal(before, image_pixels(win.frame_view.image))
     assert win.frame_label.text() == f"51 / {len(frames)}"
-    win.slider.setValue(win.slider.maximum())
+    win.show_frame(len(frames) + 5)  # clamped to the last frame
     assert win.current_frame == len(frames) - 1
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
 
@@ -63,7 +63,7 @@ def test_scrubbing_shows_the_proxy_first_then_the_exact_frame(qtbot) -> None:
         qtbot.addWidget(win)
         shown: list[tuple[int, bool]] = []
         win.loader.frameReady.connect(lambda i, _frame, exact: shown.append((i, exact)))
-        win.slider.setValue(70)
+        win.show_frame(70)
         qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
         assert shown == [(70, False), (70, True)]
         np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[70])

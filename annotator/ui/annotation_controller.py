@@ -1,0 +1,396 @@
+"""Qt glue between the canvas, object panel and timeline, the engine bridge and the Project.
+
+Every click's answer is written as an undoable SetMask (provenance PROMPTED, with the
+prompt); objects are tracks (engine object id = track id). The views are refreshed from
+the project's change events, so undo/redo and propagated frames repaint the same way.
+The engine keeps prompts of its own: after undo/redo (and when a project is reopened) the
+controller replays the project's keyframes to it so both agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from annotator.domain import (
+    AddTrack,
+    Command,
+    DomainError,
+    History,
+    HistoryChanged,
+    MaskKey,
+    MasksChanged,
+    Project,
+    ProjectEvent,
+    Prompt,
+    Provenance,
+    RemoveTrack,
+    SetMask,
+    SetTrackFlags,
+    Track,
+    TracksChanged,
+    ViewState,
+)
+from annotator.service import EngineError, MaskResult, ModelLoaded, VideoReady
+from annotator.ui.canvas import AnnotationCanvas
+from annotator.ui.engine_bridge import EngineBridge
+from annotator.ui.object_panel import ObjectPanel
+from annotator.ui.overlay import render_overlay
+from annotator.ui.timeline import Lane, Timeline
+
+NO_MODEL_HINT = (
+    "No model loaded: scrubbing only. Get one with "
+    "`annotator models download sam2.1_hiera_tiny`, then reopen."
+)
+LANE_REFRESH_MS = 80  # coalesces the lane updates of a propagation's many frames
+
+
+class AnnotationController(QObject):
+    """Turns canvas input into engine prompts and engine answers into project records."""
+
+    statusMessage = Signal(str)
+    historyChanged = Signal(bool, bool)  # can undo, can redo
+    engineReady = Signal()
+    _projectEvent = Signal(object)  # writer thread -> GUI thread hop
+
+    def __init__(
+        self,
+        project: Project,
+        video_id: int,
+        canvas: AnnotationCanvas,
+        panel: ObjectPanel,
+        timeline: Timeline,
+        bridge: EngineBridge | None = None,
+        history: History | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.project, self.video_id, self.bridge = project, video_id, bridge
+        self.history = history if history is not None else History(project)
+        self.canvas, self.panel, self.timeline = canvas, panel, timeline
+        video = project.video(video_id)
+        self._size = (video.height, video.width)
+        self._num_frames = video.num_frames
+        self.frame = 0
+        self.active_track: int | None = None
+        self.engine_ready = False
+        self._engine_expected = False
+        self._no_model_message = NO_MODEL_HINT
+        self._pending: dict[int, tuple[int, int, Prompt]] = {}  # request id -> frame, track
+        self._sync_ids: set[int] = set()  # replays whose answers are not written
+        self._dirty_lanes: set[int] = set()
+        self._lanes: dict[int, Lane] = {}
+        self._lane_timer = QTimer(self)
+        self._lane_timer.setSingleShot(True)
+        self._lane_timer.setInterval(LANE_REFRESH_MS)
+        self._lane_timer.timeout.connect(self.refresh_lanes)
+
+        canvas.set_frame_size(video.width, video.height)
+        canvas.pointClicked.connect(self.add_point)
+        canvas.boxDrawn.connect(self.add_box)
+        panel.addRequested.connect(self.add_object)
+        panel.removeRequested.connect(self.remove_object)
+        panel.activeChanged.connect(self.set_active)
+        panel.visibilityChanged.connect(self.set_visible)
+        self._projectEvent.connect(self._on_project_event, Qt.ConnectionType.QueuedConnection)
+        self._unsubscribe = project.subscribe(self._projectEvent.emit)
+        if bridge is not None:
+            bridge.maskReady.connect(self._on_mask)
+            bridge.modelLoaded.connect(self._on_model_loaded)
+            bridge.videoReady.connect(self._on_video_ready)
+            bridge.engineError.connect(self._on_engine_error)
+
+        state = project.view_state
+        tracks = project.tracks(video_id)
+        if state.track_id is not None and any(t.id == state.track_id for t in tracks):
+            self.active_track = state.track_id
+        elif tracks:
+            self.active_track = tracks[0].id
+        self._refresh_panel()
+        self._dirty_lanes.update(t.id for t in tracks)
+        self.refresh_lanes()
+
+    # --- engine lifecycle ----------------------------------------------------------------
+    def start_engine(self, model: str, frames: object, image_size: int | None = None) -> None:
+        """Load `model` (a path or a cached model name) and open `frames` on the engine."""
+        if self.bridge is None:
+            raise RuntimeError("the controller has no engine bridge")
+        self._engine_expected = True
+        self.bridge.service.load_model(model, image_size=image_size)
+        self.bridge.service.set_video(frames)
+        self.statusMessage.emit(f"Loading model {model}…")
+
+    def set_no_model(self, message: str = NO_MODEL_HINT) -> None:
+        """No model will be loaded: prompts answer with `message`."""
+        self._engine_expected = False
+        self._no_model_message = message
+        self.statusMessage.emit(message)
+
+    @Slot(object)
+    def _on_model_loaded(self, event: ModelLoaded) -> None:
+        self.statusMessage.emit(
+            f"Model {event.model_name} loaded on {event.device} in {event.seconds:.1f} s"
+        )
+
+    @Slot(object)
+    def _on_video_ready(self, event: VideoReady) -> None:
+        self.engine_ready = True
+        self.replay_keyframes(self.project.tracks(self.video_id))
+        if self.bridge is not None:
+            self.bridge.service.land(self.frame)
+        self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
+        self.engineReady.emit()
+
+    @Slot(object)
+    def _on_engine_error(self, event: EngineError) -> None:
+        self._pending.pop(event.request_id, None)
+        self._sync_ids.discard(event.request_id)
+        if event.needs_restart or not self.engine_ready:
+            self._engine_expected = self._engine_expected and not event.needs_restart
+        self.statusMessage.emit(f"Engine: {event.message}")
+
+    # --- frames and selection -------------------------------------------------------------
+    def set_frame(self, frame: int) -> None:
+        """The window now shows `frame`: repaint its masks, pre-encode it for clicks."""
+        self.frame = frame
+        self.timeline.set_current(frame)
+        self.refresh_overlay()
+        if self.engine_ready and self.bridge is not None:
+            self.bridge.service.land(frame)
+
+    def set_active(self, track_id: int) -> None:
+        """Make `track_id` the object that clicks prompt."""
+        if track_id == self.active_track:
+            return
+        self.active_track = track_id
+        self.refresh_overlay()
+
+    def add_object(self) -> int:
+        """A new track (undoable), made active; returns its id."""
+        command = self._execute(AddTrack(self.video_id))
+        if command is None:
+            return -1
+        self.active_track = command.track_id  # type: ignore[attr-defined]
+        self._refresh_panel()
+        return self.active_track
+
+    def remove_object(self, track_id: int) -> None:
+        """Delete a track and its masks (undoable) and make the engine forget it."""
+        if self._execute(RemoveTrack(track_id)) is None:
+            return
+        if self.bridge is not None and self.engine_ready:
+            self._sync_ids.add(self.bridge.service.remove_object(track_id).request_id)
+        if self.active_track == track_id:
+            tracks = self.project.tracks(self.video_id)
+            self.active_track = tracks[-1].id if tracks else None
+        self._refresh_panel()
+
+    def set_visible(self, track_id: int, visible: bool) -> None:
+        """Show or hide a track's masks (undoable)."""
+        self._execute(SetTrackFlags(track_id, hidden=not visible))
+
+    # --- prompts ---------------------------------------------------------------------------
+    def current_prompt(self, frame: int, track_id: int) -> Prompt | None:
+        """The prompt of a track on a frame: the newest one sent, else the stored one."""
+        for pending_frame, pending_track, prompt in reversed(self._pending.values()):
+            if (pending_frame, pending_track) == (frame, track_id):
+                return prompt
+        record = self.project.mask(self.video_id, frame, track_id)
+        if record is not None and record.provenance is Provenance.PROMPTED:
+            return record.prompt
+        return None
+
+    def add_point(self, x: float, y: float, positive: bool) -> None:
+        """A click on the current frame for the active object (adds to its clicks there)."""
+        track = self._prompt_target()
+        if track is None:
+            return
+        old = self.current_prompt(self.frame, track)
+        points = (*(old.points if old else ()), (x, y))
+        labels = (*(old.labels if old else ()), 1 if positive else 0)
+        self._send(self.frame, track, Prompt(points, labels, old.box if old else None))
+
+    def add_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """A box for the active object on the current frame (replaces its prompt there)."""
+        track = self._prompt_target()
+        if track is not None:
+            self._send(self.frame, track, Prompt(box=(x0, y0, x1, y1)))
+
+    def _prompt_target(self) -> int | None:
+        if self.bridge is None or not self._engine_expected:
+            self.statusMessage.emit(self._no_model_message)
+            return None
+        if self.active_track is None and self.add_object() < 0:
+            return None
+        track = self.project.track(self.active_track)  # type: ignore[arg-type]
+        if track.locked:
+            self.statusMessage.emit(f"{track.name} is locked; unlock it to edit its masks")
+            return None
+        return track.id
+
+    def _send(self, frame: int, track: int, prompt: Prompt, *, sync: bool = False) -> None:
+        assert self.bridge is not None
+        service = self.bridge.service
+        if prompt.box is not None:
+            future = service.add_box(frame, track, prompt.box, prompt.points, prompt.labels)
+        else:
+            future = service.add_points(frame, track, prompt.points, prompt.labels)
+        if sync:
+            self._sync_ids.add(future.request_id)
+            return
+        self._pending[future.request_id] = (frame, track, prompt)
+        if frame == self.frame and track == self.active_track:
+            self.canvas.set_prompt(prompt, self.project.track(track).colour)
+
+    @Slot(object)
+    def _on_mask(self, event: MaskResult) -> None:
+        for merged in event.merged:
+            self._pending.pop(merged, None)
+            self._sync_ids.discard(merged)
+        if event.request_id in self._sync_ids:
+            self._sync_ids.discard(event.request_id)
+            return
+        entry = self._pending.pop(event.request_id, None)
+        if entry is None:
+            return  # not ours (or answered already)
+        frame, track, prompt = entry
+        answer = event.objects.get(track)
+        if answer is None or not self.project.has_track(track):
+            return
+        self._execute(
+            SetMask(
+                self.video_id, frame, track, answer.rle, Provenance.PROMPTED, answer.score, prompt
+            )
+        )
+        self.statusMessage.emit(f"Mask in {event.seconds * 1000:.0f} ms")
+
+    # --- undo / redo -------------------------------------------------------------------------
+    def undo(self) -> None:
+        """Take back the newest step (a propagation run is one step)."""
+        self._step(self.history.undo, "Undid")
+
+    def redo(self) -> None:
+        """Re-apply the newest undone step."""
+        self._step(self.history.redo, "Redid")
+
+    def _step(self, action: object, verb: str) -> None:
+        try:
+            command = action()  # type: ignore[operator]
+        except DomainError as exc:
+            self.statusMessage.emit(str(exc))
+            return
+        if command is None:
+            return
+        self.statusMessage.emit(f"{verb} {command.label}")
+        if self.active_track is not None and not self.project.has_track(self.active_track):
+            tracks = self.project.tracks(self.video_id)
+            self.active_track = tracks[-1].id if tracks else None
+        self._refresh_panel()
+        if command.delta is not None:
+            self._resync(command.delta.masks, command.delta.tracks)
+
+    def _resync(self, mask_keys: Iterable[MaskKey], track_ids: Iterable[int]) -> None:
+        """Make the engine's prompts match the project for the touched keys and tracks."""
+        if self.bridge is None or not self.engine_ready:
+            return
+        service = self.bridge.service
+        for track_id in track_ids:
+            if not self.project.has_track(track_id):
+                self._sync_ids.add(service.remove_object(track_id).request_id)
+        for video_id, frame, track_id in mask_keys:
+            if video_id != self.video_id or not self.project.has_track(track_id):
+                continue
+            record = self.project.mask(video_id, frame, track_id)
+            if record is not None and record.provenance is Provenance.PROMPTED and record.prompt:
+                self._send(frame, track_id, record.prompt, sync=True)
+            elif record is not None and record.provenance is Provenance.EDITED:
+                future = service.add_mask(frame, track_id, record.mask.to_array())
+                self._sync_ids.add(future.request_id)
+            elif record is None or not record.provenance.is_key:
+                self._sync_ids.add(service.clear_prompts(frame, track_id).request_id)
+
+    def replay_keyframes(self, tracks: Iterable[Track]) -> None:
+        """Give the engine every stored keyframe of `tracks` (a reopened project)."""
+        keys = [
+            (self.video_id, frame, t.id)
+            for t in tracks
+            for frame in self.project.keyframes(self.video_id, t.id)
+        ]
+        self._resync(keys, [])
+
+    def _execute(self, command: Command) -> Command | None:
+        try:
+            return self.history.execute(command)
+        except DomainError as exc:
+            self.statusMessage.emit(str(exc))
+            return None
+
+    # --- views -------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_project_event(self, event: ProjectEvent) -> None:
+        if isinstance(event, MasksChanged) and event.video_id == self.video_id:
+            self._dirty_lanes.update(event.track_ids)
+            self._lane_timer.start()
+            if event.covers(self.frame):
+                self.refresh_overlay()
+        elif isinstance(event, TracksChanged) and self.video_id in event.video_ids:
+            self._dirty_lanes.update(event.track_ids)
+            self._lane_timer.start()
+            self._refresh_panel()
+            self.refresh_overlay()
+        elif isinstance(event, HistoryChanged):
+            self.historyChanged.emit(event.can_undo, event.can_redo)
+
+    def refresh_overlay(self) -> None:
+        """Repaint the masks and the active object's prompt on the current frame."""
+        tracks = {t.id: t for t in self.project.tracks(self.video_id)}
+        records = [
+            r
+            for r in self.project.frame_masks(self.video_id, self.frame)
+            if r.track_id in tracks and not tracks[r.track_id].hidden
+        ]
+        records.sort(key=lambda r: r.track_id == self.active_track)  # active one on top
+        layers = [(r.mask.to_array(), tracks[r.track_id].colour) for r in records]
+        active = len(records) - 1 if records and records[-1].track_id == self.active_track else None
+        overlay = render_overlay(layers, self._size, highlight=active) if layers else None
+        self.canvas.set_overlay(overlay)
+        prompt = None
+        if self.active_track is not None and self.active_track in tracks:
+            prompt = self.current_prompt(self.frame, self.active_track)
+            self.canvas.set_prompt(prompt, tracks[self.active_track].colour)
+        else:
+            self.canvas.set_prompt(None)
+
+    def refresh_lanes(self) -> None:
+        """Re-read the timeline lanes of the tracks whose masks changed."""
+        tracks = self.project.tracks(self.video_id)
+        for track in tracks:
+            if track.id in self._dirty_lanes or track.id not in self._lanes:
+                masked = np.zeros(self._num_frames, bool)
+                masked[self.project.frames_with_masks(self.video_id, track.id)] = True
+                keys = np.zeros(self._num_frames, bool)
+                keys[self.project.keyframes(self.video_id, track.id)] = True
+                self._lanes[track.id] = Lane(track.id, track.colour, masked, keys)
+            else:
+                self._lanes[track.id].colour = track.colour
+        self._dirty_lanes.clear()
+        alive = {t.id for t in tracks}
+        self._lanes = {k: v for k, v in self._lanes.items() if k in alive}
+        self.timeline.set_lanes([self._lanes[t.id] for t in tracks if not t.hidden])
+
+    def _refresh_panel(self) -> None:
+        tracks = self.project.tracks(self.video_id)
+        if self.active_track is not None and all(t.id != self.active_track for t in tracks):
+            self.active_track = tracks[-1].id if tracks else None
+        self.panel.set_tracks(tracks, self.active_track)
+
+    def close(self) -> None:
+        """Stop listening to the project and save where the user was."""
+        self._unsubscribe()
+        self._lane_timer.stop()
+        # best effort: a closed or read-only store only loses "where was I"
+        with contextlib.suppress(Exception):
+            self.project.set_view_state(ViewState(self.video_id, self.frame, self.active_track))

@@ -1,0 +1,77 @@
+"""Propagation controls: backward / both / forward buttons, a progress bar with frames/s and
+time left, and Cancel. A plain view: the controller feeds it the service's progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from annotator.service import Direction
+
+
+def format_progress(done: int, total: int, fps: float, eta_seconds: float) -> str:
+    """'12 / 100 frames · 5.3 frames/s · 17 s left' (the time rounded up)."""
+    if eta_seconds >= 90:
+        left = f"{eta_seconds / 60:.1f} min left"
+    else:
+        left = f"{int(-(-eta_seconds // 1))} s left"
+    return f"{done} / {total} frames · {fps:.1f} frames/s · {left}"
+
+
+class PropagationBar(QWidget):
+    """Buttons to start a propagation from the current frame, and its progress."""
+
+    propagateRequested = Signal(object)  # Direction
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backward_button = QPushButton("◀ Propagate back")
+        self.backward_button.setToolTip("Track every object backward from this frame (Shift+B)")
+        self.both_button = QPushButton("◀▶ Both")
+        self.both_button.setToolTip("Track every object both ways from this frame (Shift+P)")
+        self.forward_button = QPushButton("Propagate ▶")
+        self.forward_button.setToolTip("Track every object forward from this frame (P)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop; every frame tracked so far is kept (Esc)")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.label = QLabel()
+        self.label.setMinimumWidth(260)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for button in (self.backward_button, self.both_button, self.forward_button):
+            layout.addWidget(button)
+        layout.addWidget(self.progress, 1)
+        layout.addWidget(self.label)
+        layout.addWidget(self.cancel_button)
+
+        self.backward_button.clicked.connect(
+            lambda: self.propagateRequested.emit(Direction.BACKWARD)
+        )
+        self.both_button.clicked.connect(lambda: self.propagateRequested.emit(Direction.BOTH))
+        self.forward_button.clicked.connect(lambda: self.propagateRequested.emit(Direction.FORWARD))
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.set_running(False)
+
+    def set_running(self, running: bool) -> None:
+        """Propagate buttons while idle, Cancel while a run is going."""
+        for button in (self.backward_button, self.both_button, self.forward_button):
+            button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setRange(0, 0)  # busy until the first frame says how many
+            self.label.setText("starting…")
+
+    def set_progress(self, done: int, total: int, fps: float, eta_seconds: float) -> None:
+        """Show one FrameTracked's progress."""
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.label.setText(format_progress(done, total, fps, eta_seconds))
+
+    def finish(self, message: str) -> None:
+        """The run ended: say how (`message`) and re-enable the buttons."""
+        self.set_running(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.label.setText(message)
