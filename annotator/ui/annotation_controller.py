@@ -77,6 +77,7 @@ class AnnotationController(QObject):
         self.frame = 0
         self.active_track: int | None = None
         self.engine_ready = False
+        self._closed = False
         self._engine_expected = False
         self._no_model_message = NO_MODEL_HINT
         self._pending: dict[int, tuple[int, int, Prompt]] = {}  # request id -> frame, track
@@ -114,14 +115,19 @@ class AnnotationController(QObject):
         self.refresh_lanes()
 
     # --- engine lifecycle ----------------------------------------------------------------
-    def start_engine(self, model: str, frames: object, image_size: int | None = None) -> None:
-        """Load `model` (a path or a cached model name) and open `frames` on the engine."""
+    def start_engine(
+        self, frames: object, model: str | None = None, image_size: int | None = None
+    ) -> None:
+        """Load `model` (a checkpoint path or a cached model name; None: the service has one
+        already) and open `frames` on the engine; `engineReady` follows."""
         if self.bridge is None:
             raise RuntimeError("the controller has no engine bridge")
         self._engine_expected = True
-        self.bridge.service.load_model(model, image_size=image_size)
+        self.engine_ready = False
+        if model is not None:
+            self.bridge.service.load_model(model, image_size=image_size)
+            self.statusMessage.emit(f"Loading model {model}…")
         self.bridge.service.set_video(frames)
-        self.statusMessage.emit(f"Loading model {model}…")
 
     def set_no_model(self, message: str = NO_MODEL_HINT) -> None:
         """No model will be loaded: prompts answer with `message`."""
@@ -137,6 +143,8 @@ class AnnotationController(QObject):
 
     @Slot(object)
     def _on_video_ready(self, event: VideoReady) -> None:
+        if self._closed:
+            return
         self.engine_ready = True
         self.replay_keyframes(self.project.tracks(self.video_id))
         if self.bridge is not None:
@@ -247,6 +255,8 @@ class AnnotationController(QObject):
 
     @Slot(object)
     def _on_mask(self, event: MaskResult) -> None:
+        if self._closed:
+            return
         for merged in event.merged:
             self._pending.pop(merged, None)
             self._sync_ids.discard(merged)
@@ -331,6 +341,8 @@ class AnnotationController(QObject):
     # --- views -------------------------------------------------------------------------------
     @Slot(object)
     def _on_project_event(self, event: ProjectEvent) -> None:
+        if self._closed:
+            return
         if isinstance(event, MasksChanged) and event.video_id == self.video_id:
             self._dirty_lanes.update(event.track_ids)
             self._lane_timer.start()
@@ -388,7 +400,9 @@ class AnnotationController(QObject):
         self.panel.set_tracks(tracks, self.active_track)
 
     def close(self) -> None:
-        """Stop listening to the project and save where the user was."""
+        """Stop listening to the project and the engine; save where the user was."""
+        self._closed = True
+        self.engine_ready = False
         self._unsubscribe()
         self._lane_timer.stop()
         # best effort: a closed or read-only store only loses "where was I"

@@ -72,6 +72,7 @@ class PropagationBar(QWidget):
     def finish(self, message: str) -> None:
         """The run ended: say how (`message`) and re-enable the buttons."""
         self.set_running(False)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.label.setText(message)
+        if self.progress.maximum() == 0:  # still "busy": no frame came
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+        self.label.setText(message)  # the bar keeps the last frame's progress

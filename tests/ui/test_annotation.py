@@ -1,0 +1,191 @@
+"""End-to-end annotation flows offscreen, on the real engine service with a seeded tiny
+SAM2: clicks and boxes become masks in the project, propagation fills the timeline and the
+project as one undo step, cancel keeps the finished frames, the timeline scrubs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+
+from annotator.domain import Provenance
+from annotator.service import Direction, PropagationDone
+from annotator.ui.main_window import MainWindow
+from tests.ui.conftest import NUM_FRAMES
+
+pytestmark = pytest.mark.slow
+
+
+def widget_point(window: MainWindow, x: float, y: float) -> QPoint:
+    """Where frame pixel (x, y) is on the canvas."""
+    return window.canvas.frame_to_widget(x, y).toPoint()
+
+
+def click(qtbot, window: MainWindow, x: float, y: float, button=Qt.MouseButton.LeftButton):
+    qtbot.mouseClick(window.canvas, button, pos=widget_point(window, x, y))
+
+
+def wait_for_mask(qtbot, window: MainWindow, frame: int, track: int, points: int) -> None:
+    """Until the project holds the answer to the `points`-th click of `track` on `frame`."""
+    ctl = window.controller
+
+    def answered() -> bool:
+        rec = ctl.project.mask(ctl.video_id, frame, track)
+        return rec is not None and rec.prompt is not None and len(rec.prompt.points) == points
+
+    qtbot.waitUntil(answered, timeout=60_000)
+
+
+def test_click_makes_an_object_mask_overlay_and_project_record(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    assert ctl.project.tracks() == [] and not win.canvas.has_overlay
+    click(qtbot, win, 35.0, 45.0)
+    (track,) = ctl.project.tracks()  # the first click made an object
+    assert ctl.active_track == track.id and win.objects.track_ids() == [track.id]
+    wait_for_mask(qtbot, win, 0, track.id, 1)
+    rec = ctl.project.mask(ctl.video_id, 0, track.id)
+    assert rec is not None and rec.provenance is Provenance.PROMPTED
+    assert rec.prompt is not None and rec.prompt.labels == (1,)
+    ((x, y),) = rec.prompt.points
+    assert abs(x - 35.0) < 1.0 and abs(y - 45.0) < 1.0  # through the letter-box
+    assert rec.mask.size == (96, 128) and rec.mask.area > 0
+    qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=10_000)
+    # the overlay holds the mask in the object's colour where the mask is
+    layer = win.canvas._overlay  # noqa: SLF001 - the painted pixels are the point here
+    assert layer is not None and (layer.width(), layer.height()) == (128, 96)
+    ys, xs = np.nonzero(rec.mask.to_array())
+    pixel = layer.pixelColor(int(xs[len(xs) // 2]), int(ys[len(ys) // 2]))
+    assert pixel.alpha() > 0 and (pixel.red(), pixel.green(), pixel.blue()) == track.colour
+    assert ctl.history.undo_label == "Prompt mask"
+
+
+def test_right_and_shift_clicks_add_negative_points(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    click(qtbot, win, 100.0, 20.0, Qt.MouseButton.RightButton)
+    wait_for_mask(qtbot, win, 0, track, 2)
+    qtbot.mouseClick(
+        win.canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ShiftModifier,
+        widget_point(win, 10.0, 80.0),
+    )
+    wait_for_mask(qtbot, win, 0, track, 3)
+    rec = ctl.project.mask(ctl.video_id, 0, track)
+    assert rec is not None and rec.prompt is not None and rec.prompt.labels == (1, 0, 0)
+
+
+def test_clicks_outside_the_image_are_ignored(qtbot, annotator_window) -> None:
+    win = annotator_window
+    rect = win.canvas.image_rect()
+    assert rect.left() > 2 or rect.top() > 2  # the letter-box leaves a border
+    outside = QPoint(1, 1)
+    assert win.canvas.widget_to_frame(QPointF(outside)) is None
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=outside)
+    assert win.controller.project.tracks() == []
+
+
+def test_a_drag_makes_a_box_prompt(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    start, end = widget_point(win, 15.0, 25.0), widget_point(win, 60.0, 65.0)
+    QTest.mousePress(win.canvas, Qt.MouseButton.LeftButton, pos=start)
+    QTest.mouseMove(win.canvas, (start + end) / 2)
+    QTest.mouseMove(win.canvas, end)
+    QTest.mouseRelease(win.canvas, Qt.MouseButton.LeftButton, pos=end)
+    (track,) = ctl.project.tracks()
+
+    def boxed() -> bool:
+        rec = ctl.project.mask(ctl.video_id, 0, track.id)
+        return rec is not None and rec.prompt is not None and rec.prompt.box is not None
+
+    qtbot.waitUntil(boxed, timeout=60_000)
+    rec = ctl.project.mask(ctl.video_id, 0, track.id)
+    assert rec is not None and rec.prompt is not None and rec.prompt.points == ()
+    x0, y0, x1, y1 = rec.prompt.box  # type: ignore[misc]
+    assert abs(x0 - 15) < 1.5 and abs(y0 - 25) < 1.5 and abs(x1 - 60) < 1.5 and abs(y1 - 65) < 1.5
+
+
+def test_propagation_fills_project_and_timeline_and_undoes_as_one_step(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    steps_before = ctl.history.depth[0]
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
+        assert win.propagation.propagate(Direction.FORWARD)
+    event = done.args[0]
+    assert isinstance(event, PropagationDone) and not event.cancelled
+    assert event.frames == tuple(range(NUM_FRAMES))
+    frames = ctl.project.frames_with_masks(ctl.video_id, track)
+    assert frames == list(range(NUM_FRAMES))
+    assert ctl.project.mask(ctl.video_id, 0, track).provenance is Provenance.PROMPTED  # kept
+    assert ctl.project.mask(ctl.video_id, 3, track).provenance is Provenance.PROPAGATED
+    assert ctl.history.depth[0] == steps_before + 1  # the whole run is one step
+    qtbot.waitUntil(lambda: win.timeline.lanes and win.timeline.lanes[0].masked.all(), timeout=5000)
+    assert win.timeline.lanes[0].keyframes.tolist() == [True] + [False] * (NUM_FRAMES - 1)
+    assert win.propagation_bar.progress.value() == NUM_FRAMES
+
+    win.controller.undo()
+    assert ctl.project.frames_with_masks(ctl.video_id, track) == [0]  # only the click is left
+    qtbot.waitUntil(lambda: win.timeline.lanes[0].masked.sum() == 1, timeout=5000)
+    win.controller.redo()
+    assert ctl.project.frames_with_masks(ctl.video_id, track) == list(range(NUM_FRAMES))
+
+
+def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    assert ctl.bridge is not None
+    ctl.bridge.frameTracked.connect(lambda _e: win.propagation.cancel())  # after the 1st frame
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
+        win.propagation.propagate(Direction.FORWARD)
+    event = done.args[0]
+    assert isinstance(event, PropagationDone) and event.cancelled
+    assert 1 <= len(event.frames) < NUM_FRAMES
+    assert ctl.project.frames_with_masks(ctl.video_id, track) == list(event.frames)
+    assert not win.propagation.running and win.propagation_bar.forward_button.isEnabled()
+    assert "cancelled" in win.propagation_bar.label.text()
+
+
+def test_timeline_click_changes_the_frame(qtbot, annotator_window) -> None:
+    win = annotator_window
+    x = int(win.timeline.x_of(4.5))
+    qtbot.mouseClick(win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 8))
+    assert win.current_frame == 4 and win.timeline.current == 4
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
+    assert win.frame_label.text() == f"5 / {NUM_FRAMES}"
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
+    assert win.current_frame == 3
+
+
+def test_objects_are_added_selected_and_removed_with_undo(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    first = ctl.add_object()
+    second = ctl.add_object()
+    assert win.objects.track_ids() == [first, second] and win.objects.active_id == second
+    win.objects.list.setCurrentRow(0)
+    assert ctl.active_track == first
+    click(qtbot, win, 35.0, 45.0)
+    wait_for_mask(qtbot, win, 0, first, 1)
+    win.objects.remove_button.click()
+    assert not ctl.project.has_track(first) and ctl.project.frames_with_masks(ctl.video_id) == []
+    assert win.objects.track_ids() == [second]
+    ctl.undo()
+    assert win.objects.track_ids() == [first, second]
+    assert ctl.project.frames_with_masks(ctl.video_id, first) == [0]
