@@ -275,11 +275,8 @@ class EngineService:
                 else:
                     self._execute(worker, item)
         except BaseException as exc:  # the loop itself broke: nothing can be trusted now
-            self._needs_restart = True
-            log.exception("the engine thread died")
-            self._emit(EngineError(0, type(exc).__name__, str(exc), needs_restart=True))
-            for pending in self._queue.close():
-                _fail(pending.all_futures(), ServiceClosed(f"the engine thread died: {exc}"))
+            log.error("the engine thread died", exc_info=exc)
+            self._die(None, exc)
         finally:
             self._started.set()
             if worker is not None:
@@ -294,6 +291,9 @@ class EngineService:
             event = worker.handle(pending.request_id, pending.request, pending.token)
         except Exception as exc:
             self._report(worker, pending, exc)
+        except BaseException as exc:
+            self._die(pending, exc)
+            raise
         else:
             if isinstance(event, MaskResult) and pending.absorbed:
                 event = dataclasses.replace(event, merged=tuple(i for i, _ in pending.absorbed))
@@ -308,7 +308,10 @@ class EngineService:
         try:
             request_id = item.pending.request_id if item.pending else 0
             event = worker.preencode(request_id, item.frame, landing=item.pending is not None)
-        except Exception as exc:
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                self._die(item.pending, exc)
+                raise
             if item.pending is not None:
                 self._report(worker, item.pending, exc)
             else:
@@ -320,16 +323,28 @@ class EngineService:
         if item.pending is not None:
             _resolve(item.pending.all_futures(), event or Superseded(item.pending.request_id, 0))
 
+    def _die(self, pending: Pending | None, exc: BaseException) -> None:
+        """The engine thread cannot go on: say so once, and fail everything in flight."""
+        if self._needs_restart:
+            return
+        self._needs_restart = True
+        request_id = pending.request_id if pending is not None else 0
+        message = f"{exc}; the engine stopped and must be restarted"
+        self._emit(EngineError(request_id, type(exc).__name__, message, needs_restart=True))
+        closed = ServiceClosed(f"the engine thread died ({exc}); restart the service")
+        if pending is not None:
+            _fail(pending.all_futures(), closed)
+        for left in self._queue.close():
+            _fail(left.all_futures(), closed)
+
     def _report(self, worker: EngineWorker, pending: Pending, exc: Exception) -> None:
         """Turn an engine exception into an EngineError event and failed futures."""
         kind, message, fatal = worker.describe_error(exc)
         if fatal:
-            self._needs_restart = True
-        self._emit(EngineError(pending.request_id, kind, message, needs_restart=fatal))
-        _fail(pending.all_futures(), EngineFailure(kind, message, fatal))
-        if fatal:
-            for left in self._queue.close():
-                _fail(left.all_futures(), ServiceClosed("the engine needs a restart"))
+            self._die(pending, exc)
+            return
+        self._emit(EngineError(pending.request_id, kind, message))
+        _fail(pending.all_futures(), EngineFailure(kind, message))
 
 
 def _resolve(futures: list[Future], event: Event) -> None:

@@ -124,3 +124,35 @@ def test_out_of_memory_is_reported_features_dropped_and_service_usable(
         assert isinstance(again, FrameEncoded) and not again.cached  # the cache was emptied
         assert isinstance(svc.add_points(1, 1, [[50, 40]], [1]).result(120), MaskResult)
         assert svc.alive
+
+
+class _FramesThatAbort(_FramesOutOfMemory):
+    """A frame source that aborts the thread reading it (BaseException, not Exception)."""
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if i == self._bad:
+            raise SystemExit(f"decoder aborted on frame {i}")
+        return self._frames[i]
+
+
+def test_a_fatal_engine_error_says_the_service_needs_a_restart(
+    tiny_checkpoint, frames, log
+) -> None:
+    from annotator.service import ServiceStopped
+
+    svc = EngineService(num_threads=1, listeners=[log])
+    svc.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
+    svc.set_video(_FramesThatAbort(frames, bad=1)).result(120)
+    doomed = svc.add_points(1, 1, [[50, 40]], [1])
+    waiting = svc.reset()
+    with pytest.raises(ServiceClosed):
+        doomed.result(120)
+    with pytest.raises(ServiceClosed):
+        waiting.result(120)
+    log.wait_for(lambda evs: any(isinstance(e, ServiceStopped) for e in evs))
+    (error,) = log.of(EngineError)
+    assert error.needs_restart and "aborted on frame 1" in error.message
+    assert svc.needs_restart and not svc.alive
+    with pytest.raises(ServiceClosed, match="restart"):
+        svc.add_points(0, 1, [[1, 1]], [1])
+    assert svc.shutdown(10)
