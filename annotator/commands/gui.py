@@ -1,20 +1,51 @@
-"""`annotator gui [VIDEO]`: open the main window (on the bundled sample clip by default)."""
+"""`annotator gui [VIDEO] [--project FILE] [--model NAME_OR_PATH]`: open the annotation
+window (on the bundled sample clip by default) over a project file that saves every edit.
+
+The project defaults to `<video>.annotator` beside the video (for the sample clip: in the
+user data folder). Without a downloaded model the window still opens for scrubbing and the
+status bar says how to get one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.io.sample_clip import REPO_SAMPLE, write_sample_clip
+
+if TYPE_CHECKING:
+    from annotator.ui.main_window import MainWindow
+
+DEFAULT_MODEL = "sam2.1_hiera_tiny"
+PROJECT_SUFFIX = ".annotator"
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `gui` subcommand."""
     p = subparsers.add_parser("gui", help="open the annotation window (default)")
     p.add_argument("video", nargs="?", type=Path, help="video file or image folder")
+    p.add_argument(
+        "--project",
+        type=Path,
+        help="project file to open or create (default: VIDEO.annotator beside the video)",
+    )
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"model name (downloaded with `annotator models download`) or a checkpoint "
+        f"file (default: {DEFAULT_MODEL})",
+    )
+    p.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        help="run the model at this square input size, a multiple of 32 (default: 1024); "
+        "smaller is faster and coarser",
+    )
 
 
 def sample_clip_path() -> Path:
@@ -26,21 +57,106 @@ def sample_clip_path() -> Path:
     return path if path.is_file() else write_sample_clip(path)
 
 
+def data_dir() -> Path:
+    """Per-user data folder: $ANNOTATOR_DATA, else $XDG_DATA_HOME/annotator (~/.local/share)."""
+    if os.environ.get("ANNOTATOR_DATA"):
+        return Path(os.environ["ANNOTATOR_DATA"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "annotator"
+
+
+def default_project_path(video: Path | None) -> Path:
+    """`<video>.annotator` beside a user's video; the sample clip's in the data folder."""
+    if video is None:
+        return data_dir() / f"sample{PROJECT_SUFFIX}"
+    video = video.expanduser().absolute()
+    return video.with_name(video.name.rstrip("/") + PROJECT_SUFFIX)
+
+
+def resolve_model(model: str) -> tuple[str | None, str]:
+    """(what the engine should load, or None, and why not): a checkpoint path as it is, a
+    model name only when it is already downloaded (the window never downloads by itself)."""
+    path = Path(model).expanduser()
+    if path.is_file():
+        return str(path), ""
+    from annotator.engine.weights import WeightsError, WeightsManager
+
+    manager = WeightsManager()
+    try:
+        status = manager.status(model)
+    except WeightsError as exc:
+        return None, f"No model loaded ({exc}); scrubbing only."
+    if status.state == "cached":
+        return str(status.path), ""
+    return None, (
+        f"No model loaded: {model} is not downloaded, so the window only scrubs. "
+        f"Get it with `annotator models download {model}`, then reopen."
+    )
+
+
+def open_window(args: argparse.Namespace) -> MainWindow:
+    """Open the frames, the project and the engine and build the window (not yet shown).
+    Raises GuiError with a message for the user when something cannot be opened."""
+    from annotator.domain import DomainError
+    from annotator.io.frames import FrameSourceError, open_frames
+    from annotator.io.store import StoreError, add_recent, create_project, open_project
+    from annotator.ui.engine_bridge import EngineBridge
+    from annotator.ui.main_window import MainWindow
+    from annotator.ui.project_setup import ensure_video
+
+    video = args.video or sample_clip_path()
+    try:
+        frames = open_frames(video)
+    except FrameSourceError as exc:
+        raise GuiError(f"Cannot open {video}:\n{exc}") from exc
+    project_path = args.project or default_project_path(args.video)
+    try:
+        if project_path.exists():
+            project = open_project(project_path)
+        else:
+            project_path.parent.mkdir(parents=True, exist_ok=True)
+            project = create_project(project_path)
+    except (StoreError, OSError) as exc:
+        frames.close()
+        raise GuiError(f"Cannot open the project {project_path}:\n{exc}") from exc
+    try:
+        video_id = ensure_video(project, frames, video)
+    except (ValueError, DomainError) as exc:
+        project.close()
+        frames.close()
+        raise GuiError(f"{project_path.name} does not fit {video}:\n{exc}") from exc
+    with contextlib.suppress(Exception):  # the recent list is a convenience
+        add_recent(project_path)
+    source, why_not = resolve_model(args.model)
+    bridge = EngineBridge() if source is not None else None
+    title = f"annotator — {Path(video).name} — {project_path.name}"
+    window = MainWindow(frames, title, project=project, video_id=video_id, bridge=bridge)
+    if source is not None:
+        window.controller.start_engine(frames, source, args.image_size)
+    else:
+        window.controller.set_no_model(why_not)
+    window.add_cleanup(project.close)  # after the engine stopped writing
+    window.add_cleanup(frames.close)
+    return window
+
+
+class GuiError(Exception):
+    """The window cannot open; the message says why, for the user."""
+
+
 def run(args: argparse.Namespace) -> int:
-    """Start Qt, open the video and run the event loop until the window closes."""
+    """Start Qt, open the window and run the event loop until it closes."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from annotator.io.frames import FrameSourceError, open_frames
-    from annotator.ui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    path = args.video or sample_clip_path()
     try:
-        frames = open_frames(path)
-    except FrameSourceError as exc:
-        QMessageBox.critical(None, "annotator", f"Cannot open {path}:\n{exc}")
-        print(f"annotator: cannot open {path}: {exc}", file=sys.stderr)
+        window = open_window(args)
+    except GuiError as exc:
+        QMessageBox.critical(None, "annotator", str(exc))
+        print(f"annotator: {exc}", file=sys.stderr)
         return 1
-    window = MainWindow(frames, title=f"annotator — {Path(path).name}")
     window.show()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()

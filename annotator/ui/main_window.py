@@ -3,6 +3,8 @@ controllers, and holds the actions and shortcuts; the logic lives in the control
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -44,6 +46,7 @@ class MainWindow(QMainWindow):
         self._frames = frames
         self._shown: tuple[int, bool] = (-1, False)
         self._closed = False
+        self._cleanups: list[Callable[[], object]] = []
         self.setWindowTitle(title)
         self.project = project if project is not None else Project()
         if video_id is None:
@@ -156,7 +159,8 @@ class MainWindow(QMainWindow):
             self._shown = (index, exact)
 
     def shutdown(self) -> None:
-        """Cancel a propagation, save the view state, stop the engine (idempotent)."""
+        """Cancel a propagation, save the view state, stop the engine, run the cleanups
+        (idempotent)."""
         if self._closed:
             return
         self._closed = True
@@ -164,6 +168,12 @@ class MainWindow(QMainWindow):
         self.controller.close()
         if self.bridge is not None:
             self.bridge.close()
+        for cleanup in self._cleanups:
+            cleanup()
+
+    def add_cleanup(self, cleanup: Callable[[], object]) -> None:
+        """Call `cleanup()` on shutdown, after the engine stopped (e.g. close the project)."""
+        self._cleanups.append(cleanup)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.shutdown()

@@ -44,8 +44,11 @@ class PropagationController(QObject):
     def running(self) -> bool:
         return self._batch is not None
 
-    def propagate(self, direction: Direction = Direction.FORWARD) -> bool:
-        """Track every object from the current frame in `direction`; False if refused."""
+    def propagate(
+        self, direction: Direction = Direction.FORWARD, max_frames: int | None = None
+    ) -> bool:
+        """Track every object from the current frame in `direction` (at most `max_frames`
+        frames past it; None: to the end); False if refused."""
         ann = self.annotation
         if self.running:
             self.statusMessage.emit("A propagation is already running")
@@ -57,7 +60,8 @@ class PropagationController(QObject):
             self.statusMessage.emit("Click an object first: there is nothing to propagate")
             return False
         self._batch = ann.history.begin_batch(f"Propagate {direction.value}")
-        self._request_id = ann.bridge.service.propagate(ann.frame, Direction(direction)).request_id
+        future = ann.bridge.service.propagate(ann.frame, Direction(direction), max_frames)
+        self._request_id = future.request_id
         self.bar.set_running(True)
         self.statusMessage.emit(f"Propagating {direction.value} from frame {ann.frame + 1}…")
         return True
