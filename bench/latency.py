@@ -136,6 +136,7 @@ def main() -> int:
     ap.add_argument("--checkpoint", type=Path, help="default: the seeded tiny checkpoint")
     ap.add_argument("--image-size", type=int, default=1024, help="model input size")
     ap.add_argument("--threads", type=int, help="engine torch threads (default cores - 1)")
+    ap.add_argument("--click-threads", type=int, help="threads for a click's decode")
     ap.add_argument("--fast", action="store_true", help="bfloat16 fast mode where supported")
     ap.add_argument("--encoded-frames", type=int, help="frames pre-encoded (4; quick 2)")
     ap.add_argument("--warm-clicks", type=int, help="clicks on pre-encoded frames (30; quick 10)")
@@ -155,7 +156,7 @@ def main() -> int:
     h, w = frames[0].shape[:2]
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = args.checkpoint or write_checkpoint(Path(tmp))
-        service = EngineService(num_threads=args.threads)
+        service = EngineService(num_threads=args.threads, click_threads=args.click_threads)
         bridge = EngineBridge(service)
         errors: list[object] = []
         bridge.engineError.connect(errors.append)
@@ -167,7 +168,10 @@ def main() -> int:
                 f"{MODEL} (seeded) at {args.image_size}px, {mode}, "
                 f"on {w}x{h} frames of {args.video.name}"
             )
-            print(f"cores {os.cpu_count()}, engine threads {args.threads or 'cores-1'}")
+            print(
+                f"cores {os.cpu_count()}, engine threads {args.threads or 'cores-1'}, "
+                f"click threads {args.click_threads or 'same'}"
+            )
 
             # --- clicks on pre-encoded frames
             t0 = time.perf_counter()

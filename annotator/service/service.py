@@ -66,13 +66,16 @@ class EngineService:
         self,
         *,
         num_threads: int | None = None,
+        click_threads: int | None = None,
         listeners: Sequence[Listener] = (),
         weights: object | None = None,
         name: str = "annotator-engine",
     ) -> None:
         """Start the engine thread. `num_threads`: torch intra-op threads (default: every
-        core but one, so the GUI keeps a core). `weights`: the engine's WeightsManager that
-        LoadModel by name downloads through (default: the per-user cache)."""
+        core but one, so the GUI keeps a core). `click_threads`: threads for a prompt's
+        decode, the short burst the user waits on (default: `num_threads`). `weights`: the
+        engine's WeightsManager that LoadModel by name downloads through (default: the
+        per-user cache)."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Listener] = list(listeners)
@@ -81,6 +84,7 @@ class EngineService:
         self._running: Pending | None = None
         self._needs_restart = False
         self._num_threads = num_threads
+        self._click_threads = click_threads
         self._weights = weights
         self._last_landing: int | None = None
         self._started = threading.Event()
@@ -267,7 +271,9 @@ class EngineService:
             # torch is imported here, on the engine thread, never on the caller's
             from annotator.service.worker import EngineWorker
 
-            worker = EngineWorker(self._emit, self._set_limits, self._num_threads, self._weights)
+            worker = EngineWorker(
+                self._emit, self._set_limits, self._num_threads, self._weights, self._click_threads
+            )
             self._started.set()
             while (item := self._queue.get()) is not None:
                 if isinstance(item, IdleEncode):

@@ -70,11 +70,13 @@ class EngineWorker:
         publish_limits: Callable[[PlanLimits], None],
         num_threads: int | None = None,
         weights: Any | None = None,
+        click_threads: int | None = None,
     ) -> None:
         self._emit = emit
         self._weights = weights
         self._publish_limits = publish_limits
         self.num_threads = configure_engine_threads(num_threads)
+        self.click_threads = click_threads or self.num_threads
         self._model: torch.nn.Module | None = None
         self._model_name = ""
         self._device = "cpu"
@@ -88,7 +90,13 @@ class EngineWorker:
             return self._load_model(request_id, request, token)
         with torch.inference_mode():
             if isinstance(request, AddPoints | AddBox | AddMask):
-                return self._prompt(request_id, request)
+                if self.click_threads == self.num_threads:
+                    return self._prompt(request_id, request)
+                torch.set_num_threads(self.click_threads)
+                try:
+                    return self._prompt(request_id, request)
+                finally:
+                    torch.set_num_threads(self.num_threads)
             if isinstance(request, Propagate):
                 return self._propagate(request_id, request, token)
             if isinstance(request, SetVideo):
