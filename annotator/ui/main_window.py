@@ -94,8 +94,8 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         menu = self.menuBar().addMenu("&Edit")
-        specs = [
-            ("Undo", QKeySequence.StandardKey.Undo, self.controller.undo),
+        specs: list[tuple[str, QKeySequence, Callable[[], object]]] = [
+            ("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.controller.undo),
             ("Redo", QKeySequence("Ctrl+Shift+Z"), self.controller.redo),
             ("New object", QKeySequence("N"), self.controller.add_object),
             (
@@ -126,7 +126,9 @@ class MainWindow(QMainWindow):
         undo, redo = self.actions_by_name["Undo"], self.actions_by_name["Redo"]
         undo.setEnabled(False)
         redo.setEnabled(False)
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        redo.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
 
         def history_changed(can_undo: bool, can_redo: bool) -> None:
             undo.setEnabled(can_undo)

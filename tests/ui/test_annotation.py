@@ -189,3 +189,30 @@ def test_objects_are_added_selected_and_removed_with_undo(qtbot, annotator_windo
     ctl.undo()
     assert win.objects.track_ids() == [first, second]
     assert ctl.project.frames_with_masks(ctl.video_id, first) == [0]
+
+
+def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_click(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=10_000)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=5000)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert ctl.project.mask(ctl.video_id, 0, track) is None
+    qtbot.waitUntil(lambda: not win.canvas.has_overlay, timeout=10_000)
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Z, modifiers)
+    assert ctl.project.mask(ctl.video_id, 0, track) is not None
+    qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=10_000)
+    # undo again, then a new click starts a fresh prompt (the engine forgot the old one)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    click(qtbot, win, 40.0, 40.0)
+    wait_for_mask(qtbot, win, 0, track, 1)
+    rec = ctl.project.mask(ctl.video_id, 0, track)
+    assert rec is not None and rec.prompt is not None
+    ((x, y),) = rec.prompt.points
+    assert abs(x - 40.0) < 1.0 and abs(y - 40.0) < 1.0
