@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = _options(args, extra)
         kwargs = {k: v for k, v in extra.items() if k != "segmentation"}
-        with open_project(args.project) as project:
+        # read-only: no lock, so a window may keep editing the project while it exports
+        with open_project(args.project, read_only=True) as project:
             summary = exporter(project, args.out, options, _open_video_frames, **kwargs)
     except (FormatError, StoreError, FrameSourceError, DomainError, OSError) as exc:
         print(f"annotator export: error: {exc}", file=sys.stderr)

@@ -78,3 +78,11 @@ def test_errors_are_reported_not_raised(project_file, tmp_path, capsys):
     bad.write_text("{")
     assert main(["import", str(project_file), "--format", "coco", str(bad)]) == 1
     assert "bad.json:1: invalid JSON" in capsys.readouterr().err
+
+
+def test_export_while_a_window_holds_the_project(project_file, tmp_path, capsys):
+    out = tmp_path / "live"
+    with open_project(project_file):  # the editing lock, as an open window holds it
+        args = ["export", str(project_file), "--format", "coco", "--out", str(out)]
+        assert main([*args, "--no-images"]) == 0
+    assert "6 annotations" in capsys.readouterr().out
