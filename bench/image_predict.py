@@ -35,6 +35,19 @@ META_ENCODE_S = 4.0  # Meta's reference, tiny, 1024^2, these 2 CPU cores
 META_CLICK_MS = 90.0  # Meta's reference, per click incl. upsampling to 1800x1200
 
 
+def matmul_gflops() -> float:
+    """Current float32 matmul throughput of this machine (1024^3, best of 5): a yardstick
+    for comparing runs taken under different load."""
+    a = torch.randn(1024, 1024)
+    a @ a
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - start)
+    return 2 * 1024**3 / best / 1e9
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="sam2.1_hiera_tiny")
@@ -60,13 +73,15 @@ def main() -> None:
             torch.cuda.synchronize()
 
     predictor.set_image(image)  # warm-up
-    encode_s = []
+    gflops_before = matmul_gflops()
+    encode_s, encode_cpu = [], []
     for _ in range(args.runs):
         sync()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         predictor.set_image(image)
         sync()
         encode_s.append(time.perf_counter() - start)
+        encode_cpu.append(time.process_time() - cpu)
 
     rng = np.random.default_rng(0)
     h, w = image.shape[:2]
@@ -80,6 +95,7 @@ def main() -> None:
         if i >= 2:
             click_ms.append((time.perf_counter() - start) * 1000)
     assert pred.masks.shape == (3, h, w)
+    gflops_after = matmul_gflops()
 
     enc, clk = statistics.median(encode_s), statistics.median(click_ms)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -89,8 +105,13 @@ def main() -> None:
     print(
         f"per click (3 masks -> {w}x{h}): {clk:6.1f} ms  (Meta reference ~{META_CLICK_MS:.0f} ms)"
     )
-    print(f"  encode runs s: {', '.join(f'{s:.2f}' for s in encode_s)}")
+    print(f"  encode runs s: {', '.join(f'{s:.2f}' for s in encode_s)}", end="")
+    print(f"  (CPU s: {', '.join(f'{s:.2f}' for s in encode_cpu)})")
     print(f"  click ms min/median/max: {min(click_ms):.1f} / {clk:.1f} / {max(click_ms):.1f}")
+    print(
+        f"  matmul yardstick: {gflops_before:.0f} GFLOP/s before, {gflops_after:.0f} after "
+        "(lower than usual = the machine is busy; scale the timings accordingly)"
+    )
 
 
 if __name__ == "__main__":
