@@ -82,6 +82,7 @@ class AnnotationController(QObject):
         self._no_model_message = NO_MODEL_HINT
         self._pending: dict[int, tuple[int, int, Prompt]] = {}  # request id -> frame, track
         self._sync_ids: set[int] = set()  # replays whose answers are not written
+        self._startup_ids: set[int] = set()  # the model load and video open requests
         self._dirty_lanes: set[int] = set()
         self._lanes: dict[int, Lane] = {}
         self._lane_timer = QTimer(self)
@@ -124,10 +125,12 @@ class AnnotationController(QObject):
             raise RuntimeError("the controller has no engine bridge")
         self._engine_expected = True
         self.engine_ready = False
+        self._startup_ids.clear()
         if model is not None:
-            self.bridge.service.load_model(model, image_size=image_size)
+            future = self.bridge.service.load_model(model, image_size=image_size)
+            self._startup_ids.add(future.request_id)
             self.statusMessage.emit(f"Loading model {model}…")
-        self.bridge.service.set_video(frames)
+        self._startup_ids.add(self.bridge.service.set_video(frames).request_id)
 
     def set_no_model(self, message: str = NO_MODEL_HINT) -> None:
         """No model will be loaded: prompts answer with `message`."""
@@ -143,8 +146,9 @@ class AnnotationController(QObject):
 
     @Slot(object)
     def _on_video_ready(self, event: VideoReady) -> None:
-        if self._closed:
-            return
+        if self._closed or event.request_id not in self._startup_ids:
+            return  # not the session this window asked for
+        self._startup_ids.discard(event.request_id)
         self.engine_ready = True
         self.replay_keyframes(self.project.tracks(self.video_id))
         if self.bridge is not None:
@@ -154,10 +158,17 @@ class AnnotationController(QObject):
 
     @Slot(object)
     def _on_engine_error(self, event: EngineError) -> None:
+        if self._closed:
+            return
         self._pending.pop(event.request_id, None)
         self._sync_ids.discard(event.request_id)
-        if event.needs_restart or not self.engine_ready:
-            self._engine_expected = self._engine_expected and not event.needs_restart
+        if event.request_id in self._startup_ids or event.needs_restart:
+            first = self._engine_expected  # a failed load also fails the video open after it
+            self._startup_ids.discard(event.request_id)
+            self.engine_ready = False
+            if first:
+                self.set_no_model(f"The model could not be used: {event.message}")
+            return
         self.statusMessage.emit(f"Engine: {event.message}")
 
     # --- frames and selection -------------------------------------------------------------

@@ -216,3 +216,48 @@ def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_click(qtbot, annotator_window) 
     assert rec is not None and rec.prompt is not None
     ((x, y),) = rec.prompt.points
     assert abs(x - 40.0) < 1.0 and abs(y - 40.0) < 1.0
+
+
+def test_a_correction_survives_re_propagation(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    win.show_frame(3)
+    click(qtbot, win, 100.0, 80.0, Qt.MouseButton.RightButton)  # a fix on a "bad" frame
+    wait_for_mask(qtbot, win, 3, track, 1)
+    fixed = ctl.project.mask(ctl.video_id, 3, track)
+    assert fixed is not None and fixed.provenance is Provenance.PROMPTED
+    win.show_frame(0)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    after = ctl.project.mask(ctl.video_id, 3, track)
+    assert after is not None and after.mask == fixed.mask and after.prompt == fixed.prompt
+    assert ctl.project.keyframes(ctl.video_id, track) == [0, 3]
+    qtbot.waitUntil(lambda: win.timeline.lanes[0].keyframes[[0, 3]].all(), timeout=5000)
+
+
+def test_closing_the_window_mid_propagation_keeps_the_frames_written(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    assert ctl.bridge is not None
+    win.propagation.propagate(Direction.FORWARD)
+    qtbot.waitUntil(  # frame 0 is the click's own; wait for one propagated frame
+        lambda: len(ctl.project.frames_with_masks(ctl.video_id, track)) >= 2, timeout=120_000
+    )
+    win.close()
+    assert not win.propagation.running and not ctl.history._open  # noqa: SLF001
+    frames = ctl.project.frames_with_masks(ctl.video_id, track)
+    assert 2 <= len(frames) <= NUM_FRAMES and frames[0] == 0
+    ctl.undo()  # the history is usable again: the partial run is one step
+    assert ctl.project.frames_with_masks(ctl.video_id, track) == [0]

@@ -112,3 +112,24 @@ def test_clicks_survive_a_reopen_and_the_engine_gets_them_back(
         assert record is not None and record.provenance is Provenance.PROMPTED
     finally:
         window.shutdown()
+
+
+def test_a_file_that_is_not_a_checkpoint_leaves_a_scrubbing_window(qtbot, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"this is not a checkpoint")
+    video = str(sample_clip_path())
+    window = open_window(
+        gui_args(video, "--project", str(tmp_path / "p.annotator"), "--model", str(bad))
+    )
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        qtbot.waitUntil(
+            lambda: "could not be used" in window.statusBar().currentMessage(), timeout=60_000
+        )
+        assert not window.controller.engine_ready
+        pos = window.canvas.frame_to_widget(100, 100).toPoint()
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=pos)
+        assert window.project.tracks() == []
+    finally:
+        window.shutdown()
