@@ -87,10 +87,9 @@ class EngineService:
         self._click_threads = click_threads
         self._weights = weights
         self._last_landing: int | None = None
-        self._started = threading.Event()
+        # the constructor returns at once: torch loads on the engine thread meanwhile
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
-        self._started.wait()
 
     # --- listeners ---------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -274,7 +273,6 @@ class EngineService:
             worker = EngineWorker(
                 self._emit, self._set_limits, self._num_threads, self._weights, self._click_threads
             )
-            self._started.set()
             while (item := self._queue.get()) is not None:
                 if isinstance(item, IdleEncode):
                     self._execute_idle(worker, item)
@@ -284,7 +282,6 @@ class EngineService:
             log.error("the engine thread died", exc_info=exc)
             self._die(None, exc)
         finally:
-            self._started.set()
             if worker is not None:
                 worker.close()
             self._emit(ServiceStopped(0))
