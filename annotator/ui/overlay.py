@@ -40,12 +40,15 @@ def render_overlay(
     for index, (mask, colour) in enumerate(masks):
         if mask.shape != (height, width):
             raise ValueError(f"mask of shape {mask.shape} on a {width}x{height} frame")
-        if not mask.any():
+        rows = np.flatnonzero(mask.any(axis=1))
+        if rows.size == 0:
             continue
-        rgb = np.asarray(colour, np.uint8)
-        out[mask, :3] = rgb
-        out[mask, 3] = FILL_ALPHA
-        edge = mask_outline(mask, 2 if index == highlight else 1)
-        out[edge, :3] = rgb
-        out[edge, 3] = OUTLINE_ALPHA
+        cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        crop = mask[y0:y1, x0:x1]  # the work is on the mask's bounding box only
+        region = out[y0:y1, x0:x1]
+        fill = np.array([*colour, FILL_ALPHA], np.uint8)
+        np.copyto(region, fill, where=crop[..., None])
+        edge = mask_outline(crop, 2 if index == highlight else 1)
+        region[..., 3][edge] = OUTLINE_ALPHA
     return out
