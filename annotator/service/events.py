@@ -54,7 +54,8 @@ class DownloadProgress(Event):
 
 @dataclass(frozen=True)
 class ModelLoaded(Event):
-    """A model is loaded and owned by the engine thread."""
+    """A model is loaded and owned by the engine thread (when a video was open, it was
+    re-opened with the new model: a VideoReady with the same request id came first)."""
 
     model_name: str
     device: str

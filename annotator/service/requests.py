@@ -28,8 +28,9 @@ class LoadModel:
     """Load a checkpoint file, or a model by name (downloaded first when missing).
 
     `source` is a path to a `.pt` file or a model name such as "sam2.1_hiera_tiny".
-    `image_size` runs the model at another square input (a multiple of 32; None = 1024):
-    smaller is faster and coarser.
+    `device`: "cpu", "cuda[:N]", "mps" or "auto". `image_size` runs the model at another
+    square input (a multiple of 32; None = 1024): smaller is faster and coarser. A video
+    already open is re-opened with the new model (its prompts and results start afresh).
     """
 
     source: str | Path

@@ -81,6 +81,7 @@ class EngineWorker:
         self._model_name = ""
         self._device = "cpu"
         self._tracker: Tracker | None = None
+        self._video: SetVideo | None = None  # the open video, re-opened on a model change
 
     # --- dispatch ----------------------------------------------------------------------
     def handle(self, request_id: int, request: object, token: CancelToken) -> Event:
@@ -191,8 +192,11 @@ class EngineWorker:
             known = getattr(self._weights, "registry", REGISTRY)
             if str(request.source) in known:
                 path = self._download(request_id, str(request.source), token)
+        from annotator.engine.device import pick_device
+
+        device = pick_device(request.device)
         with torch.no_grad():
-            loaded = load_model(path, device=request.device)
+            loaded = load_model(path, device=device)
         if request.image_size is not None:
             set_imgsz: Callable[[int], None] = getattr(loaded.model, "set_imgsz")  # noqa: B009
             set_imgsz(request.image_size)
@@ -200,8 +204,11 @@ class EngineWorker:
         self._publish_limits(PlanLimits())
         self._model = loaded.model
         self._model_name = loaded.config.name
-        self._device = request.device
-        return ModelLoaded(request_id, self._model_name, request.device, time.perf_counter() - t0)
+        self._device = str(device)
+        event = ModelLoaded(request_id, self._model_name, self._device, time.perf_counter() - t0)
+        if self._video is not None:  # keep the open video: a new session with the new model
+            self._emit(self._set_video(request_id, self._video))
+        return event
 
     def _download(self, request_id: int, name: str, token: CancelToken) -> Path:
         """Fetch a model by name through the weights manager, reporting progress; the
@@ -225,6 +232,7 @@ class EngineWorker:
             self._model, request.frames, request.feature_budget_bytes, request.fast
         )
         self._tracker = tracker
+        self._video = request
         capacity = tracker.cached_frames_capacity()
         self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
         h, w = tracker.frame_size

@@ -156,3 +156,17 @@ def test_a_fatal_engine_error_says_the_service_needs_a_restart(
     with pytest.raises(ServiceClosed, match="restart"):
         svc.add_points(0, 1, [[1, 1]], [1])
     assert svc.shutdown(10)
+
+
+def test_loading_another_model_keeps_the_video_open(service, log, tiny_checkpoint, frames) -> None:
+    from annotator.service import ModelLoaded, VideoReady
+
+    service.add_points(0, 1, [[50, 40]], [1]).result(120)
+    loaded = service.load_model(tiny_checkpoint, image_size=IMAGE_SIZE).result(120)
+    assert isinstance(loaded, ModelLoaded) and loaded.device == "cpu"
+    (reopened,) = [e for e in log.of(VideoReady) if e.request_id == loaded.request_id]
+    assert reopened.num_frames == len(frames)
+    # the session starts afresh: object 1 is unknown until prompted again
+    with pytest.raises(EngineFailure, match="unknown object"):
+        service.remove_object(1).result(60)
+    assert isinstance(service.add_points(0, 1, [[50, 40]], [1]).result(120), MaskResult)
