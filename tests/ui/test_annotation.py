@@ -261,3 +261,20 @@ def test_closing_the_window_mid_propagation_keeps_the_frames_written(
     assert 2 <= len(frames) <= NUM_FRAMES and frames[0] == 0
     ctl.undo()  # the history is usable again: the partial run is one step
     assert ctl.project.frames_with_masks(ctl.video_id, track) == [0]
+
+
+def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    qtbot.waitUntil(lambda: win.canvas.has_overlay and len(win.timeline.lanes) == 1, timeout=5000)
+    win.objects.list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert ctl.project.track(track).hidden
+    qtbot.waitUntil(lambda: not win.canvas.has_overlay, timeout=5000)
+    qtbot.waitUntil(lambda: win.timeline.lanes == [], timeout=5000)
+    ctl.undo()
+    assert not ctl.project.track(track).hidden
+    qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=5000)

@@ -95,6 +95,7 @@ def test_clicks_survive_a_reopen_and_the_engine_gets_them_back(
         qtbot.waitUntil(lambda: window.project.mask(1, 5, track.id) is not None, timeout=60_000)
     finally:
         window.shutdown()
+    assert window.bridge is not None and not window.bridge.service.thread.is_alive()
 
     window = open_window(gui_args(video, *argv))
     qtbot.addWidget(window)
