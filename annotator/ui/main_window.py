@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
         self.loader = FrameLoader(frames, self)
         self.loader.frameReady.connect(self._paint_frame)
         self.timeline.frameRequested.connect(self.show_frame)
-        start = self.project.view_state.frame if self.project.view_state.video_id else 0
+        state = self.project.view_state
+        start = state.frame if state.video_id == video_id else 0  # "where was I"
         self._current = -1
         self.show_frame(min(start, len(frames) - 1))
 
@@ -114,6 +115,8 @@ class MainWindow(QMainWindow):
                 lambda: self.propagation.propagate(Direction.BOTH),
             ),
             ("Cancel propagation", QKeySequence("Esc"), self.propagation.cancel),
+            ("Next frame", QKeySequence("."), lambda: self.show_frame(self._current + 1)),
+            ("Previous frame", QKeySequence(","), lambda: self.show_frame(self._current - 1)),
         ]
         self.actions_by_name: dict[str, QAction] = {}
         for name, keys, slot in specs:

@@ -171,6 +171,13 @@ def test_timeline_click_changes_the_frame(qtbot, annotator_window) -> None:
     assert win.frame_label.text() == f"5 / {NUM_FRAMES}"
     qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
     assert win.current_frame == 3
+    win.actions_by_name["Next frame"].trigger()
+    assert win.current_frame == 4 and win.timeline.current == 4
+    x = int(win.timeline.x_of(1.5))  # a drag scrubs live
+    QTest.mousePress(win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 8))
+    QTest.mouseMove(win.timeline, QPoint(int(win.timeline.x_of(2.5)), 8))
+    assert win.current_frame == 2
+    QTest.mouseRelease(win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 8))
 
 
 def test_objects_are_added_selected_and_removed_with_undo(qtbot, annotator_window) -> None:
