@@ -154,6 +154,9 @@ def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, annotator_win
     ctl.bridge.frameTracked.connect(lambda _e: win.propagation.cancel())  # after the 1st frame
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
         win.propagation.propagate(Direction.FORWARD)
+        ctl.undo()  # refused while the run records, with a message
+        assert "cannot undo" in win.statusBar().currentMessage()
+        assert ctl.project.mask(ctl.video_id, 0, track) is not None
     event = done.args[0]
     assert isinstance(event, PropagationDone) and event.cancelled
     assert 1 <= len(event.frames) < NUM_FRAMES
