@@ -14,6 +14,7 @@ from annotator.service import (
     MaskResult,
     PropagationDone,
     PropagationStarted,
+    RequestFuture,
 )
 
 from .conftest import IMAGE_SIZE, NUM_FRAMES
@@ -82,13 +83,19 @@ def test_cancel_stops_within_one_frame_and_keeps_every_frame_returned(
 
 def test_requests_sent_during_propagation_are_answered_after_it(service, log) -> None:
     service.add_points(0, 1, *CLICK).result(120)
-    first_frame = threading.Event()
-    log.hooks.append(lambda e: first_frame.set() if isinstance(e, FrameTracked) else None)
+    sent: dict[str, RequestFuture] = {}
+
+    def send_while_running(event: object) -> None:
+        # on the engine thread, right after the run's first frame: certainly mid-run
+        if isinstance(event, FrameTracked) and event.done == 1 and not sent:
+            sent["click"] = service.add_points(6, 2, [[50.0, 40.0]], [1])
+            sent["back"] = service.propagate(6, Direction.BACKWARD, max_frames=1)
+
+    log.hooks.append(send_while_running)
     run = service.propagate(0, max_frames=3)
-    assert first_frame.wait(120)
-    click = service.add_points(6, 2, [[50.0, 40.0]], [1])
-    back = service.propagate(6, Direction.BACKWARD, max_frames=1)
-    done, clicked, back_done = run.result(300), click.result(300), back.result(300)
+    done = run.result(300)
+    click, back = sent["click"], sent["back"]
+    clicked, back_done = click.result(300), back.result(300)
 
     assert not done.cancelled and done.frames == (0, 1, 2, 3)
     assert isinstance(clicked, MaskResult) and set(clicked.objects) == {1, 2}
