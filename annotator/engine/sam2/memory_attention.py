@@ -48,19 +48,19 @@ def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
     """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors.
 
     float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
-    precision on the CPU (fast mode) runs the two matmuls in that precision over chunks of
-    queries with a float32 softmax: the fused CPU kernel gains nothing from bfloat16.
+    precision on the CPU (fast mode) runs the two matmuls and the softmax in that precision
+    over chunks of queries: the fused CPU kernel gains nothing from bfloat16.
     """
     if q.dtype == torch.float32 or q.device.type != "cpu":
         return F.scaled_dot_product_attention(q, k, v)
     dtype = q.dtype
-    k_t = k.to(dtype).transpose(-2, -1)
-    v = v.to(dtype)
+    k_t = k.to(dtype).transpose(-2, -1).contiguous()  # not re-copied for every chunk
+    v = v.to(dtype).contiguous()
     scale = q.shape[-1] ** -0.5
     out = []
     for start in range(0, q.shape[-2], query_chunk):
         scores = torch.matmul(q[..., start : start + query_chunk, :] * scale, k_t)
-        weights = torch.softmax(scores.float(), dim=-1).to(dtype)
+        weights = torch.softmax(scores, dim=-1)  # accumulates in float32 internally
         out.append(torch.matmul(weights, v))
     return torch.cat(out, dim=-2)
 
