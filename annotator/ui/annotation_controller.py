@@ -3,22 +3,24 @@
 Every click's answer is written as an undoable SetMask (provenance PROMPTED, with the
 prompt); objects are tracks (engine object id = track id). The views are refreshed from
 the project's change events, so undo/redo and propagated frames repaint the same way.
-The engine keeps prompts of its own: after undo/redo (and when a project is reopened) the
-controller replays the project's keyframes to it so both agree.
+The engine keeps prompts of its own: keyframes changed by undo/redo (and all of them when a
+project is reopened) are replayed to it before the next propagation, so both agree.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from annotator.domain import (
     AddTrack,
+    Change,
     Command,
     DomainError,
+    FrameMask,
     History,
     HistoryChanged,
     MaskKey,
@@ -82,6 +84,8 @@ class AnnotationController(QObject):
         self._no_model_message = NO_MODEL_HINT
         self._pending: dict[int, tuple[int, int, Prompt]] = {}  # request id -> frame, track
         self._sync_ids: set[int] = set()  # replays whose answers are not written
+        self._stale_keys: set[MaskKey] = set()  # keyframes the engine may hold otherwise
+        self._stale_tracks: set[int] = set()
         self._startup_ids: set[int] = set()  # the model load and video open requests
         self._dirty_lanes: set[int] = set()
         self._lanes: dict[int, Lane] = {}
@@ -260,6 +264,7 @@ class AnnotationController(QObject):
         if sync:
             self._sync_ids.add(future.request_id)
             return
+        self._stale_keys.discard((self.video_id, frame, track))  # the full prompt was sent
         self._pending[future.request_id] = (frame, track, prompt)
         if frame == self.frame and track == self.active_track:
             self.canvas.set_prompt(prompt, self.project.track(track).colour)
@@ -311,17 +316,36 @@ class AnnotationController(QObject):
             self.active_track = tracks[-1].id if tracks else None
         self._refresh_panel()
         if command.delta is not None:
-            self._resync(command.delta.masks, command.delta.tracks)
+            self._mark_stale(command.delta.masks, command.delta.tracks)
 
-    def _resync(self, mask_keys: Iterable[MaskKey], track_ids: Iterable[int]) -> None:
-        """Make the engine's prompts match the project for the touched keys and tracks."""
+    def _mark_stale(
+        self, masks: Mapping[MaskKey, Change[FrameMask]], tracks: Iterable[int]
+    ) -> None:
+        """Note the keyframes (and tracks) an undo/redo changed: the engine still holds the
+        old prompts there until `sync_engine`."""
+        for key, change in masks.items():
+            if any(r is not None and r.provenance.is_key for r in (change.before, change.after)):
+                self._stale_keys.add(key)
+        self._stale_tracks.update(tracks)
+
+    def replay_keyframes(self, tracks: Iterable[Track]) -> None:
+        """Mark every stored keyframe of `tracks` for the engine (a reopened project)."""
+        for track in tracks:
+            for frame in self.project.keyframes(self.video_id, track.id):
+                self._stale_keys.add((self.video_id, frame, track.id))
+
+    def sync_engine(self) -> int:
+        """Give the engine the project's prompts wherever they may differ from its own (runs
+        before a propagation, so reopening or undoing costs nothing until then); returns the
+        number of requests sent."""
         if self.bridge is None or not self.engine_ready:
-            return
-        service = self.bridge.service
-        for track_id in track_ids:
+            return 0
+        service, sent = self.bridge.service, 0
+        for track_id in sorted(self._stale_tracks):
             if not self.project.has_track(track_id):
                 self._sync_ids.add(service.remove_object(track_id).request_id)
-        for video_id, frame, track_id in mask_keys:
+                sent += 1
+        for video_id, frame, track_id in sorted(self._stale_keys):
             if video_id != self.video_id or not self.project.has_track(track_id):
                 continue
             record = self.project.mask(video_id, frame, track_id)
@@ -330,17 +354,12 @@ class AnnotationController(QObject):
             elif record is not None and record.provenance is Provenance.EDITED:
                 future = service.add_mask(frame, track_id, record.mask.to_array())
                 self._sync_ids.add(future.request_id)
-            elif record is None or not record.provenance.is_key:
+            else:  # the keyframe is gone: so must its prompts be
                 self._sync_ids.add(service.clear_prompts(frame, track_id).request_id)
-
-    def replay_keyframes(self, tracks: Iterable[Track]) -> None:
-        """Give the engine every stored keyframe of `tracks` (a reopened project)."""
-        keys = [
-            (self.video_id, frame, t.id)
-            for t in tracks
-            for frame in self.project.keyframes(self.video_id, t.id)
-        ]
-        self._resync(keys, [])
+            sent += 1
+        self._stale_keys.clear()
+        self._stale_tracks.clear()
+        return sent
 
     def _execute(self, command: Command) -> Command | None:
         try:

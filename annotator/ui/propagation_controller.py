@@ -59,6 +59,7 @@ class PropagationController(QObject):
         if not any(ann.project.keyframes(ann.video_id, t.id) for t in ann.project.tracks()):
             self.statusMessage.emit("Click an object first: there is nothing to propagate")
             return False
+        ann.sync_engine()  # replays queue ahead of the propagation
         self._batch = ann.history.begin_batch(f"Propagate {direction.value}")
         future = ann.bridge.service.propagate(ann.frame, Direction(direction), max_frames)
         self._request_id = future.request_id

@@ -288,3 +288,25 @@ def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> No
     ctl.undo()
     assert not ctl.project.track(track).hidden
     qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=5000)
+
+
+def test_after_undo_the_engine_is_given_the_project_prompt_again(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    one_click = ctl.project.mask(ctl.video_id, 0, track)
+    click(qtbot, win, 100.0, 20.0, Qt.MouseButton.RightButton)
+    wait_for_mask(qtbot, win, 0, track, 2)
+    ctl.undo()  # the project is back to one click; the engine still has two
+    assert ctl.project.mask(ctl.video_id, 0, track) == one_click
+    assert ctl.bridge is not None
+    with qtbot.waitSignal(ctl.bridge.maskReady, timeout=60_000) as replay:
+        assert ctl.sync_engine() == 1
+    # the engine agrees again (up to the previous mask it feeds back into the decoder)
+    replayed, stored = replay.args[0].objects[track].mask, one_click.mask.to_array()
+    assert (replayed & stored).sum() / (replayed | stored).sum() > 0.95
+    assert ctl.sync_engine() == 0  # nothing left to replay
+    assert ctl.history.depth == (2, 1)  # add object, first click | second click: no new step
