@@ -10,20 +10,16 @@ project is reopened) are replayed to it before the next propagation, so both agr
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from annotator.domain import (
     AddTrack,
-    Change,
     Command,
     DomainError,
-    FrameMask,
     History,
     HistoryChanged,
-    MaskKey,
     MasksChanged,
     Project,
     ProjectEvent,
@@ -32,13 +28,13 @@ from annotator.domain import (
     RemoveTrack,
     SetMask,
     SetTrackFlags,
-    Track,
     TracksChanged,
     ViewState,
 )
 from annotator.service import EngineError, MaskResult, ModelLoaded, VideoReady
 from annotator.ui.canvas import AnnotationCanvas
 from annotator.ui.engine_bridge import EngineBridge
+from annotator.ui.engine_sync import EngineSync, send_prompt
 from annotator.ui.object_panel import ObjectPanel
 from annotator.ui.overlay import render_overlay
 from annotator.ui.timeline import Lane, Timeline
@@ -83,9 +79,7 @@ class AnnotationController(QObject):
         self._engine_expected = False
         self._no_model_message = NO_MODEL_HINT
         self._pending: dict[int, tuple[int, int, Prompt]] = {}  # request id -> frame, track
-        self._sync_ids: set[int] = set()  # replays whose answers are not written
-        self._stale_keys: set[MaskKey] = set()  # keyframes the engine may hold otherwise
-        self._stale_tracks: set[int] = set()
+        self.sync = EngineSync(project, video_id)  # the engine's prompts vs the project's
         self._startup_ids: set[int] = set()  # the model load and video open requests
         self._dirty_lanes: set[int] = set()
         self._lanes: dict[int, Lane] = {}
@@ -154,7 +148,7 @@ class AnnotationController(QObject):
             return  # not the session this window asked for
         self._startup_ids.discard(event.request_id)
         self.engine_ready = True
-        self.replay_keyframes(self.project.tracks(self.video_id))
+        self.sync.note_keyframes(t.id for t in self.project.tracks(self.video_id))
         if self.bridge is not None:
             self.bridge.service.land(self.frame)
         self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
@@ -165,7 +159,7 @@ class AnnotationController(QObject):
         if self._closed:
             return
         self._pending.pop(event.request_id, None)
-        self._sync_ids.discard(event.request_id)
+        self.sync.is_replay(event.request_id)
         if event.request_id in self._startup_ids or event.needs_restart:
             first = self._engine_expected  # a failed load also fails the video open after it
             self._startup_ids.discard(event.request_id)
@@ -205,7 +199,7 @@ class AnnotationController(QObject):
         if self._execute(RemoveTrack(track_id)) is None:
             return
         if self.bridge is not None and self.engine_ready:
-            self._sync_ids.add(self.bridge.service.remove_object(track_id).request_id)
+            self.sync.note_replay(self.bridge.service.remove_object(track_id).request_id)
         if self.active_track == track_id:
             tracks = self.project.tracks(self.video_id)
             self.active_track = tracks[-1].id if tracks else None
@@ -254,18 +248,11 @@ class AnnotationController(QObject):
             return None
         return track.id
 
-    def _send(self, frame: int, track: int, prompt: Prompt, *, sync: bool = False) -> None:
+    def _send(self, frame: int, track: int, prompt: Prompt) -> None:
         assert self.bridge is not None
-        service = self.bridge.service
-        if prompt.box is not None:
-            future = service.add_box(frame, track, prompt.box, prompt.points, prompt.labels)
-        else:
-            future = service.add_points(frame, track, prompt.points, prompt.labels)
-        if sync:
-            self._sync_ids.add(future.request_id)
-            return
-        self._stale_keys.discard((self.video_id, frame, track))  # the full prompt was sent
-        self._pending[future.request_id] = (frame, track, prompt)
+        request_id = send_prompt(self.bridge.service, frame, track, prompt)
+        self.sync.prompt_sent(frame, track)
+        self._pending[request_id] = (frame, track, prompt)
         if frame == self.frame and track == self.active_track:
             self.canvas.set_prompt(prompt, self.project.track(track).colour)
 
@@ -275,9 +262,8 @@ class AnnotationController(QObject):
             return
         for merged in event.merged:
             self._pending.pop(merged, None)
-            self._sync_ids.discard(merged)
-        if event.request_id in self._sync_ids:
-            self._sync_ids.discard(event.request_id)
+            self.sync.is_replay(merged)
+        if self.sync.is_replay(event.request_id):
             return
         entry = self._pending.pop(event.request_id, None)
         if entry is None:
@@ -316,50 +302,14 @@ class AnnotationController(QObject):
             self.active_track = tracks[-1].id if tracks else None
         self._refresh_panel()
         if command.delta is not None:
-            self._mark_stale(command.delta.masks, command.delta.tracks)
-
-    def _mark_stale(
-        self, masks: Mapping[MaskKey, Change[FrameMask]], tracks: Iterable[int]
-    ) -> None:
-        """Note the keyframes (and tracks) an undo/redo changed: the engine still holds the
-        old prompts there until `sync_engine`."""
-        for key, change in masks.items():
-            if any(r is not None and r.provenance.is_key for r in (change.before, change.after)):
-                self._stale_keys.add(key)
-        self._stale_tracks.update(tracks)
-
-    def replay_keyframes(self, tracks: Iterable[Track]) -> None:
-        """Mark every stored keyframe of `tracks` for the engine (a reopened project)."""
-        for track in tracks:
-            for frame in self.project.keyframes(self.video_id, track.id):
-                self._stale_keys.add((self.video_id, frame, track.id))
+            self.sync.note_change(command.delta.masks, command.delta.tracks)
 
     def sync_engine(self) -> int:
-        """Give the engine the project's prompts wherever they may differ from its own (runs
-        before a propagation, so reopening or undoing costs nothing until then); returns the
-        number of requests sent."""
+        """Replay the keyframes the engine may hold otherwise (before a propagation); returns
+        the number of requests sent."""
         if self.bridge is None or not self.engine_ready:
             return 0
-        service, sent = self.bridge.service, 0
-        for track_id in sorted(self._stale_tracks):
-            if not self.project.has_track(track_id):
-                self._sync_ids.add(service.remove_object(track_id).request_id)
-                sent += 1
-        for video_id, frame, track_id in sorted(self._stale_keys):
-            if video_id != self.video_id or not self.project.has_track(track_id):
-                continue
-            record = self.project.mask(video_id, frame, track_id)
-            if record is not None and record.provenance is Provenance.PROMPTED and record.prompt:
-                self._send(frame, track_id, record.prompt, sync=True)
-            elif record is not None and record.provenance is Provenance.EDITED:
-                future = service.add_mask(frame, track_id, record.mask.to_array())
-                self._sync_ids.add(future.request_id)
-            else:  # the keyframe is gone: so must its prompts be
-                self._sync_ids.add(service.clear_prompts(frame, track_id).request_id)
-            sent += 1
-        self._stale_keys.clear()
-        self._stale_tracks.clear()
-        return sent
+        return self.sync.flush(self.bridge.service)
 
     def _execute(self, command: Command) -> Command | None:
         try:
