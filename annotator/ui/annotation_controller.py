@@ -75,6 +75,7 @@ class AnnotationController(QObject):
         self.frame = 0
         self.active_track: int | None = None
         self.engine_ready = False
+        self.propagating = False  # set by the PropagationController
         self._closed = False
         self._engine_expected = False
         self._no_model_message = NO_MODEL_HINT
@@ -246,6 +247,10 @@ class AnnotationController(QObject):
         if track.locked:
             self.statusMessage.emit(f"{track.name} is locked; unlock it to edit its masks")
             return None
+        if self.propagating:
+            self.statusMessage.emit(
+                "Propagating: the click is answered when it ends (Esc stops it)"
+            )
         return track.id
 
     def _send(self, frame: int, track: int, prompt: Prompt) -> None:

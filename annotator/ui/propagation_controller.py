@@ -64,6 +64,7 @@ class PropagationController(QObject):
         future = ann.bridge.service.propagate(ann.frame, Direction(direction), max_frames)
         self._request_id = future.request_id
         self.bar.set_running(True)
+        ann.propagating = True
         self.statusMessage.emit(f"Propagating {direction.value} from frame {ann.frame + 1}…")
         return True
 
@@ -116,6 +117,7 @@ class PropagationController(QObject):
 
     def _close_batch(self) -> None:
         batch, self._batch, self._request_id = self._batch, None, None
+        self.annotation.propagating = False
         if batch is not None:
             batch.close()
 

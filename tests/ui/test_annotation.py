@@ -157,8 +157,11 @@ def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, annotator_win
         ctl.undo()  # refused while the run records, with a message
         assert "cannot undo" in win.statusBar().currentMessage()
         assert ctl.project.mask(ctl.video_id, 0, track) is not None
+        click(qtbot, win, 60.0, 50.0)  # queued behind the run, and the user is told so
+        assert "answered when it ends" in win.statusBar().currentMessage()
     event = done.args[0]
     assert isinstance(event, PropagationDone) and event.cancelled
+    wait_for_mask(qtbot, win, 0, track, 2)
     assert 1 <= len(event.frames) < NUM_FRAMES
     assert ctl.project.frames_with_masks(ctl.video_id, track) == list(event.frames)
     assert not win.propagation.running and win.propagation_bar.forward_button.isEnabled()
