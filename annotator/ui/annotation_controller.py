@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from annotator.domain import (
     AddTrack,
+    ClearMask,
     Command,
     DomainError,
     History,
@@ -205,6 +206,14 @@ class AnnotationController(QObject):
             tracks = self.project.tracks(self.video_id)
             self.active_track = tracks[-1].id if tracks else None
         self._refresh_panel()
+
+    def clear_frame(self) -> None:
+        """Remove the active object's mask and prompt on the current frame (undoable)."""
+        if self.active_track is None:
+            return
+        command = self._execute(ClearMask(self.video_id, self.frame, self.active_track))
+        if command is not None and command.delta is not None:
+            self.sync.note_change(command.delta.masks, [])  # the engine forgets it before tracking
 
     def set_visible(self, track_id: int, visible: bool) -> None:
         """Show or hide a track's masks (undoable)."""

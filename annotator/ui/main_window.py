@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
                 lambda: self.propagation.propagate(Direction.BOTH),
             ),
             ("Cancel propagation", QKeySequence("Esc"), self.propagation.cancel),
+            ("Clear object on this frame", QKeySequence("Backspace"), self.controller.clear_frame),
             ("Next frame", QKeySequence("."), lambda: self.show_frame(self._current + 1)),
             ("Previous frame", QKeySequence(","), lambda: self.show_frame(self._current - 1)),
         ]

@@ -313,3 +313,21 @@ def test_after_undo_the_engine_is_given_the_project_prompt_again(qtbot, annotato
     assert (replayed & stored).sum() / (replayed | stored).sum() > 0.95
     assert ctl.sync_engine() == 0  # nothing left to replay
     assert ctl.history.depth == (2, 1)  # add object, first click | second click: no new step
+
+
+def test_backspace_clears_the_active_object_on_this_frame(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    click(qtbot, win, 35.0, 45.0)
+    track = ctl.active_track
+    assert track is not None
+    wait_for_mask(qtbot, win, 0, track, 1)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=5000)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_Backspace)
+    assert ctl.project.mask(ctl.video_id, 0, track) is None
+    qtbot.waitUntil(lambda: not win.canvas.has_overlay, timeout=5000)
+    assert ctl.sync.pending == 1  # the engine drops that prompt before the next propagation
+    click(qtbot, win, 40.0, 40.0)  # a fresh prompt starts from nothing
+    wait_for_mask(qtbot, win, 0, track, 1)
+    assert ctl.sync.pending == 0
