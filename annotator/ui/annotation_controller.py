@@ -10,6 +10,8 @@ project is reopened) are replayed to it before the next propagation, so both agr
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -39,6 +41,8 @@ from annotator.ui.engine_sync import EngineSync, send_prompt
 from annotator.ui.object_panel import ObjectPanel
 from annotator.ui.overlay import render_overlay
 from annotator.ui.timeline import Lane, Timeline
+
+log = logging.getLogger(__name__)
 
 NO_MODEL_HINT = (
     "No model loaded: scrubbing only. Get one with "
@@ -161,7 +165,10 @@ class AnnotationController(QObject):
         if self._closed:
             return
         self._pending.pop(event.request_id, None)
-        self.sync.is_replay(event.request_id)
+        if self.sync.is_replay(event.request_id) and not event.needs_restart:
+            # e.g. clearing prompts the engine never had: nothing the user must act on
+            log.info("engine replay %d: %s", event.request_id, event.message)
+            return
         if event.request_id in self._startup_ids or event.needs_restart:
             first = self._engine_expected  # a failed load also fails the video open after it
             self._startup_ids.discard(event.request_id)
@@ -302,9 +309,9 @@ class AnnotationController(QObject):
         """Re-apply the newest undone step."""
         self._step(self.history.redo, "Redid")
 
-    def _step(self, action: object, verb: str) -> None:
+    def _step(self, action: Callable[[], Command | None], verb: str) -> None:
         try:
-            command = action()  # type: ignore[operator]
+            command = action()
         except DomainError as exc:
             self.statusMessage.emit(str(exc))
             return
