@@ -60,6 +60,22 @@ class ColdFrame:
 
 
 @dataclass
+class RunSegment:
+    """Frames ``first``..``last`` (in the direction of travel) tracked in one continuous pass
+    with the prompts of ``version``: re-running them unchanged gives the same outputs."""
+
+    reverse: bool
+    version: int
+    first: int
+    last: int
+
+    def reaches(self, frame: int) -> bool:
+        """``frame`` lies in first..last, counted along the direction of travel."""
+        lo, hi = (self.last, self.first) if self.reverse else (self.first, self.last)
+        return lo <= frame <= hi
+
+
+@dataclass
 class ObjectTrack:
     """All state of one tracked object (objects never share state: each tracks alone)."""
 
@@ -73,6 +89,41 @@ class ObjectTrack:
     pending: dict[int, FrameOutput] = field(default_factory=dict)
     # frame -> tracked in reverse? (every frame that has a result for this object)
     tracked: dict[int, bool] = field(default_factory=dict)
+    # bumped by every prompt change; outputs of an unchanged object can be reused
+    version: int = 0
+    segment: RunSegment | None = None
+
+    def begin_run(self, start: int, reverse: bool) -> None:
+        """A run from ``start``: it continues the last segment if that segment is still valid
+        (same direction and prompts) and ``start`` lies in it or right after its end."""
+        seg = self.segment
+        step = -1 if reverse else 1
+        if (
+            seg is not None
+            and seg.reverse == reverse
+            and seg.version == self.version
+            and (seg.reaches(start) or start == seg.last + step)
+        ):
+            return
+        self.segment = RunSegment(reverse, self.version, start, start - step)
+
+    def reusable(self, frame: int, reverse: bool) -> bool:
+        """The output on ``frame`` is what re-tracking it now would give (same pass, same
+        prompts, still present)."""
+        seg = self.segment
+        return (
+            seg is not None
+            and seg.version == self.version
+            and seg.reverse == reverse
+            and seg.reaches(frame)
+            and self.tracked.get(frame) == reverse
+            and (frame in self.hot or frame in self.cold)
+        )
+
+    def extend_run(self, frame: int) -> None:
+        if self.segment is not None:
+            seg = self.segment
+            seg.last = min(seg.last, frame) if seg.reverse else max(seg.last, frame)
 
     @property
     def has_prompts(self) -> bool:
@@ -116,11 +167,13 @@ class ObjectTrack:
         self.cold[frame] = ColdFrame.from_output(out)
 
     def trim_hot(self, focus: int, limit: int, radius: int) -> None:
-        """Cool unprotected hot outputs, farthest from ``focus`` first, down to ``limit``.
+        """Cool unprotected hot outputs, farthest from ``focus`` first, down to ``limit``;
+        the tail of the current segment (the next run may continue it) is kept.
 
         Runs leave their last frames hot (so a cancelled run can resume exactly); this keeps
         many short runs all over a long video from piling them up."""
-        loose = [t for t in self.hot if not self.is_protected(t, radius)]
+        tail = self.segment.last if self.segment is not None else focus
+        loose = [t for t in self.hot if not self.is_protected(t, radius) and abs(t - tail) > radius]
         loose.sort(key=lambda t: abs(t - focus), reverse=True)
         for t in loose[: max(0, len(loose) - limit)]:
             self.cool(t, radius)
@@ -140,6 +193,7 @@ class ObjectTrack:
 
     def clear_frame(self, frame: int) -> None:
         """Drop the prompts on ``frame``; its conditioning output becomes an ordinary one."""
+        self.version += 1
         self.point_inputs.pop(frame, None)
         self.mask_inputs.pop(frame, None)
         self.pending.pop(frame, None)

@@ -127,6 +127,8 @@ class VideoSession:
         self.fast = bool(fast) and bf16_supported(self._device)
         self.feature_cache = FeatureCache(feature_cache_bytes)
         self.frames_read = 0
+        self.track_steps = 0  # track_step calls (memory attention + decoder) so far
+        self.reused_steps = 0  # propagated outputs reused because nothing they depend on changed
         self._objects: dict[int, ObjectTrack] = {}
         self._pos_embeds: dict[tuple[tuple[int, int], ...], list[Tensor]] = {}
         self._maskmem_pos: dict[tuple[int, ...], list[Tensor]] = {}
@@ -275,6 +277,7 @@ class VideoSession:
                 )
                 prompt = (prompt >= 0.5).float()
             obj = self._objects.setdefault(obj_id, ObjectTrack(obj_id))
+            obj.version += 1
             obj.mask_inputs[frame] = prompt
             obj.point_inputs.pop(frame, None)
             is_init, reverse = self._prompt_mode(obj, frame)
@@ -327,6 +330,7 @@ class VideoSession:
             raise PromptError("a prompt needs points or a box")
         coords, labels = prompt
         obj = self._objects.setdefault(obj_id, ObjectTrack(obj_id))
+        obj.version += 1
         old = None if clear_old else obj.point_inputs.get(frame)
         if old is not None:
             coords = torch.cat([old["point_coords"], coords], dim=1)
@@ -401,6 +405,9 @@ class VideoSession:
                     obj.trim_hot(
                         order.start, HOT_TAIL_RUNS * self._model.num_maskmem, self._mem_radius
                     )
+            with self._lock:
+                for obj in self._objects.values():
+                    obj.begin_run(order.start, reverse)
             for frame in order:
                 if _cancelled(cancel):
                     return
@@ -441,15 +448,20 @@ class VideoSession:
             if not obj.cond:
                 continue  # every prompt of this object was cleared
             out = obj.cond.get(frame)
-            if out is None:
+            if out is not None:
+                obj.tracked[frame] = reverse
+                shown = (out["pred_masks"], out["object_score_logits"])
+            elif obj.reusable(frame, reverse):
+                # unchanged since this very pass computed it: the same output again
+                self.reused_steps += 1
+                shown = obj.display_output(frame)  # type: ignore[assignment]
+            else:
                 out = self._track(obj, frame, is_init=False, reverse=reverse, memory=True)
                 obj.store_tracked(frame, out, reverse)
-                obj.cool(frame + window if reverse else frame - window, self._mem_radius)
-            else:
-                obj.tracked[frame] = reverse
-            objects[obj.obj_id] = self._object_result(
-                obj.obj_id, out["pred_masks"], out["object_score_logits"]
-            )
+                shown = (out["pred_masks"], out["object_score_logits"])
+            obj.cool(frame + window if reverse else frame - window, self._mem_radius)
+            obj.extend_run(frame)
+            objects[obj.obj_id] = self._object_result(obj.obj_id, *shown)
         return FrameResult(frame, objects)
 
     # ------------------------------------------------------------------ model calls
@@ -467,6 +479,7 @@ class VideoSession:
     ) -> FrameOutput:
         """One track_step for one object; returns the compact record the session keeps."""
         feats = self._features(frame)
+        self.track_steps += 1
         with compute_precision(self._device, self.fast):
             out = self._model.track_step(
                 frame_idx=frame,

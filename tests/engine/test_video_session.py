@@ -181,8 +181,9 @@ def test_repropagation_after_correction_reuses_features(model, frames) -> None:
     uncached = VideoSession(model, source, feature_cache_bytes=0)
     uncached.add_points(0, 1, *CLICK)
     list(uncached.propagate(0, max_frames=1))
+    uncached.add_points(0, 1, [[420, 250]], [1], clear_old=False)
     list(uncached.propagate(0, max_frames=1))
-    assert uncached.feature_cache.encoder_calls == 4  # click, its memory, frame 1 twice
+    assert uncached.feature_cache.encoder_calls == 6  # (click, its memory, frame 1) twice
 
 
 def test_tracking_state_stays_bounded(model, frames) -> None:
@@ -213,3 +214,26 @@ def test_short_runs_all_over_do_not_pile_up(model, frames) -> None:
     assert len(session.tracked_frames(1)) == 5 * len(starts)  # frame 0 was only prompted
     loose = session.retained_outputs(1) - 1  # minus the conditioning frame
     assert loose <= 3 * num_maskmem + 5 < 5 * len(starts)
+
+
+def test_unchanged_objects_are_not_retracked_after_a_correction(model, frames) -> None:
+    def session_after_correction(reuse: bool) -> tuple[VideoSession, list[FrameResult]]:
+        session = VideoSession(model, frames[:6])
+        session.add_points(0, 1, *CLICK)
+        session.add_box(0, 2, [170, 130, 290, 400])
+        session.add_points(0, 3, [[600, 350]], [1])
+        list(session.propagate(0))
+        assert session.track_steps == 3 + 5 * 3  # three clicks, five frames for three objects
+        session.add_points(3, 1, [[420, 250]], [1])  # correct object 1 only
+        if not reuse:  # forget that objects 2 and 3 are unchanged: the reference's way
+            for obj in (2, 3):
+                session._objects[obj].segment = None
+        return session, list(session.propagate(3))
+
+    reused, results = session_after_correction(reuse=True)
+    assert reused.track_steps == 3 + 15 + 1 + 2  # the correction, then object 1 on frames 4, 5
+    assert reused.reused_steps == 2 * 3  # objects 2 and 3 on frames 3, 4, 5
+    recomputed, expected = session_after_correction(reuse=False)
+    assert recomputed.track_steps == 3 + 15 + 1 + 2 + 6
+    for a, b in zip(results, expected, strict=True):
+        _same(a, b)
