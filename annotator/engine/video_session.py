@@ -6,6 +6,13 @@ objects come and go freely) built with ``add_all_frames_to_correct_as_cond=True`
 when processed, image features are cached under a byte budget (re-propagation skips the
 encoder), propagation runs over any range in either or both directions as a cancellable
 generator, tracking state stays bounded (see tracking_state), and a bf16 fast mode.
+
+Where results can differ from the reference (never in the parity scenarios): a propagation
+that starts next to frames whose memory was already reduced to a mask (far from every
+prompt and from where earlier runs ended) sees less memory than the reference would; a
+correction on such a frame feeds back ±10 logits instead of the old ones. An object whose
+prompts did not change since a pass keeps that pass's outputs instead of recomputing them
+(the reference recomputes and gets the same numbers).
 """
 
 from __future__ import annotations
