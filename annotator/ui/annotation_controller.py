@@ -48,7 +48,11 @@ NO_MODEL_HINT = (
     "No model loaded: scrubbing only. Get one with "
     "`annotator models download sam2.1_hiera_tiny`, then reopen."
 )
-LANE_REFRESH_MS = 80  # coalesces the lane updates of a propagation's many frames
+LANE_REFRESH_MS = 80
+# neighbours pre-encoded after landing on a frame: an encode cannot be interrupted, so on a
+# CPU (seconds a frame) a click would wait for a neighbour's; on a GPU (tens of ms) it pays
+PREENCODE_AHEAD = {"cpu": 0}
+PREENCODE_AHEAD_DEFAULT = 4  # coalesces the lane updates of a propagation's many frames
 
 
 class AnnotationController(QObject):
@@ -81,6 +85,7 @@ class AnnotationController(QObject):
         self.active_track: int | None = None
         self.engine_ready = False
         self.propagating = False  # set by the PropagationController
+        self.preencode_ahead = 0  # set from the device once the model is loaded
         self._closed = False
         self._engine_expected = False
         self._no_model_message = NO_MODEL_HINT
@@ -144,6 +149,8 @@ class AnnotationController(QObject):
 
     @Slot(object)
     def _on_model_loaded(self, event: ModelLoaded) -> None:
+        device = event.device.split(":")[0]
+        self.preencode_ahead = PREENCODE_AHEAD.get(device, PREENCODE_AHEAD_DEFAULT)
         self.statusMessage.emit(
             f"Model {event.model_name} loaded on {event.device} in {event.seconds:.1f} s"
         )
@@ -156,7 +163,7 @@ class AnnotationController(QObject):
         self.engine_ready = True
         self.sync.note_keyframes(t.id for t in self.project.tracks(self.video_id))
         if self.bridge is not None:
-            self.bridge.service.land(self.frame)
+            self.bridge.service.land(self.frame, self.preencode_ahead)
         self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
         self.engineReady.emit()
 
@@ -185,7 +192,7 @@ class AnnotationController(QObject):
         self.timeline.set_current(frame)
         self.refresh_overlay()
         if self.engine_ready and self.bridge is not None:
-            self.bridge.service.land(frame)
+            self.bridge.service.land(frame, self.preencode_ahead)
 
     def set_active(self, track_id: int) -> None:
         """Make `track_id` the object that clicks prompt."""
