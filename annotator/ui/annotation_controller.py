@@ -49,6 +49,7 @@ NO_MODEL_HINT = (
     "`annotator models download sam2.1_hiera_tiny`, then reopen."
 )
 LANE_REFRESH_MS = 80
+LAND_AFTER_MS = 200  # a frame is pre-encoded once the scrubbing rests on it this long
 # neighbours pre-encoded after landing on a frame: an encode cannot be interrupted, so on a
 # CPU (seconds a frame) a click would wait for a neighbour's; on a GPU (tens of ms) it pays
 PREENCODE_AHEAD = {"cpu": 0}
@@ -98,6 +99,10 @@ class AnnotationController(QObject):
         self._lane_timer.setSingleShot(True)
         self._lane_timer.setInterval(LANE_REFRESH_MS)
         self._lane_timer.timeout.connect(self.refresh_lanes)
+        self._land_timer = QTimer(self)  # frames passed over while dragging are not encoded
+        self._land_timer.setSingleShot(True)
+        self._land_timer.setInterval(LAND_AFTER_MS)
+        self._land_timer.timeout.connect(self._land)
 
         canvas.set_frame_size(video.width, video.height)
         canvas.pointClicked.connect(self.add_point)
@@ -191,8 +196,12 @@ class AnnotationController(QObject):
         self.frame = frame
         self.timeline.set_current(frame)
         self.refresh_overlay()
-        if self.engine_ready and self.bridge is not None:
-            self.bridge.service.land(frame, self.preencode_ahead)
+        if self.engine_ready:
+            self._land_timer.start()
+
+    def _land(self) -> None:
+        if self.engine_ready and self.bridge is not None and not self._closed:
+            self.bridge.service.land(self.frame, self.preencode_ahead)
 
     def set_active(self, track_id: int) -> None:
         """Make `track_id` the object that clicks prompt."""
@@ -413,6 +422,7 @@ class AnnotationController(QObject):
         self.engine_ready = False
         self._unsubscribe()
         self._lane_timer.stop()
+        self._land_timer.stop()
         # best effort: a closed or read-only store only loses "where was I"
         with contextlib.suppress(Exception):
             self.project.set_view_state(ViewState(self.video_id, self.frame, self.active_track))

@@ -331,3 +331,15 @@ def test_backspace_clears_the_active_object_on_this_frame(qtbot, annotator_windo
     click(qtbot, win, 40.0, 40.0)  # a fresh prompt starts from nothing
     wait_for_mask(qtbot, win, 0, track, 1)
     assert ctl.sync.pending == 0
+
+
+def test_only_the_frame_the_scrubbing_rests_on_is_encoded(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    assert ctl.bridge is not None
+    encoded: list[int] = []
+    ctl.bridge.frameEncoded.connect(lambda e: encoded.append(e.frame))
+    for frame in (1, 2, 3, 4):  # a drag over four frames in one go
+        win.show_frame(frame)
+    qtbot.waitUntil(lambda: 4 in encoded, timeout=60_000)
+    assert not {1, 2, 3} & set(encoded)
