@@ -141,8 +141,9 @@ class ObjectTrack:
         return None
 
     def store_tracked(self, frame: int, out: FrameOutput, reverse: bool) -> None:
-        """Record a propagated (non-conditioning) output as hot memory."""
+        """Record a propagated (non-conditioning) output as hot memory (the newest one)."""
         self.cold.pop(frame, None)
+        self.hot.pop(frame, None)  # re-inserted last: ``hot`` is ordered oldest first
         self.hot[frame] = out
         self.tracked[frame] = reverse
 
@@ -166,15 +167,13 @@ class ObjectTrack:
         del self.hot[frame]
         self.cold[frame] = ColdFrame.from_output(out)
 
-    def trim_hot(self, focus: int, limit: int, radius: int) -> None:
-        """Cool unprotected hot outputs, farthest from ``focus`` first, down to ``limit``;
-        the tail of the current segment (the next run may continue it) is kept.
+    def limit_hot(self, keep: range, limit: int, radius: int) -> None:
+        """Cool the oldest unprotected hot outputs outside ``keep`` beyond ``limit`` of them.
 
-        Runs leave their last frames hot (so a cancelled run can resume exactly); this keeps
-        many short runs all over a long video from piling them up."""
-        tail = self.segment.last if self.segment is not None else focus
-        loose = [t for t in self.hot if not self.is_protected(t, radius) and abs(t - tail) > radius]
-        loose.sort(key=lambda t: abs(t - focus), reverse=True)
+        Outputs near a conditioning frame stay (re-propagation from a prompt reads them); so do
+        the frames in ``keep`` (what the next step reads) and the ``limit`` most recent others
+        (the ends of recent runs, so a cancelled or reversed run can resume exactly)."""
+        loose = [t for t in self.hot if t not in keep and not self.is_protected(t, radius)]
         for t in loose[: max(0, len(loose) - limit)]:
             self.cool(t, radius)
 

@@ -54,8 +54,9 @@ from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, Object
 Direction = Literal["forward", "backward", "both"]
 CancelToken = Callable[[], bool] | threading.Event | None
 PREV_LOGIT_CLAMP = 32.0
-# unprotected hot outputs kept at the start of a run: the tails of about this many runs
-HOT_TAIL_RUNS = 3  # the reference clamps earlier logits fed back with new clicks
+# hot outputs kept beyond the conditioning frames' neighbours and the memory window, per
+# object, in units of num_maskmem: the ends of about this many recent runs
+RECENT_RUN_TAILS = 2  # the reference clamps earlier logits fed back with new clicks
 
 
 class FrameSource(Protocol):
@@ -122,7 +123,10 @@ class VideoSession:
         fill_hole_area: int = 8,
         feature_cache_bytes: int | None = None,
         fast: bool = False,
+        recent_hot_frames: int | None = None,
     ) -> None:
+        """``recent_hot_frames``: full outputs kept per object besides those next to prompts
+        and the memory window (default 2 x num_maskmem); bounds RAM on long videos."""
         num_frames = len(frames)
         if num_frames == 0:
             raise EmptyVideoError("the video has no frames")
@@ -133,6 +137,9 @@ class VideoSession:
         self.fill_hole_area = int(fill_hole_area)
         self.fast = bool(fast) and bf16_supported(self._device)
         self.feature_cache = FeatureCache(feature_cache_bytes)
+        self.recent_hot_frames = (
+            RECENT_RUN_TAILS * model.num_maskmem if recent_hot_frames is None else recent_hot_frames
+        )
         self.frames_read = 0
         self.track_steps = 0  # track_step calls (memory attention + decoder) so far
         self.reused_steps = 0  # propagated outputs reused because nothing they depend on changed
@@ -408,13 +415,11 @@ class VideoSession:
         for order, reverse in runs:
             with self._lock:
                 self._commit_prompts()
-                for obj in self._objects.values():
-                    obj.trim_hot(
-                        order.start, HOT_TAIL_RUNS * self._model.num_maskmem, self._mem_radius
-                    )
-            with self._lock:
+                r = self._mem_radius
                 for obj in self._objects.values():
                     obj.begin_run(order.start, reverse)
+                    near_start = range(order.start - r, order.start + r + 1)
+                    obj.limit_hot(near_start, self.recent_hot_frames, r)
             for frame in order:
                 if _cancelled(cancel):
                     return
@@ -450,7 +455,8 @@ class VideoSession:
 
     def _propagate_frame(self, frame: int, reverse: bool) -> FrameResult:
         objects: dict[int, Any] = {}
-        window = self._model.num_maskmem
+        r = self._mem_radius  # the window: this frame and the r frames behind it
+        window = range(frame, frame + r + 1) if reverse else range(frame - r, frame + 1)
         for obj in list(self._objects.values()):
             if not obj.cond:
                 continue  # every prompt of this object was cleared
@@ -466,8 +472,8 @@ class VideoSession:
                 out = self._track(obj, frame, is_init=False, reverse=reverse, memory=True)
                 obj.store_tracked(frame, out, reverse)
                 shown = (out["pred_masks"], out["object_score_logits"])
-            obj.cool(frame + window if reverse else frame - window, self._mem_radius)
             obj.extend_run(frame)
+            obj.limit_hot(window, self.recent_hot_frames, self._mem_radius)
             objects[obj.obj_id] = self._object_result(obj.obj_id, *shown)
         return FrameResult(frame, objects)
 
