@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def with_default_command(argv: Sequence[str]) -> list[str]:
-    """`annotator` and `annotator VIDEO` mean `annotator gui [VIDEO]`."""
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+    """`annotator`, `annotator VIDEO` and `annotator --model M` mean `annotator gui ...`."""
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         return ["gui", *argv]
     return list(argv)
 

@@ -23,7 +23,8 @@ def shared_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
-    """Keep caches, config and recent-project lists of tests out of the user's home."""
+    """Keep caches, config, data and recent-project lists of tests out of the user's home."""
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("ANNOTATOR_CACHE", str(base / "cache"))
     monkeypatch.setenv("ANNOTATOR_CONFIG", str(base / "config"))
+    monkeypatch.setenv("ANNOTATOR_DATA", str(base / "data"))

@@ -22,4 +22,6 @@ def test_no_subcommand_means_gui() -> None:
     assert args.command == "gui" and args.video is None
     args = parser.parse_args(cli.with_default_command(["clip.mp4"]))
     assert args.command == "gui" and str(args.video) == "clip.mp4"
+    assert cli.with_default_command(["--model", "t.pt"]) == ["gui", "--model", "t.pt"]
     assert cli.with_default_command(["models", "list"]) == ["models", "list"]
+    assert cli.with_default_command(["--help"]) == ["--help"]
