@@ -228,7 +228,7 @@ def main() -> int:
     )
     print(
         f"  engine-thread CPU per click p50 {percentile(warm_cpu, 50) * ms:7.1f} ms  "
-        f"p95 {percentile(warm_cpu, 95) * ms:7.1f} ms  (what an idle machine would take)"
+        f"p95 {percentile(warm_cpu, 95) * ms:7.1f} ms  (~ idle-machine wall with 1 click thread)"
     )
     print(
         f"click->mask not encoded  p50 {percentile(cold, 50) * ms:7.1f} ms  "
@@ -239,7 +239,7 @@ def main() -> int:
     print(
         f"propagation {len(done.frames)} frames in {done.seconds:.1f} s: {fps:.3f} frames/s "
         f"({done.seconds / n:.2f} s/frame wall, {done.cpu_seconds / n:.2f} s/frame engine CPU; "
-        "first frame is the prompt)"
+        "first frame is the prompt; every object clicked above is tracked)"
     )
     if tracked:
         last = tracked[-1]
