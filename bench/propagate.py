@@ -195,6 +195,13 @@ def main() -> None:
     ap.add_argument("--model", default="sam2.1_hiera_tiny")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     ap.add_argument("--no-fast", action="store_true", help="skip the fast-mode run")
+    ap.add_argument(
+        "--imgsz",
+        type=int,
+        default=1024,
+        help="model input size (1024: the real one; smaller "
+        "only to check quickly that RAM stays flat over many frames)",
+    )
     ap.add_argument("--video", type=Path, default=SHARED / "data" / "videos" / "bedroom.mp4")
     args = ap.parse_args()
     if args.threads:
@@ -212,6 +219,9 @@ def main() -> None:
         "fast <= 3.35 s/frame with IoU >= 0.97; RSS growth 20->100 < 100 MB beyond masks"
     )
     model = load_model(args.model)
+    if args.imgsz != 1024:
+        model.set_imgsz(args.imgsz)
+        print(f"model input {args.imgsz} px: NOT the real setting, timings not comparable")
     for count in (int(c) for c in args.objects.split(",")):
         bench(model, args.video, args.frames, count, fast=not args.no_fast)
 
