@@ -99,7 +99,7 @@ def prompt(session: VideoSession, objects: int) -> None:
 
 def run(session: VideoSession, start: int, rss_at: int | None = None) -> dict[str, object]:
     """Propagate forward from ``start``; per-frame times, masks (as RLE), RSS samples."""
-    masks: dict[tuple[int, int], np.ndarray] = {}
+    masks: dict[tuple[int, int], dict[str, object]] = {}  # COCO RLE, as the project stores
     stored = 0
     rss: dict[int, tuple[int, int, int]] = {}
     times = []
@@ -109,8 +109,8 @@ def run(session: VideoSession, start: int, rss_at: int | None = None) -> dict[st
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         for obj, res in result.objects.items():
-            masks[(result.frame, obj)] = res.mask
             rle = mask_utils.encode(np.asfortranarray(res.mask.astype(np.uint8)))
+            masks[(result.frame, obj)] = rle
             stored += len(rle["counts"])
         if rss_at is not None and result.frame in (rss_at, session.num_frames - 1):
             rss[result.frame] = (rss_bytes(), session.feature_cache.nbytes, stored)
@@ -132,7 +132,8 @@ def wall_per_frame(run_out: dict[str, object]) -> float:
     return sum(wall[1:]) / max(1, len(wall) - 1)
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
+def iou(rle_a: dict[str, object], rle_b: dict[str, object]) -> float:
+    a, b = mask_utils.decode(rle_a).astype(bool), mask_utils.decode(rle_b).astype(bool)
     union = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
