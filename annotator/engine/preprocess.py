@@ -58,6 +58,8 @@ def preprocess_image(
 ) -> Tensor:
     """RGB uint8 (H, W, 3) -> normalised model input [1, 3, size, size] on `device`."""
     check_rgb_image(image)
+    if not image.flags.writeable:  # the io layer hands out read-only frames; torch wants to own
+        image = image.copy()
     pixels = torch.from_numpy(np.ascontiguousarray(image)).to(device)
     x = pixels.permute(2, 0, 1).unsqueeze(0).to(torch.float32).div_(255.0)
     x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
