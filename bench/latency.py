@@ -170,7 +170,7 @@ def main() -> int:
             )
             print(
                 f"cores {os.cpu_count()}, engine threads {args.threads or 'cores-1'}, "
-                f"click threads {args.click_threads or 'same'}"
+                f"click threads {args.click_threads or 'all cores'}"
             )
 
             # --- clicks on pre-encoded frames

@@ -73,7 +73,7 @@ class EngineService:
     ) -> None:
         """Start the engine thread. `num_threads`: torch intra-op threads (default: every
         core but one, so the GUI keeps a core). `click_threads`: threads for a prompt's
-        decode, the short burst the user waits on (default: `num_threads`). `weights`: the
+        decode, the short burst the user waits on (default: every core). `weights`: the
         engine's WeightsManager that LoadModel by name downloads through (default: the
         per-user cache)."""
         self._ids = itertools.count(1)
