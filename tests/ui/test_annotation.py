@@ -37,6 +37,15 @@ def wait_for_mask(qtbot, window: MainWindow, frame: int, track: int, points: int
     qtbot.waitUntil(answered, timeout=60_000)
 
 
+def click_first_object(qtbot, window: MainWindow) -> int:
+    """Click the object at (35, 45) on frame 0; returns its track id once its mask is saved."""
+    click(qtbot, window, 35.0, 45.0)
+    track = window.controller.active_track
+    assert track is not None
+    wait_for_mask(qtbot, window, 0, track, 1)
+    return track
+
+
 def test_click_makes_an_object_mask_overlay_and_project_record(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
@@ -64,10 +73,7 @@ def test_click_makes_an_object_mask_overlay_and_project_record(qtbot, annotator_
 def test_right_and_shift_clicks_add_negative_points(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     click(qtbot, win, 100.0, 20.0, Qt.MouseButton.RightButton)
     wait_for_mask(qtbot, win, 0, track, 2)
     qtbot.mouseClick(
@@ -117,10 +123,7 @@ def test_propagation_fills_project_and_timeline_and_undoes_as_one_step(
 ) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     steps_before = ctl.history.depth[0]
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
         assert win.propagation.propagate(Direction.FORWARD)
@@ -146,10 +149,7 @@ def test_propagation_fills_project_and_timeline_and_undoes_as_one_step(
 def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     assert ctl.bridge is not None
     ctl.bridge.frameTracked.connect(lambda _e: win.propagation.cancel())  # after the 1st frame
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
@@ -207,10 +207,7 @@ def test_objects_are_added_selected_and_removed_with_undo(qtbot, annotator_windo
 def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_click(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=10_000)
     win.activateWindow()
     qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=5000)
@@ -234,10 +231,7 @@ def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_click(qtbot, annotator_window) 
 def test_a_correction_survives_re_propagation(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
         win.propagation.propagate(Direction.FORWARD)
     win.show_frame(3)
@@ -259,10 +253,7 @@ def test_closing_the_window_mid_propagation_keeps_the_frames_written(
 ) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     assert ctl.bridge is not None
     win.propagation.propagate(Direction.FORWARD)
     qtbot.waitUntil(  # frame 0 is the click's own; wait for one propagated frame
@@ -279,10 +270,7 @@ def test_closing_the_window_mid_propagation_keeps_the_frames_written(
 def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     qtbot.waitUntil(lambda: win.canvas.has_overlay and len(win.timeline.lanes) == 1, timeout=5000)
     win.objects.list.item(0).setCheckState(Qt.CheckState.Unchecked)
     assert ctl.project.track(track).hidden
@@ -296,10 +284,7 @@ def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> No
 def test_after_undo_the_engine_is_given_the_project_prompt_again(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     one_click = ctl.project.mask(ctl.video_id, 0, track)
     click(qtbot, win, 100.0, 20.0, Qt.MouseButton.RightButton)
     wait_for_mask(qtbot, win, 0, track, 2)
@@ -318,10 +303,7 @@ def test_after_undo_the_engine_is_given_the_project_prompt_again(qtbot, annotato
 def test_backspace_clears_the_active_object_on_this_frame(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
-    click(qtbot, win, 35.0, 45.0)
-    track = ctl.active_track
-    assert track is not None
-    wait_for_mask(qtbot, win, 0, track, 1)
+    track = click_first_object(qtbot, win)
     win.activateWindow()
     qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=5000)
     qtbot.keyClick(win.canvas, Qt.Key.Key_Backspace)
