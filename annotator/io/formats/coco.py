@@ -29,8 +29,7 @@ from annotator.io.formats.plan import (
     ExportSummary,
     FrameWriter,
     OpenFrames,
-    build_plan,
-    prepare_out_dir,
+    export_run,
     write_text_atomic,
 )
 from annotator.io.formats.rle import mask_rings
@@ -160,10 +159,7 @@ def export_coco(
 ) -> ExportSummary:
     """Write a COCO dataset of `project` to `out_dir` (see module doc)."""
     options = options or ExportOptions()
-    out = prepare_out_dir(out_dir)
-    plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         subsets: list[str | None] = [TRAIN, VAL] if options.val_fraction > 0 else [None]
         for subset in subsets:
             data = build_coco(plan, subset, writer if writer.enabled else None, out)

@@ -25,10 +25,8 @@ from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
     ExportSummary,
-    FrameWriter,
     OpenFrames,
-    build_plan,
-    prepare_out_dir,
+    export_run,
     write_text_atomic,
 )
 
@@ -95,10 +93,7 @@ def export_davis(
 ) -> ExportSummary:
     """Write DAVIS-style palette masks (and frames) of `project` to `out_dir`."""
     options = options or ExportOptions()
-    out = prepare_out_dir(out_dir)
-    plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         palette = davis_palette()
         meta: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
         sequences: list[str] = []

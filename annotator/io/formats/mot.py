@@ -16,11 +16,9 @@ from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
     ExportSummary,
-    FrameWriter,
     OpenFrames,
-    build_plan,
+    export_run,
     pending_box,
-    prepare_out_dir,
     write_text_atomic,
 )
 
@@ -47,10 +45,7 @@ def export_mot(
 ) -> ExportSummary:
     """Write one MOTChallenge sequence folder per video of `project` under `out_dir`."""
     options = options or ExportOptions()
-    out = prepare_out_dir(out_dir)
-    plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         for video in plan.videos:
             seq = sequence_name(video.path, video.id)
             own = sorted(t.id for t in plan.tracks.values() if t.video_id == video.id)

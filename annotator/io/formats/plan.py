@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -245,3 +246,18 @@ class FrameWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params):
             raise ExportError(f"cannot write image {path}")
+
+
+@contextmanager
+def export_run(
+    project: Project,
+    out_dir: str | os.PathLike[str],
+    options: ExportOptions,
+    open_frames: OpenFrames | None,
+) -> Iterator[tuple[Path, ExportPlan, FrameWriter, ExportSummary]]:
+    """What every exporter starts with: the output folder made, the plan built, a frame
+    writer open (closed on exit) and an empty summary carrying the plan's skipped notes."""
+    out = prepare_out_dir(out_dir)
+    plan = build_plan(project, options)
+    with FrameWriter(open_frames, options) as writer:
+        yield out, plan, writer, ExportSummary(out_dir=out, skipped=list(plan.skipped))

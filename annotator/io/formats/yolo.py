@@ -33,11 +33,9 @@ from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
     ExportPlan,
     ExportSummary,
-    FrameWriter,
     OpenFrames,
-    build_plan,
+    export_run,
     pending_box,
-    prepare_out_dir,
     write_text_atomic,
 )
 from annotator.io.formats.rle import mask_rings
@@ -113,10 +111,7 @@ def export_yolo(
     if task not in TASKS:
         raise ExportError(f"YOLO task must be one of {TASKS}, not {task!r}")
     options = options or ExportOptions()
-    out = prepare_out_dir(out_dir)
-    plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         for sub in (TRAIN, VAL):
             (out / "labels" / sub).mkdir(parents=True, exist_ok=True)
             (out / "images" / sub).mkdir(parents=True, exist_ok=True)

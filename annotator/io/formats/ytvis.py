@@ -22,8 +22,7 @@ from annotator.io.formats.plan import (
     ExportSummary,
     FrameWriter,
     OpenFrames,
-    build_plan,
-    prepare_out_dir,
+    export_run,
     write_text_atomic,
 )
 from annotator.io.formats.split import TRAIN, VAL, split_videos
@@ -104,10 +103,7 @@ def export_ytvis(
 ) -> ExportSummary:
     """Write a YouTube-VIS dataset of `project` to `out_dir` (see module doc)."""
     options = options or ExportOptions()
-    out = prepare_out_dir(out_dir)
-    plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        summary = ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         all_ids = [v.id for v in plan.videos]
         if options.val_fraction > 0 and len(all_ids) > 1:
             by_video = split_videos(all_ids, options.val_fraction, options.seed)
