@@ -15,23 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from annotator.engine.sam2.common import LayerNorm2d
 from annotator.engine.sam2.config import MemoryEncoderConfig
-
-
-class ChannelLayerNorm(nn.Module):
-    """LayerNorm over the channel axis of (B, C, H, W) maps (keys ``weight``, ``bias``)."""
-
-    def __init__(self, num_channels: int, eps: float = 1e-6) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(num_channels))
-        self.bias = nn.Parameter(torch.zeros(num_channels))
-        self.eps = eps
-
-    def forward(self, x: Tensor) -> Tensor:
-        mean = x.mean(1, keepdim=True)
-        var = (x - mean).pow(2).mean(1, keepdim=True)
-        x = (x - mean) / torch.sqrt(var + self.eps)
-        return self.weight[:, None, None] * x + self.bias[:, None, None]
 
 
 class SinePositionEncoding2d(nn.Module):
@@ -97,7 +82,7 @@ class MaskDownSampler(nn.Module):
             out_channels = channels * stride**2
             layers += [
                 nn.Conv2d(channels, out_channels, kernel_size, stride=stride, padding=padding),
-                ChannelLayerNorm(out_channels),
+                LayerNorm2d(out_channels),
                 nn.GELU(),
             ]
             channels = out_channels
@@ -114,7 +99,7 @@ class ConvNeXtBlock(nn.Module):
     def __init__(self, *, dim: int = 256, kernel_size: int = 7, padding: int = 3) -> None:
         super().__init__()
         self.dwconv = nn.Conv2d(dim, dim, kernel_size, padding=padding, groups=dim)
-        self.norm = ChannelLayerNorm(dim)
+        self.norm = LayerNorm2d(dim)
         self.pwconv1 = nn.Linear(dim, 4 * dim)
         self.pwconv2 = nn.Linear(4 * dim, dim)
         self.gamma = nn.Parameter(torch.full((dim,), 1e-6))

@@ -129,16 +129,12 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
             zip(objects, segments, strict=True), start=1
         )
     ]
-    categories = [
-        {"id": plan.category_number[c.id], "name": c.name, "supercategory": ""}
-        for c in plan.categories
-    ]
     return {
         "info": INFO,
         "licenses": [],
         "images": images,
         "annotations": annotations,
-        "categories": categories,
+        "categories": plan.coco_categories(),
     }
 
 

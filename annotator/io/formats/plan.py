@@ -62,6 +62,13 @@ class ExportPlan:
     split: dict[tuple[int, int], str]
     skipped: list[str]
 
+    def coco_categories(self) -> list[dict[str, Any]]:
+        """The `categories` list of COCO-style JSON (ids 1..N in export order)."""
+        return [
+            {"id": self.category_number[c.id], "name": c.name, "supercategory": ""}
+            for c in self.categories
+        ]
+
     def frames(self, video: Video) -> Iterator[tuple[int, list[FrameMask]]]:
         """(frame, records of selected tracks sorted by track id) per selected frame.
 

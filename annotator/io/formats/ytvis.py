@@ -82,16 +82,12 @@ def build_ytvis(
                     **lists,
                 }
             )
-    categories = [
-        {"id": plan.category_number[c.id], "name": c.name, "supercategory": ""}
-        for c in plan.categories
-    ]
     return {
         "info": INFO,
         "licenses": [],
         "videos": videos,
         "annotations": annotations,
-        "categories": categories,
+        "categories": plan.coco_categories(),
     }
 
 
