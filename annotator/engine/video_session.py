@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -72,22 +73,31 @@ class ObjectResult:
     """One object's mask on one frame.
 
     low_res_logits: (h, w) float32 model logits (256² at 1024 px; NO_OBJECT_LOGIT when the
-    object has no output on the frame); mask: bool (H, W) at frame size; score: the object
-    score logit (> 0: present), None when the object has no output on this frame.
+    object has no output on the frame); score: the object score logit (> 0: present), None
+    when the object has no output on this frame; frame_size: (H, W). The frame-size `mask`
+    is computed on first use: a click changes one object, and upsampling the others' masks
+    to 720p again would cost a few ms each for nothing.
     """
 
     obj_id: int
     low_res_logits: np.ndarray
-    mask: np.ndarray
     score: float | None
+    frame_size: tuple[int, int]
 
     @property
     def present(self) -> bool:
         return self.score is not None and self.score > 0
 
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """bool (H, W): frame-size logits > 0 (all False when the object has no output)."""
+        if self.score is None:
+            return np.zeros(self.frame_size, dtype=bool)
+        return self.frame_logits() > 0
+
     def frame_logits(self) -> np.ndarray:
         """Logits at frame size (H, W), float32 (bilinear from the low-res logits)."""
-        h, w = self.mask.shape
+        h, w = self.frame_size
         return logits_to_frame_size(torch.from_numpy(self.low_res_logits), h, w).numpy()
 
 
@@ -507,6 +517,7 @@ class VideoSession:
                 track_in_reverse=reverse,
                 run_mem_encoder=memory,
                 prev_sam_mask_logits=prev_logits,
+                high_res_masks=memory,
             )
         pred = out["pred_masks"].float()
         if self.fill_hole_area > 0:
@@ -534,23 +545,16 @@ class VideoSession:
             shown = obj.display_output(frame)
             if shown is None:
                 side = self._model.image_size // 4
-                objects[obj.obj_id] = self._object_result(
-                    obj.obj_id, torch.full((1, 1, side, side), NO_OBJECT_LOGIT), None
-                )
+                low = np.full((side, side), NO_OBJECT_LOGIT, dtype=np.float32)
+                objects[obj.obj_id] = ObjectResult(obj.obj_id, low, None, self._size)
             else:
                 objects[obj.obj_id] = self._object_result(obj.obj_id, shown[0], shown[1])
         return FrameResult(frame, objects)
 
-    def _object_result(self, obj_id: int, logits: Tensor, score: Tensor | None) -> ObjectResult:
-        low = logits.detach().float().cpu()
-        h, w = self._size
-        mask = (logits_to_frame_size(low, h, w) > 0)[0, 0].numpy()
-        return ObjectResult(
-            obj_id=obj_id,
-            low_res_logits=low[0, 0].clone().numpy(),
-            mask=mask,
-            score=None if score is None else float(score.reshape(-1)[0]),
-        )
+    def _object_result(self, obj_id: int, logits: Tensor, score: Tensor) -> ObjectResult:
+        """logits (1, 1, h, w), score (1, 1) tensors -> an ObjectResult (mask made lazily)."""
+        low = logits.detach().float().cpu()[0, 0].clone().numpy()
+        return ObjectResult(obj_id, low, float(score.reshape(-1)[0]), self._size)
 
     def _object(self, obj_id: int) -> ObjectTrack:
         obj = self._objects.get(obj_id)

@@ -12,9 +12,24 @@ from typing import Protocol
 
 import numpy as np
 
-# object id -> (bool H x W mask at frame size, object score logit or None when the object
-# has no output on that frame)
-FrameMasks = dict[int, tuple[np.ndarray, float | None]]
+
+class TrackedMask(Protocol):
+    """One object's output on one frame: the model's low-res logits (h x w float32, what
+    identifies the output), its object score logit (None when the object has no output on
+    the frame) and the bool H x W `mask` at frame size, which may be computed on first use."""
+
+    @property
+    def low_res_logits(self) -> np.ndarray: ...
+
+    @property
+    def score(self) -> float | None: ...
+
+    @property
+    def mask(self) -> np.ndarray: ...
+
+
+# object id -> that object's output on the frame
+FrameMasks = dict[int, TrackedMask]
 
 
 class Tracker(Protocol):

@@ -1,7 +1,7 @@
 """The engine's VideoSession seen as the service's Tracker (engine thread only).
 
-Maps the session's FrameResult records onto plain {obj_id: (bool mask, score)} dicts so the
-worker never handles engine types, and keeps the session's API choices in one place.
+Hands the session's per-object results on as `tracker.TrackedMask` (plain numpy), so the
+worker never imports engine types, and keeps the session's API choices in one place.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from annotator.service.tracker import FrameMasks
 
 
 def _masks(result: FrameResult) -> FrameMasks:
-    return {obj: (r.mask, r.score) for obj, r in result.objects.items()}
+    return dict(result.objects)
 
 
 class VideoTracker:

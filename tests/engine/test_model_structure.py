@@ -13,9 +13,11 @@ import pytest
 import torch
 
 from annotator.engine.image_predictor import ImagePredictor
+from annotator.engine.sam2.common import LayerNorm2d
 from annotator.engine.sam2.config import MODEL_CONFIGS, get_config
-from annotator.engine.sam2.mask_decoder import upsample_2x2
+from annotator.engine.sam2.mask_decoder import blocks_to_image, upscale_with_skips
 from annotator.engine.sam2.model import NO_OBJ_SCORE, SAM2Model
+from annotator.engine.sam2.transformer import attend_to_few_keys
 
 from .conftest import load_seeded_model
 
@@ -255,12 +257,28 @@ def test_cached_position_embedding_follows_loaded_weights() -> None:
         torch.testing.assert_close(trunk.position_embedding(16, 16), before + 1.0)
 
 
-def test_deconv_as_matmul_equals_conv_transpose() -> None:
+def test_channels_last_upscaling_equals_the_convolution_layers() -> None:
+    """The decoder's upscaling (deconv, skip add, LayerNorm2d, GELU, deconv, skip add, GELU)
+    done channels last in block order gives the channel-first layers' result."""
     torch.manual_seed(0)
-    deconv = torch.nn.ConvTranspose2d(8, 4, kernel_size=2, stride=2)
-    x = torch.randn(2, 8, 5, 7)
+    c, b, h, w = 32, 2, 5, 7
+    layers = torch.nn.Sequential(
+        torch.nn.ConvTranspose2d(c, c // 4, 2, 2),
+        LayerNorm2d(c // 4),
+        torch.nn.GELU(),
+        torch.nn.ConvTranspose2d(c // 4, c // 8, 2, 2),
+        torch.nn.GELU(),
+    )
+    tokens = torch.randn(b, h * w, c)
+    s1, s0 = torch.randn(b, c // 4, 2 * h, 2 * w), torch.randn(b, c // 8, 4 * h, 4 * w)
     with torch.no_grad():
-        torch.testing.assert_close(upsample_2x2(x, deconv), deconv(x), atol=1e-5, rtol=1e-5)
+        for param in layers.parameters():
+            param.normal_()
+        x = layers[0](tokens.transpose(1, 2).reshape(b, c, h, w)) + s1
+        expected = layers[4](layers[3](layers[2](layers[1](x))) + s0)
+        flat = upscale_with_skips(tokens, (h, w), layers, s1, s0)  # [B, 16hw, C/8]
+        got = blocks_to_image(flat.transpose(1, 2), (h, w))
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-5)
 
 
 def test_cached_dense_prompt_encoding_follows_loaded_weights() -> None:
@@ -277,3 +295,10 @@ def test_cached_dense_prompt_encoding_follows_loaded_weights() -> None:
     assert not torch.allclose(after, before)
     with torch.enable_grad():
         torch.testing.assert_close(encoder.get_dense_pe(), after)
+
+
+def test_attention_to_few_keys_equals_the_fused_kernel() -> None:
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 8, 300, 16), torch.randn(2, 8, 7, 16), torch.randn(2, 8, 7, 16)
+    expected = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    torch.testing.assert_close(attend_to_few_keys(q, k, v), expected, atol=1e-5, rtol=1e-5)

@@ -32,9 +32,10 @@ NO_OBJ_SCORE = -1024.0
 # logits the mask-as-output path gives to pixels outside / inside a mask prompt
 MASK_OUT_SCALE, MASK_OUT_BIAS = 20.0, -10.0
 
-SamHeadOutputs = tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]
-"""(low_res_multimasks [B,M,4h,4w], high_res_multimasks [B,M,S,S], ious [B,M],
-low_res_masks [B,1,4h,4w], high_res_masks [B,1,S,S], obj_ptr [B,C], object_score_logits [B,1])"""
+SamHeadOutputs = tuple[Tensor, Tensor, Tensor, Tensor | None, Tensor, Tensor]
+"""(low_res_multimasks [B,M,4h,4w], ious [B,M], low_res_masks [B,1,4h,4w], high_res_masks
+[B,1,S,S] or None when not asked for, obj_ptr [B,C], object_score_logits [B,1]). Unlike the
+reference, the candidates are not upsampled to S x S: only the chosen mask is used there."""
 
 
 class SAM2Model(nn.Module):
@@ -168,8 +169,12 @@ class SAM2Model(nn.Module):
         mask_inputs: Tensor | None = None,
         high_res_features: list[Tensor] | None = None,
         multimask_output: bool = False,
+        high_res_masks: bool = True,
     ) -> SamHeadOutputs:
         """Prompt encoder + mask decoder on features [B, C, h, w] (see `SamHeadOutputs`).
+
+        ``high_res_masks=False`` skips upsampling to S x S (a click's decode needs only the
+        low-res logits; the S x S masks feed the memory encoder).
 
         point_inputs: {"point_coords" [B, P, 2] model-input pixels (x, y), "point_labels"
         [B, P] int}; mask_inputs: logits [B, 1, *, *] (resized to 4h x 4w when needed).
@@ -218,20 +223,21 @@ class SAM2Model(nn.Module):
         if self.config.pred_obj_scores:
             low_multi = torch.where(present[:, None, None], low_multi, NO_OBJ_SCORE)
         low_multi = low_multi.float()
-        high_multi = F.interpolate(
-            low_multi, size=(self.image_size, self.image_size), mode="bilinear", align_corners=False
-        )
         token = tokens[:, 0]
         if multimask_output:
             best = ious.argmax(dim=-1)
             rows = torch.arange(b, device=device)
-            low, high = low_multi[rows, best].unsqueeze(1), high_multi[rows, best].unsqueeze(1)
+            low = low_multi[rows, best].unsqueeze(1)
             if tokens.shape[1] > 1:
                 token = tokens[rows, best]
         else:
-            low, high = low_multi, high_multi
+            low = low_multi
+        high = None
+        if high_res_masks:
+            size = (self.image_size, self.image_size)
+            high = F.interpolate(low, size=size, mode="bilinear", align_corners=False)
         obj_ptr = self._mix_no_object_pointer(self.obj_ptr_proj(token), obj_logits, present)
-        return low_multi, high_multi, ious, low, high, obj_ptr, obj_logits
+        return low_multi, ious, low, high, obj_ptr, obj_logits
 
     _forward_sam_heads = forward_sam_heads
 
@@ -267,7 +273,8 @@ class SAM2Model(nn.Module):
                 backbone_features,
                 mask_inputs=self.mask_downsample(mask),
                 high_res_features=high_res_features,
-            )[5]
+                high_res_masks=False,
+            )[4]
         else:
             obj_ptr = torch.zeros(mask.shape[0], self.hidden_dim, device=mask.device)
         present = (mask.flatten(1) > 0).any(dim=1, keepdim=True)
@@ -277,7 +284,7 @@ class SAM2Model(nn.Module):
             if self.config.fixed_no_obj_ptr:
                 obj_ptr = weight * obj_ptr
             obj_ptr = obj_ptr + (1 - weight) * self.no_obj_ptr
-        return low, high, ious, low, high, obj_ptr, obj_logits
+        return low, ious, low, high, obj_ptr, obj_logits
 
     _use_mask_as_output = use_mask_as_output
 
@@ -466,6 +473,8 @@ class SAM2Model(nn.Module):
         track_in_reverse: bool = False,
         run_mem_encoder: bool = True,
         prev_sam_mask_logits: Tensor | None = None,
+        *,
+        high_res_masks: bool = True,
     ) -> dict[str, Any]:
         """Segment one frame given its prompts and the memory bank in `output_dict`.
 
@@ -474,7 +483,12 @@ class SAM2Model(nn.Module):
         "object_score_logits" [B, 1], "maskmem_features" [B, mem_dim, S/16, S/16] in
         `memory_storage_dtype` (bf16, as the reference video predictor stores it) or None,
         "maskmem_pos_enc" [pos enc, float32] or None. A mask prompt is used as the output
-        directly (use_mask_input_as_output_without_sam)."""
+        directly (use_mask_input_as_output_without_sam). Beyond the reference:
+        ``high_res_masks=False`` (only without ``run_mem_encoder``) leaves
+        "pred_masks_high_res" None, saving the S x S upsampling when only the low-res
+        logits are wanted (a click's decode)."""
+        if run_mem_encoder and not high_res_masks:
+            raise ValueError("the memory encoder needs the high-res masks")
         current_out: dict[str, Any] = {"point_inputs": point_inputs, "mask_inputs": mask_inputs}
         high_res_features: list[Tensor] | None = None
         if len(current_vision_feats) > 1:
@@ -507,13 +521,15 @@ class SAM2Model(nn.Module):
                 mask_inputs=mask_inputs,
                 high_res_features=high_res_features,
                 multimask_output=self.use_multimask(is_init_cond_frame, point_inputs),
+                high_res_masks=high_res_masks,
             )
-        _, _, _, low_res, high_res, obj_ptr, obj_logits = outputs
+        _, _, low_res, high_res, obj_ptr, obj_logits = outputs
         current_out["pred_masks"] = low_res
         current_out["pred_masks_high_res"] = high_res
         current_out["obj_ptr"] = obj_ptr
         current_out["object_score_logits"] = obj_logits
         if run_mem_encoder and self.num_maskmem > 0:
+            assert high_res is not None
             features, pos = self.encode_new_memory(
                 current_vision_feats, feat_sizes, high_res, obj_logits, point_inputs is not None
             )
