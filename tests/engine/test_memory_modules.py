@@ -113,3 +113,24 @@ def test_reduced_precision_attention_is_close_to_exact() -> None:
     fast = attend(q.bfloat16(), k.bfloat16(), v.bfloat16(), query_chunk=16)
     assert fast.dtype == torch.bfloat16 and fast.shape == exact.shape
     assert torch.allclose(fast.float(), exact, atol=0.03)
+
+
+def test_memory_values_projected_after_mixing_match_the_exact_attention() -> None:
+    """Fast mode mixes the 64-channel memory values first and projects after: the same
+    attention in exact arithmetic, and close to float32 under bfloat16 autocast."""
+    torch.manual_seed(0)
+    attn = RoPEAttention(kv_in_dim=16, embedding_dim=32, rope_k_repeat=True, feat_sizes=(4, 4))
+    q, k = torch.randn(1, 1, 16, 32, dtype=torch.float64), torch.randn(1, 1, 36, 32).double()
+    memory = torch.randn(1, 36, 16, dtype=torch.float64)
+    with torch.inference_mode():
+        values = memory @ attn.v_proj.weight.double().T + attn.v_proj.bias.double()
+        direct = attend(q, k, values.unsqueeze(1))
+        folded = attn._attend_raw_values(q, k, memory)
+        torch.testing.assert_close(folded, direct, atol=1e-10, rtol=1e-10)
+
+        tokens, mem = torch.randn(1, 16, 32), torch.randn(1, 2 * 16 + 4, 16)
+        exact = attn(tokens, mem, mem, num_k_exclude_rope=4)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fast = attn(tokens, mem, mem, num_k_exclude_rope=4)
+    assert fast.dtype == torch.bfloat16
+    torch.testing.assert_close(fast.float(), exact, atol=0.05, rtol=0.05)

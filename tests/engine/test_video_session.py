@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+from annotator.engine.fast_mode import bf16_supported
 from annotator.engine.sam2.model import SAM2Model
 from annotator.engine.session_errors import (
     EmptyVideoError,
@@ -237,3 +239,23 @@ def test_unchanged_objects_are_not_retracked_after_a_correction(model, frames) -
     assert recomputed.track_steps == 3 + 15 + 1 + 2 + 6
     for a, b in zip(results, expected, strict=True):
         _same(a, b)
+
+
+def test_fast_mode_tracks_like_float32(model, frames) -> None:
+    """bfloat16 fast mode (where the CPU has it) gives nearly float32's masks on every frame."""
+    results = {}
+    for fast in (False, True):
+        session = VideoSession(model, frames, fast=fast)
+        assert session.fast == (fast and bf16_supported(torch.device("cpu")))
+        session.add_points(0, 1, *CLICK)
+        session.add_box(0, 2, [170, 130, 290, 400])
+        results[fast] = {
+            (r.frame, k): o.mask for r in session.propagate(0) for k, o in r.objects.items()
+        }
+    ious = []
+    for key, exact in results[False].items():
+        fast_mask = results[True][key]
+        union = np.logical_or(exact, fast_mask).sum()
+        ious.append(np.logical_and(exact, fast_mask).sum() / union if union else 1.0)
+    assert len(ious) == 2 * len(frames)
+    assert np.mean(ious) >= 0.97 and min(ious) >= 0.9, ious

@@ -44,14 +44,20 @@ def rotate_pairs(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return out.flatten(-2).to(x.dtype)
 
 
+def uses_fused_kernel(q: Tensor) -> bool:
+    """Whether `attend` runs PyTorch's fused attention for queries like q: float32 (the exact
+    mode, as the reference) or any non-CPU device."""
+    return q.dtype == torch.float32 or q.device.type != "cpu"
+
+
 def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
-    """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors.
+    """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors (v's d may differ from q's).
 
     float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
     precision on the CPU (fast mode) runs the two matmuls and the softmax in that precision
     over chunks of queries: the fused CPU kernel gains nothing from bfloat16.
     """
-    if q.dtype == torch.float32 or q.device.type != "cpu":
+    if uses_fused_kernel(q):
         return F.scaled_dot_product_attention(q, k, v)
     dtype = q.dtype
     k_t = k.to(dtype).transpose(-2, -1).contiguous()  # not re-copied for every chunk
@@ -116,7 +122,6 @@ class RoPEAttention(nn.Module):
         """q (B, Nq, C), k/v (B, Nk, kv_in_dim) → (B, Nq, C)."""
         q = self._split_heads(self.q_proj(q))
         k = self._split_heads(self.k_proj(k))
-        v = self._split_heads(self.v_proj(v))
 
         n_q = q.shape[-2]
         side = int(math.isqrt(n_q))
@@ -135,9 +140,23 @@ class RoPEAttention(nn.Module):
             k_rot = rotate_pairs(k[:, :, :n_rope], k_cos, k_sin)
             k = torch.cat([k_rot, k[:, :, n_rope:]], dim=2) if num_k_exclude_rope > 0 else k_rot
 
-        out = attend(q, k, v)
+        if uses_fused_kernel(q) or self.kv_in_dim >= self.head_dim:
+            out = attend(q, k, self._split_heads(self.v_proj(v)))
+        else:
+            out = self._attend_raw_values(q, k, v)
         b, h, n, d = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, n, h * d))
+
+    def _attend_raw_values(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        """Attention with the value projection applied after mixing, for kv_in_dim < head_dim
+        (memory: 64 < 256). Softmax rows sum to one, so A (v Wᵀ + b) = (A v) Wᵀ + b, and the
+        second matmul over every memory token runs on 64 channels instead of 256.
+        q, k (B, heads, N, d), v (B, Nk, kv_in_dim) → (B, heads, N, d)."""
+        raw = v.to(q.dtype).unsqueeze(1).expand(-1, self.num_heads, -1, -1)
+        mixed = attend(q, k, raw)  # (B, heads, N, kv_in_dim)
+        weight = self.v_proj.weight.view(self.num_heads, self.head_dim, self.kv_in_dim)
+        out = torch.matmul(mixed, weight.transpose(1, 2).to(q.dtype))
+        return out + self.v_proj.bias.view(self.num_heads, 1, self.head_dim).to(q.dtype)
 
 
 class MemoryAttentionLayer(nn.Module):
