@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from annotator.domain.commands import Command
 from annotator.domain.delta import Delta
-from annotator.domain.entities import FrameMask
+from annotator.domain.entities import FrameMask, MaskKey
 from annotator.domain.errors import HistoryError
 from annotator.domain.events import HistoryChanged
 from annotator.domain.project import Project
@@ -51,33 +51,50 @@ class PropagationBatch(Command):
     def plan(self, project: Project, delta: Delta) -> None:  # pragma: no cover - never planned
         raise HistoryError("a propagation batch records frames; it is not planned")
 
-    def add_frame(self, records: Iterable[FrameMask]) -> list[FrameMask]:
+    def add_frame(
+        self, records: Iterable[FrameMask], removed: Iterable[MaskKey] = ()
+    ) -> list[FrameMask]:
         """Write one frame's masks (all tracks) as one committed transaction; returns the
-        records actually written (skipped ones left out)."""
+        records actually written (skipped ones left out).
+
+        `removed`: keys where the run found the object gone; an earlier mask there is
+        deleted (unless its track is locked or, with `keep_keyframes`, the user made it)."""
         with self._lock:
             if self.closed:
                 raise HistoryError(f"{self.label!r} is finished; start a new batch")
             project = self._project
             todo: list[tuple[FrameMask, FrameMask | None]] = []
+            gone: list[FrameMask] = []
             with project.transaction(bulk=True):
                 for rec in records:
-                    if not project.has_track(rec.track_id) or project.track(rec.track_id).locked:
-                        continue
-                    before = project.mask(*rec.key)
-                    if (
-                        self.keep_keyframes
-                        and before is not None
-                        and before.provenance.is_key
-                        and not rec.provenance.is_key
-                    ):
-                        continue
-                    todo.append((rec, before))
+                    before = self._replaceable(rec.key, rec.provenance.is_key)
+                    if before is not False:
+                        todo.append((rec, before))
+                for key in removed:
+                    before = self._replaceable(key, False)
+                    if before:
+                        gone.append(before)
                 project.put_masks([rec for rec, _ in todo], bulk=True)
+                project.remove_masks(rec.key for rec in gone)
             assert self._delta is not None
             for rec, before in todo:
                 self._delta.mask(rec.key, before, rec)
+            for before in gone:
+                self._delta.mask(before.key, before, None)
             self.frames_written += 1
             return [rec for rec, _ in todo]
+
+    def _replaceable(self, key: MaskKey, by_key_mask: bool) -> FrameMask | None | Literal[False]:
+        """The mask now at `key` (None: none) when this run may overwrite it, else False:
+        the track is gone or locked, or a user-made mask would give way to a propagated one."""
+        project = self._project
+        track_id = key[2]
+        if not project.has_track(track_id) or project.track(track_id).locked:
+            return False
+        before = project.mask(*key)
+        if self.keep_keyframes and before is not None and before.provenance.is_key:
+            return False if not by_key_mask else before
+        return before
 
     def close(self) -> None:
         """Stop recording (normal end, cancel or error: every written frame stays)."""

@@ -85,13 +85,17 @@ class PropagationController(QObject):
         if batch is None:
             return
         ann = self.annotation
-        records = [
-            FrameMask(ann.video_id, event.frame, tid, obj.rle, Provenance.PROPAGATED, obj.score)
-            for tid, obj in event.objects.items()
-            if ann.project.has_track(tid) and not obj.rle.is_empty
-        ]
+        records, removed = [], []
+        for tid, obj in event.objects.items():
+            if not ann.project.has_track(tid):
+                continue
+            if obj.rle.is_empty:  # the object is gone here: an older propagated mask goes too
+                removed.append((ann.video_id, event.frame, tid))
+            else:
+                prov = Provenance.PROPAGATED
+                records.append(FrameMask(ann.video_id, event.frame, tid, obj.rle, prov, obj.score))
         try:
-            batch.add_frame(records)
+            batch.add_frame(records, removed)
         except DomainError as exc:
             self.statusMessage.emit(f"Frame {event.frame + 1} not saved: {exc}")
         self.bar.set_progress(event.done, event.total, event.frames_per_second, event.eta_seconds)

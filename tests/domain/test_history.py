@@ -79,6 +79,27 @@ def test_batch_skips_locked_and_deleted_tracks_and_can_replace_keyframes() -> No
     assert p.mask(vid, 3, t2) is None
 
 
+def test_a_rerun_that_loses_the_object_removes_its_old_propagated_masks() -> None:
+    p, h, vid, t1, t2 = setup()
+    with h.begin_batch() as batch:
+        for f in range(4):
+            batch.add_frame(frame_records(vid, f, [t1, t2]))
+    h.execute(SetMask(vid, 2, t2, blob_mask(H, W, 5, 5, 4, 4), Provenance.EDITED))
+    before = dump(p)
+    with h.begin_batch() as batch:  # the re-run finds t1 gone on frames 1..3, t2 on 2..3
+        for f in range(4):
+            gone = [(vid, f, t1)] if f >= 1 else []
+            gone += [(vid, f, t2)] if f >= 2 else []
+            batch.add_frame(
+                frame_records(vid, f, [t for t in (t1, t2) if (vid, f, t) not in gone]), gone
+            )
+    assert p.frames_with_masks(vid, t1) == [0]
+    assert p.frames_with_masks(vid, t2) == [0, 1, 2]  # frame 2 was the user's: kept
+    assert p.mask(vid, 2, t2).provenance is Provenance.EDITED
+    h.undo()  # the whole re-run, removals included, is one step
+    assert dump(p) == before
+
+
 def test_empty_batch_leaves_no_undo_step() -> None:
     p, h, vid, t1, t2 = setup()
     depth = h.depth

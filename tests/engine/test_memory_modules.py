@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from annotator.engine.sam2.common import attend
 from annotator.engine.sam2.config import MODEL_CONFIGS
 from annotator.engine.sam2.memory_attention import (
     MemoryAttention,
     RoPEAttention,
-    attend,
     axial_rope_angles,
     rotate_pairs,
 )
@@ -36,18 +36,27 @@ def test_state_dict_matches_manifest(shared_dir: Path, model: str) -> None:
         assert ours == _manifest_subset(shared_dir, model, prefix)
 
 
-def test_rope_equals_complex_rotation() -> None:
-    """Pairs (x0, x1) rotate as the complex number x0 + i·x1 times e^{i·angle}."""
+def _rotate_by_angles(x: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
+    """Pairs (x0, x1) rotated by angles (N, D/2) with plain cos/sin products."""
+    even, odd = x[..., 0::2], x[..., 1::2]
+    cos, sin = angles.cos(), angles.sin()
+    return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
+
+
+def test_rope_equals_rotation_by_angles() -> None:
+    """Pairs (x0, x1) rotate as the complex number x0 + i·x1 times e^{i·angle}, the
+    rotations repeating over the keys of several memory frames."""
     angles = axial_rope_angles(16, 4, 4)
     assert angles.shape == (16, 8)
     # token 5 sits in column 1, row 1 of a 4-wide grid: x and y halves rotate by the same freqs
     assert torch.allclose(angles[5, :4], angles[5, 4:])
     assert torch.equal(angles[4, :4], torch.zeros(4))  # column 0
-    x = torch.randn(2, 1, 16, 16)
-    got = rotate_pairs(x, angles.cos(), angles.sin())
-    as_complex = torch.view_as_complex(x.reshape(2, 1, 16, 8, 2))
-    want = torch.view_as_real(as_complex * torch.polar(torch.ones_like(angles), angles)).flatten(3)
-    assert torch.allclose(got, want, atol=1e-6)
+    rotations = torch.polar(torch.ones_like(angles), angles)
+    x = torch.randn(2, 1, 3 * 16, 16)
+    got = rotate_pairs(x, rotations)
+    assert torch.allclose(got, _rotate_by_angles(x, angles.repeat(3, 1)), atol=1e-6)
+    half = rotate_pairs(x.bfloat16(), rotations)
+    assert half.dtype == torch.bfloat16 and torch.allclose(half.float(), got, atol=0.05)
 
 
 def test_rope_cross_attention_leaves_pointer_tokens_unrotated() -> None:
@@ -57,10 +66,10 @@ def test_rope_cross_attention_leaves_pointer_tokens_unrotated() -> None:
     q = torch.randn(1, 4, 8)
     k = torch.randn(1, 2 * 4 + 3, 4)
     out = attn(q, k, k, num_k_exclude_rope=3)
-    cos, sin = (f(axial_rope_angles(8, 2, 2)) for f in (torch.cos, torch.sin))
+    angles = axial_rope_angles(8, 2, 2)
     qp, kp, vp = attn.q_proj(q), attn.k_proj(k), attn.v_proj(k)
-    qr = rotate_pairs(qp, cos, sin)
-    kr = torch.cat([rotate_pairs(kp[:, :8], cos.repeat(2, 1), sin.repeat(2, 1)), kp[:, 8:]], 1)
+    qr = _rotate_by_angles(qp, angles)
+    kr = torch.cat([_rotate_by_angles(kp[:, :8], angles.repeat(2, 1)), kp[:, 8:]], 1)
     weights = torch.softmax(qr @ kr.transpose(1, 2) / math.sqrt(8), dim=-1)
     assert torch.allclose(out, attn.out_proj(weights @ vp), atol=1e-5)
 

@@ -1,8 +1,10 @@
-"""Small building blocks shared by the SAM2 modules: MLP, channel-first LayerNorm."""
+"""Small building blocks shared by the SAM2 modules: MLP, channel-first LayerNorm, attention
+that stays fast in bfloat16 on a CPU."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -51,3 +53,31 @@ class LayerNorm2d(nn.Module):
         var = (x - mean).pow(2).mean(1, keepdim=True)
         x = (x - mean) * torch.rsqrt(var + self.eps)
         return x * self.weight[:, None, None] + self.bias[:, None, None]
+
+
+def uses_fused_kernel(q: Tensor) -> bool:
+    """Whether `attend` runs PyTorch's fused attention for queries like q: float32 (the exact
+    mode, as the reference) or any non-CPU device."""
+    return q.dtype == torch.float32 or q.device.type != "cpu"
+
+
+def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
+    """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors (v's d may differ from q's).
+
+    float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
+    precision on the CPU (fast mode) runs the two matmuls and the softmax in that precision
+    over chunks of queries: the fused CPU kernel is slower in bfloat16 than in float32, these
+    matmuls faster (a 4096-token global Hiera block: 166 ms fused, 110 ms here).
+    """
+    if uses_fused_kernel(q):
+        return F.scaled_dot_product_attention(q, k, v)
+    dtype = q.dtype
+    k_t = k.to(dtype).transpose(-2, -1).contiguous()  # not re-copied for every chunk
+    v = v.to(dtype).contiguous()
+    scale = q.shape[-1] ** -0.5
+    out = []
+    for start in range(0, q.shape[-2], query_chunk):
+        scores = torch.matmul(q[..., start : start + query_chunk, :] * scale, k_t)
+        weights = torch.softmax(scores, dim=-1)  # accumulates in float32 internally
+        out.append(torch.matmul(weights, v))
+    return torch.cat(out, dim=-2)

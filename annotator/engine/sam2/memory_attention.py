@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from annotator.engine.sam2.common import attend, uses_fused_kernel
 from annotator.engine.sam2.config import MemoryAttentionConfig
 
 
@@ -33,42 +34,17 @@ def axial_rope_angles(dim: int, width: int, height: int, theta: float = 10000.0)
     return torch.cat([torch.outer(cols, freqs), torch.outer(rows, freqs)], dim=-1)
 
 
-def rotate_pairs(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-    """Rotate consecutive channel pairs of x (..., N, D) by angles given as cos/sin (N, D/2).
+def rotate_pairs(x: Tensor, rotations: Tensor) -> Tensor:
+    """Rotate consecutive channel pairs of x (..., N, D), read as complex numbers, by unit
+    complex numbers `rotations` (M, D/2), repeated over N (a multiple of M: memory frames).
 
-    Computed in float32 and returned in x's dtype (as the reference does under autocast).
+    Computed in float32 and returned in x's dtype (as the reference does under autocast); one
+    complex multiply, several times faster than rotating with separate cos and sin products.
     """
-    xf = x.float().reshape(*x.shape[:-1], -1, 2)
-    even, odd = xf[..., 0], xf[..., 1]
-    out = torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1)
-    return out.flatten(-2).to(x.dtype)
-
-
-def uses_fused_kernel(q: Tensor) -> bool:
-    """Whether `attend` runs PyTorch's fused attention for queries like q: float32 (the exact
-    mode, as the reference) or any non-CPU device."""
-    return q.dtype == torch.float32 or q.device.type != "cpu"
-
-
-def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
-    """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors (v's d may differ from q's).
-
-    float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
-    precision on the CPU (fast mode) runs the two matmuls and the softmax in that precision
-    over chunks of queries: the fused CPU kernel gains nothing from bfloat16.
-    """
-    if uses_fused_kernel(q):
-        return F.scaled_dot_product_attention(q, k, v)
-    dtype = q.dtype
-    k_t = k.to(dtype).transpose(-2, -1).contiguous()  # not re-copied for every chunk
-    v = v.to(dtype).contiguous()
-    scale = q.shape[-1] ** -0.5
-    out = []
-    for start in range(0, q.shape[-2], query_chunk):
-        scores = torch.matmul(q[..., start : start + query_chunk, :] * scale, k_t)
-        weights = torch.softmax(scores, dim=-1)  # accumulates in float32 internally
-        out.append(torch.matmul(weights, v))
-    return torch.cat(out, dim=-2)
+    m, half = rotations.shape
+    xf = x.float().reshape(*x.shape[:-2], x.shape[-2] // m, m, half, 2).contiguous()
+    out = torch.view_as_real(torch.view_as_complex(xf) * rotations)
+    return out.reshape(x.shape).to(x.dtype)
 
 
 class RoPEAttention(nn.Module):
@@ -104,14 +80,15 @@ class RoPEAttention(nn.Module):
         self.k_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
         self.v_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
         self.out_proj = nn.Linear(self.internal_dim, embedding_dim)
-        self._rope_cache: dict[tuple[int, int, str], tuple[Tensor, Tensor]] = {}
+        self._rope_cache: dict[tuple[int, int, str], Tensor] = {}
         self._rope_for(feat_sizes[0], feat_sizes[1], torch.device("cpu"))
 
-    def _rope_for(self, width: int, height: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    def _rope_for(self, width: int, height: int, device: torch.device) -> Tensor:
+        """Unit complex rotations (width*height, head_dim/2) of the token grid, cached."""
         key = (width, height, str(device))
         if key not in self._rope_cache:
             angles = axial_rope_angles(self.head_dim, width, height, self.rope_theta)
-            self._rope_cache[key] = (angles.cos().to(device), angles.sin().to(device))
+            self._rope_cache[key] = torch.polar(torch.ones_like(angles), angles).to(device)
         return self._rope_cache[key]
 
     def _split_heads(self, x: Tensor) -> Tensor:
@@ -127,17 +104,14 @@ class RoPEAttention(nn.Module):
         side = int(math.isqrt(n_q))
         if side * side != n_q:
             raise ValueError(f"RoPE attention needs a square grid of query tokens, got {n_q}")
-        cos, sin = self._rope_for(side, side, q.device)
-        q = rotate_pairs(q, cos, sin)
+        rotations = self._rope_for(side, side, q.device)
+        q = rotate_pairs(q, rotations)
 
         n_rope = k.shape[-2] - num_k_exclude_rope
         if n_rope > 0:
             if n_rope != n_q and not self.rope_k_repeat:
                 raise ValueError("keys and queries differ in length but rope_k_repeat is off")
-            repeats = n_rope // n_q
-            k_cos = cos.repeat(repeats, 1) if repeats != 1 else cos
-            k_sin = sin.repeat(repeats, 1) if repeats != 1 else sin
-            k_rot = rotate_pairs(k[:, :, :n_rope], k_cos, k_sin)
+            k_rot = rotate_pairs(k[:, :, :n_rope], rotations)
             k = torch.cat([k_rot, k[:, :, n_rope:]], dim=2) if num_k_exclude_rope > 0 else k_rot
 
         if uses_fused_kernel(q) or self.kv_in_dim >= self.head_dim:
