@@ -6,7 +6,7 @@ against float32 on the same frames), plus RSS growth between frame 20 and the la
 beside Meta's reference figures. Quick run on a shared machine:
 
     python bench/propagate.py --frames 30 --objects 1         # first pass averaged over 30
-    python bench/propagate.py --frames 101 --objects 1 --no-fast   # RSS from frame 20 to 100
+    python bench/propagate.py --frames 101 --objects 1 --first-pass-only   # RSS 20 -> 100
 
 The feature cache gets an explicit budget (--cache-mb, 320 MB: about 19 frames at 1024 px),
 so RSS growth is measured with the cache already full: growth beyond it is the session.
@@ -142,7 +142,14 @@ def iou(rle_a: dict[str, object], rle_b: dict[str, object]) -> float:
 
 
 def bench(
-    model: SAM2Model, video: Path, frames: int, objects: int, fast: bool, cache_bytes: int
+    model: SAM2Model,
+    video: Path,
+    frames: int,
+    objects: int,
+    cache_bytes: int,
+    *,
+    fast: bool,
+    again: bool,
 ) -> None:
     mb = 2**20
     print(f"\n== {objects} object(s), {frames} frames ==")
@@ -153,14 +160,16 @@ def bench(
     first_wall = wall_per_frame(first)
     print(f"first propagation (float32):     {per_frame(first)}")
 
-    obj, points, labels = CORRECTION
-    mid = frames // 2
-    session.add_points(mid, obj, points, labels)
-    again = run(session, mid)
-    print(
-        f"re-propagation after correction: {per_frame(again)} "
-        f"({first_wall / wall_per_frame(again):.1f}x faster than the first pass; features cached)"
-    )
+    if again:
+        obj, points, labels = CORRECTION
+        mid = frames // 2
+        session.add_points(mid, obj, points, labels)
+        rerun = run(session, mid)
+        ratio = first_wall / wall_per_frame(rerun)
+        print(
+            f"re-propagation after correction: {per_frame(rerun)} "
+            f"({ratio:.1f}x faster than the first pass; features cached)"
+        )
 
     rss = first["rss"]
     assert isinstance(rss, dict)
@@ -205,6 +214,9 @@ def main() -> None:
     ap.add_argument("--no-fast", action="store_true", help="skip the fast-mode run")
     ap.add_argument("--cache-mb", type=int, default=320, help="feature cache budget, MB")
     ap.add_argument(
+        "--first-pass-only", action="store_true", help="no re-propagation, no fast mode"
+    )
+    ap.add_argument(
         "--imgsz",
         type=int,
         default=1024,
@@ -232,7 +244,15 @@ def main() -> None:
         model.set_imgsz(args.imgsz)
         print(f"model input {args.imgsz} px: NOT the real setting, timings not comparable")
     for count in (int(c) for c in args.objects.split(",")):
-        bench(model, args.video, args.frames, count, not args.no_fast, args.cache_mb * 2**20)
+        bench(
+            model,
+            args.video,
+            args.frames,
+            count,
+            args.cache_mb * 2**20,
+            fast=not (args.no_fast or args.first_pass_only),
+            again=not args.first_pass_only,
+        )
 
 
 if __name__ == "__main__":
