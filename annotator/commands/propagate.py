@@ -1,19 +1,195 @@
-"""`annotator propagate`: not built yet."""
+"""`annotator propagate PROJECT`: track a project's objects through its video without a window.
+
+The keyframes stored in the project (the user's clicks and boxes, or hand-edited masks) are
+given to a SAM2 video session, which propagates them over the chosen range; each frame is
+committed to the project as it arrives, as one undoable run (like the window's Propagate).
+Ctrl+C stops after the frame being computed and keeps every frame already written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 from typing import Any
+
+from annotator.commands.gui import DEFAULT_MODEL
+from annotator.domain import DomainError, FrameMask, MaskKey, Project, Provenance, Video
+
+
+class PropagateError(Exception):
+    """Something the user must fix before propagating (message says what)."""
 
 
 def add_parser(subparsers: Any) -> None:
     """Register the `propagate` subcommand."""
-    p = subparsers.add_parser("propagate", help="propagate (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = subparsers.add_parser(
+        "propagate",
+        help="track the project's prompted objects through the video, headless",
+        description="Propagate every object's keyframes (clicks, boxes, edited masks) through "
+        "the video and save the masks into the project, as the window's Propagate does.",
+    )
+    p.add_argument("project", type=Path, help="project file (.annotator)")
+    p.add_argument("--video", type=int, help="video id (default: the project's only video)")
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"downloaded model name or checkpoint file (default: {DEFAULT_MODEL})",
+    )
+    p.add_argument("--start", type=int, help="start frame (default: the first keyframe)")
+    p.add_argument(
+        "--direction", choices=("forward", "backward", "both"), default="both", help="(both)"
+    )
+    p.add_argument("--frames", type=int, help="at most this many frames past the start")
+    p.add_argument("--image-size", type=int, help="model input size, a multiple of 32 (1024)")
+    p.add_argument("--fast", action="store_true", help="bfloat16 where the hardware has it")
+    p.add_argument("--device", default="auto", help="cpu, cuda[:N], mps or auto (default)")
+
+
+def resolve_checkpoint(model: str) -> Path:
+    """A checkpoint file as given, or a model name already downloaded."""
+    path = Path(model).expanduser()
+    if path.is_file():
+        return path
+    from annotator.engine.weights import WeightsError, WeightsManager
+
+    try:
+        status = WeightsManager().status(model)
+    except WeightsError as exc:
+        raise PropagateError(f"{model}: not a checkpoint file or a known model ({exc})") from exc
+    if status.state != "cached":
+        raise PropagateError(
+            f"{model} is not downloaded: run `annotator models download {model}` first"
+        )
+    return Path(status.path)
+
+
+def pick_video(project: Project, video_id: int | None) -> Video:
+    """The video to track: the one asked for, or the project's only one."""
+    videos = project.videos
+    if video_id is not None:
+        try:
+            return project.video(video_id)
+        except DomainError as exc:
+            raise PropagateError(str(exc)) from exc
+    if len(videos) != 1:
+        ids = ", ".join(f"{v.id} ({Path(v.path).name})" for v in videos) or "none"
+        raise PropagateError(f"the project has {len(videos)} videos; pick one with --video: {ids}")
+    return videos[0]
+
+
+def keyframes(project: Project, video: Video) -> list[FrameMask]:
+    """Every user-made mask (PROMPTED or EDITED) of the video's tracks, frame order."""
+    found = [
+        record
+        for track in project.tracks(video.id)
+        for frame in project.keyframes(video.id, track.id)
+        if (record := project.mask(video.id, frame, track.id)) is not None
+    ]
+    return sorted(found, key=lambda r: (r.frame, r.track_id))
+
+
+def give_prompts(session: Any, records: list[FrameMask]) -> None:
+    """Replay keyframes into a VideoSession: clicks/box where stored, else the mask itself."""
+    for rec in records:
+        prompt = rec.prompt
+        if prompt is not None and prompt.box is not None:
+            points = prompt.points or None
+            labels = prompt.labels or None
+            session.add_box(rec.frame, rec.track_id, prompt.box, points, labels)
+        elif prompt is not None and prompt.points:
+            session.add_points(rec.frame, rec.track_id, prompt.points, prompt.labels)
+        else:
+            session.add_mask(rec.frame, rec.track_id, rec.mask.to_array())
+
+
+def frame_changes(
+    video_id: int, frame: int, objects: dict[int, Any]
+) -> tuple[list[FrameMask], list[MaskKey]]:
+    """A propagated frame's records to write, and the keys where the object is gone."""
+    from annotator.domain import Mask
+
+    records, removed = [], []
+    for track_id, result in objects.items():
+        if result.present and result.mask.any():
+            mask = Mask.from_array(result.mask)
+            prov = Provenance.PROPAGATED
+            records.append(FrameMask(video_id, frame, track_id, mask, prov, result.score))
+        else:
+            removed.append((video_id, frame, track_id))
+    return records, removed
+
+
+def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr) -> int:
+    """Run the session over the project's video; frames written. Raises PropagateError."""
+    from annotator.domain import History
+    from annotator.engine.checkpoint import load_model
+    from annotator.engine.device import pick_device
+    from annotator.engine.video_session import VideoSession
+    from annotator.io.frames import open_frames
+
+    video = pick_video(project, args.video)
+    records = keyframes(project, video)
+    if not records:
+        raise PropagateError(
+            f"video {video.id} has no keyframes to propagate: click or box an object first"
+        )
+    loaded = load_model(resolve_checkpoint(args.model), device=pick_device(args.device))
+    if args.image_size is not None:
+        loaded.model.set_imgsz(args.image_size)
+    start = records[0].frame if args.start is None else args.start
+    with open_frames(video.path) as frames:
+        if (len(frames), frames.height, frames.width) != (
+            video.num_frames,
+            video.height,
+            video.width,
+        ):
+            raise PropagateError(f"{video.path} no longer matches the project's video {video.id}")
+        session = VideoSession(loaded.model, frames, fast=args.fast)
+        give_prompts(session, records)
+        history = History(project)
+        written, t0 = 0, time.perf_counter()
+        with history.begin_batch(f"Propagate {args.direction}") as batch:
+            try:
+                for result in session.propagate(start, args.direction, args.frames):
+                    batch.add_frame(*frame_changes(video.id, result.frame, result.objects))
+                    written += 1
+                    rate = written / (time.perf_counter() - t0)
+                    print(
+                        f"\rframe {result.frame + 1}: {written} done, {rate:.2f} frames/s",
+                        end="",
+                        file=out,
+                        flush=True,
+                    )
+            except KeyboardInterrupt:
+                print(f"\ncancelled: the {written} frames done are saved", file=out)
+                return written
+    print(file=out)
+    return written
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say clearly that this subcommand does not exist yet."""
-    print("annotator propagate: not built yet", file=sys.stderr)
-    return 2
+    """Propagate and report; exit 0 when done, 1 on an error it explains."""
+    from annotator.engine.checkpoint_errors import CheckpointError
+    from annotator.engine.session_errors import VideoSessionError
+    from annotator.io.frames import FrameSourceError
+    from annotator.io.store import StoreError, open_project
+
+    t0 = time.perf_counter()
+    try:
+        with open_project(args.project) as project:
+            written = propagate(project, args)
+    except (
+        PropagateError,
+        StoreError,
+        DomainError,
+        CheckpointError,
+        VideoSessionError,
+        FrameSourceError,
+        OSError,
+    ) as exc:
+        print(f"annotator propagate: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"propagated {written} frames in {time.perf_counter() - t0:.1f} s into {args.project}")
+    return 0

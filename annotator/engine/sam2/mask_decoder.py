@@ -69,6 +69,8 @@ def upscale_with_skips(
     (about 10 ms of a 60 ms click at 1024 px on a CPU).
     """
     up1, norm1, act1, up2, act2 = upscaling
+    if not isinstance(norm1, LayerNorm2d):
+        raise TypeError("the mask upscaling needs a LayerNorm2d between its deconvolutions")
     b, (h, w) = tokens.shape[0], size
     w1, b1 = _deconv_as_matrix(up1)
     w2, b2 = _deconv_as_matrix(up2)

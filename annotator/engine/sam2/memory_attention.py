@@ -111,6 +111,8 @@ class RoPEAttention(nn.Module):
         if n_rope > 0:
             if n_rope != n_q and not self.rope_k_repeat:
                 raise ValueError("keys and queries differ in length but rope_k_repeat is off")
+            if n_rope % n_q:
+                raise ValueError(f"{n_rope} rotated keys are not whole grids of {n_q} tokens")
             k_rot = rotate_pairs(k[:, :, :n_rope], rotations)
             k = torch.cat([k_rot, k[:, :, n_rope:]], dim=2) if num_k_exclude_rope > 0 else k_rot
 
