@@ -30,6 +30,7 @@ from torch import Tensor
 
 from annotator.engine.fast_mode import bf16_supported, compute_precision
 from annotator.engine.feature_cache import FeatureCache, FrameFeatures
+from annotator.engine.memory_release import release_free_memory
 from annotator.engine.postprocess import fill_small_holes
 from annotator.engine.preprocess import (
     EngineInputError,
@@ -435,6 +436,7 @@ class VideoSession:
                     return
                 with self._lock:
                     result = self._propagate_frame(frame, reverse)
+                    release_free_memory()  # keeps RSS flat over long runs
                 yield result
 
     def _commit_prompts(self) -> None:
