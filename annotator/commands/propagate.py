@@ -135,11 +135,14 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr)
         raise PropagateError(
             f"video {video.id} has no keyframes to propagate: click or box an object first"
         )
+    size = args.image_size
+    if size is not None and (size <= 0 or size % 32):
+        raise PropagateError(f"--image-size must be a positive multiple of 32, got {size}")
     loaded = load_model(resolve_checkpoint(args.model), device=pick_device(args.device))
-    if args.image_size is not None:
-        loaded.model.set_imgsz(args.image_size)
+    if size is not None:
+        loaded.model.set_imgsz(size)
     start = records[0].frame if args.start is None else args.start
-    with open_frames(video.path) as frames:
+    with open_frames(video.path, background=False) as frames:
         if (len(frames), frames.height, frames.width) != (
             video.num_frames,
             video.height,

@@ -73,5 +73,7 @@ def test_propagate_explains_what_is_missing(
     assert "not a checkpoint file or a known model" in capsys.readouterr().err
     assert main(["propagate", str(prompted), "--video", "99", "--model", checkpoint]) == 1
     assert "99" in capsys.readouterr().err
+    assert main(["propagate", str(prompted), "--image-size", "100", "--model", checkpoint]) == 1
+    assert "multiple of 32" in capsys.readouterr().err
     with open_project(prompted) as project:
         assert project.frames_with_masks(vid) == [5]  # nothing written by the failed runs
