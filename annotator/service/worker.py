@@ -259,6 +259,7 @@ class EngineWorker:
         from annotator.service.video_tracker import VideoTracker
 
         self._tracker = None
+        self._encode_masks = FrameMaskEncoder()  # encodings of another session's frames
         gc.collect()
         tracker = VideoTracker(
             self._model, request.frames, request.feature_budget_bytes, request.fast
