@@ -13,18 +13,9 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from annotator.domain import Colour, Prompt
-from annotator.ui.frame_view import FrameView
+from annotator.ui.frame_view import FrameView, array_to_qimage
 
 DRAG_THRESHOLD_PX = 6  # widget pixels a press must travel before it becomes a box
-
-
-def rgba_to_qimage(rgba: np.ndarray) -> QImage:
-    """An owned QImage copy of an RGBA uint8 (H, W, 4) array."""
-    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise ValueError(f"expected an RGBA uint8 (H, W, 4) image, got {rgba.dtype} {rgba.shape}")
-    rgba = np.ascontiguousarray(rgba)
-    height, width = rgba.shape[:2]
-    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
 
 
 class AnnotationCanvas(FrameView):
@@ -50,7 +41,7 @@ class AnnotationCanvas(FrameView):
 
     def set_overlay(self, rgba: np.ndarray | None) -> None:
         """Show an RGBA (H, W, 4) mask overlay at frame size (None: no masks)."""
-        self._overlay = None if rgba is None else rgba_to_qimage(rgba)
+        self._overlay = None if rgba is None else array_to_qimage(rgba)
         self.update()
 
     def set_prompt(self, prompt: Prompt | None, colour: Colour = (255, 255, 255)) -> None:

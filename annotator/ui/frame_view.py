@@ -7,14 +7,19 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+_QIMAGE_FORMATS = {3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}
 
-def rgb_to_qimage(frame: np.ndarray) -> QImage:
-    """An owned QImage copy of an RGB uint8 (H, W, 3) array."""
-    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-        raise ValueError(f"expected an RGB uint8 (H, W, 3) frame, got {frame.dtype} {frame.shape}")
-    frame = np.ascontiguousarray(frame)
-    height, width = frame.shape[:2]
-    return QImage(frame.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+def array_to_qimage(pixels: np.ndarray) -> QImage:
+    """An owned QImage copy of an RGB (H, W, 3) or RGBA (H, W, 4) uint8 array."""
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in _QIMAGE_FORMATS:
+        raise ValueError(
+            f"expected an RGB or RGBA uint8 (H, W, 3|4) image, got {pixels.dtype} {pixels.shape}"
+        )
+    pixels = np.ascontiguousarray(pixels)
+    height, width, channels = pixels.shape
+    image_format = _QIMAGE_FORMATS[channels]
+    return QImage(pixels.data, width, height, channels * width, image_format).copy()
 
 
 class FrameView(QWidget):
@@ -34,7 +39,7 @@ class FrameView(QWidget):
 
     def set_frame(self, frame: np.ndarray) -> None:
         """Show an RGB uint8 (H, W, 3) frame (or a smaller proxy of it)."""
-        self._image = rgb_to_qimage(frame)
+        self._image = array_to_qimage(frame)
         self.update()
 
     def set_frame_size(self, width: int, height: int) -> None:

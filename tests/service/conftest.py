@@ -3,7 +3,6 @@ event recorder to synchronise on (no sleeps)."""
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,17 +20,9 @@ FRAME_HW = (90, 160)
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_checkpoint(seeded_checkpoint: Callable[..., Path]) -> Path:
     """The file `make_checkpoint.py sam2.1_hiera_tiny --seed 0` writes."""
-    import torch
-
-    spec = importlib.util.spec_from_file_location("make_checkpoint", PARITY / "make_checkpoint.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path = tmp_path_factory.mktemp("service_ckpt") / f"{MODEL}.pt"
-    torch.save({"model": module.make_state_dict(MODEL, 0)}, path)
-    return path
+    return seeded_checkpoint("sam2.1_hiera_tiny")
 
 
 @pytest.fixture(scope="session")

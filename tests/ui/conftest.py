@@ -3,8 +3,7 @@ small generated frames, and a window over a project file wired to that engine.""
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ from annotator.service import EngineService
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.main_window import MainWindow
 
-PARITY = Path(__file__).resolve().parents[2] / ".." / "shared" / "parity"
 NUM_FRAMES = 6
 
 
@@ -30,17 +28,9 @@ def moving_square_frames(n: int = NUM_FRAMES) -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeded tiny checkpoint of ../shared/parity/make_checkpoint.py (seed 0)."""
-    import torch
-
-    spec = importlib.util.spec_from_file_location("make_checkpoint", PARITY / "make_checkpoint.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path = tmp_path_factory.mktemp("ui-model") / "tiny.pt"
-    torch.save({"model": module.make_state_dict("sam2.1_hiera_tiny", 0)}, path)
-    return path
+def tiny_checkpoint(seeded_checkpoint: Callable[..., Path]) -> Path:
+    """The file `make_checkpoint.py sam2.1_hiera_tiny --seed 0` writes."""
+    return seeded_checkpoint("sam2.1_hiera_tiny")
 
 
 @pytest.fixture(scope="module")
