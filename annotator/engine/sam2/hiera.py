@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from annotator.engine.sam2.common import MLP
+from annotator.engine.sam2.common import MLP, attend
 from annotator.engine.sam2.config import HieraConfig
 
 
@@ -84,7 +84,7 @@ class PooledAttention(nn.Module):
             q = max_pool_channels_last(q, self.q_stride)
             h, w = q.shape[1], q.shape[2]
             q = q.reshape(b, h * w, heads, -1).transpose(1, 2)
-        out = F.scaled_dot_product_attention(q, k, v)  # [B, heads, H'W', hd]
+        out = attend(q, k, v)  # [B, heads, H'W', hd]
         out = out.transpose(1, 2).reshape(b, h, w, -1)
         return self.proj(out)
 
