@@ -61,23 +61,27 @@ def uses_fused_kernel(q: Tensor) -> bool:
     return q.dtype == torch.float32 or q.device.type != "cpu"
 
 
-def attend(q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512) -> Tensor:
+def attend(
+    q: Tensor, k: Tensor, v: Tensor, query_chunk: int = 512, *, centre_keys: bool = False
+) -> Tensor:
     """softmax(q kᵀ/√d) v over (B, heads, N, d) tensors (v's d may differ from q's).
 
     float32 (the exact mode) uses PyTorch's fused kernel, as the reference does. Reduced
     precision on the CPU (fast mode) runs the two matmuls and the softmax in that precision
     over chunks of queries: faster than the fused CPU kernel in bfloat16 (4096 queries: 110
-    against 166 ms). The scores are rounded to bfloat16, so the mean key is taken out of
-    every key first: a softmax ignores a constant added to a row of scores, and the smaller
-    scores round with smaller errors (fast-mode mask IoU in tests/engine/test_video_session.py:
-    0.961 without, 0.978 with; the fused kernel's was 0.977).
+    against 166 ms), but the scores are rounded to bfloat16. ``centre_keys`` takes the mean
+    key out of every key first: a softmax ignores a constant added to a row of scores, and
+    smaller scores round with smaller errors. Hiera's attention needs it (fast-mode mask IoU
+    in tests/engine/test_video_session.py: 0.961 without, 0.978 with; the fused kernel 0.977);
+    the memory attention tracked better without it (bench/propagate.py at 1024 px).
     """
     if uses_fused_kernel(q):
         return F.scaled_dot_product_attention(q, k, v)
     dtype = q.dtype
     k = k.to(dtype)
-    centred = k - torch.mean(k, dim=-2, keepdim=True, dtype=torch.float32).to(dtype)
-    k_t = centred.transpose(-2, -1).contiguous()  # not re-copied for every chunk
+    if centre_keys:
+        k = k - torch.mean(k, dim=-2, keepdim=True, dtype=torch.float32).to(dtype)
+    k_t = k.transpose(-2, -1).contiguous()  # not re-copied for every chunk
     v = v.to(dtype).contiguous()
     scale = q.shape[-1] ** -0.5
     out = []

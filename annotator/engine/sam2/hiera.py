@@ -84,7 +84,7 @@ class PooledAttention(nn.Module):
             q = max_pool_channels_last(q, self.q_stride)
             h, w = q.shape[1], q.shape[2]
             q = q.reshape(b, h * w, heads, -1).transpose(1, 2)
-        out = attend(q, k, v)  # [B, heads, H'W', hd]
+        out = attend(q, k, v, centre_keys=True)  # [B, heads, H'W', hd]
         out = out.transpose(1, 2).reshape(b, h, w, -1)
         return self.proj(out)
 
