@@ -76,22 +76,12 @@ def default_project_path(video: Path | None) -> Path:
 def resolve_model(model: str) -> tuple[str | None, str]:
     """(what the engine should load, or None, and why not): a checkpoint path as it is, a
     model name only when it is already downloaded (the window never downloads by itself)."""
-    path = Path(model).expanduser()
-    if path.is_file():
-        return str(path), ""
     from annotator.engine.weights import WeightsError, WeightsManager
 
-    manager = WeightsManager()
     try:
-        status = manager.status(model)
+        return str(WeightsManager().checkpoint_for(model)), ""
     except WeightsError as exc:
-        return None, f"No model loaded ({exc}); scrubbing only."
-    if status.state == "cached":
-        return str(status.path), ""
-    return None, (
-        f"No model loaded: {model} is not downloaded, so the window only scrubs. "
-        f"Get it with `annotator models download {model}`, then reopen."
-    )
+        return None, f"No model loaded ({exc}); the window only scrubs. Reopen once it is there."
 
 
 def open_window(args: argparse.Namespace) -> MainWindow:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.commands.gui import DEFAULT_MODEL
-from annotator.domain import DomainError, FrameMask, MaskKey, Project, Provenance, Video
+from annotator.domain import DomainError, FrameMask, Project, Video
 
 
 class PropagateError(Exception):
@@ -45,24 +45,6 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--image-size", type=int, help="model input size, a multiple of 32 (1024)")
     p.add_argument("--fast", action="store_true", help="bfloat16 where the hardware has it")
     p.add_argument("--device", default="auto", help="cpu, cuda[:N], mps or auto (default)")
-
-
-def resolve_checkpoint(model: str) -> Path:
-    """A checkpoint file as given, or a model name already downloaded."""
-    path = Path(model).expanduser()
-    if path.is_file():
-        return path
-    from annotator.engine.weights import WeightsError, WeightsManager
-
-    try:
-        status = WeightsManager().status(model)
-    except WeightsError as exc:
-        raise PropagateError(f"{model}: not a checkpoint file or a known model ({exc})") from exc
-    if status.state != "cached":
-        raise PropagateError(
-            f"{model} is not downloaded: run `annotator models download {model}` first"
-        )
-    return Path(status.path)
 
 
 def pick_video(project: Project, video_id: int | None) -> Video:
@@ -104,29 +86,13 @@ def give_prompts(session: Any, records: list[FrameMask]) -> None:
             session.add_mask(rec.frame, rec.track_id, rec.mask.to_array())
 
 
-def frame_changes(
-    video_id: int, frame: int, objects: dict[int, Any]
-) -> tuple[list[FrameMask], list[MaskKey]]:
-    """A propagated frame's records to write, and the keys where the object is gone."""
-    from annotator.domain import Mask
-
-    records, removed = [], []
-    for track_id, result in objects.items():
-        if result.present and result.mask.any():
-            mask = Mask.from_array(result.mask)
-            prov = Provenance.PROPAGATED
-            records.append(FrameMask(video_id, frame, track_id, mask, prov, result.score))
-        else:
-            removed.append((video_id, frame, track_id))
-    return records, removed
-
-
 def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr) -> int:
     """Run the session over the project's video; frames written. Raises PropagateError."""
-    from annotator.domain import History
+    from annotator.domain import History, Mask
     from annotator.engine.checkpoint import load_model
     from annotator.engine.device import pick_device
     from annotator.engine.video_session import VideoSession
+    from annotator.engine.weights import WeightsManager
     from annotator.io.frames import open_frames
 
     video = pick_video(project, args.video)
@@ -138,7 +104,8 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr)
     size = args.image_size
     if size is not None and (size <= 0 or size % 32):
         raise PropagateError(f"--image-size must be a positive multiple of 32, got {size}")
-    loaded = load_model(resolve_checkpoint(args.model), device=pick_device(args.device))
+    checkpoint = WeightsManager().checkpoint_for(args.model)
+    loaded = load_model(checkpoint, device=pick_device(args.device))
     if size is not None:
         loaded.model.set_imgsz(size)
     start = records[0].frame if args.start is None else args.start
@@ -156,7 +123,10 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr)
         with history.begin_batch(f"Propagate {args.direction}") as batch:
             try:
                 for result in session.propagate(start, args.direction, args.frames):
-                    batch.add_frame(*frame_changes(video.id, result.frame, result.objects))
+                    masks = {
+                        tid: (Mask.from_array(r.mask), r.score) for tid, r in result.objects.items()
+                    }
+                    batch.add_tracked_frame(video.id, result.frame, masks)
                     written += 1
                     rate = written / (time.perf_counter() - t0)
                     print(
@@ -176,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
     """Propagate and report; exit 0 when done, 1 on an error it explains."""
     from annotator.engine.checkpoint_errors import CheckpointError
     from annotator.engine.session_errors import VideoSessionError
+    from annotator.engine.weights import WeightsError
     from annotator.io.frames import FrameSourceError
     from annotator.io.store import StoreError, open_project
 
@@ -188,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
         StoreError,
         DomainError,
         CheckpointError,
+        WeightsError,
         VideoSessionError,
         FrameSourceError,
         OSError,

@@ -8,15 +8,16 @@ the batch restores every frame it touched in one transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
 
 from annotator.domain.commands import Command
 from annotator.domain.delta import Delta
-from annotator.domain.entities import FrameMask, MaskKey
+from annotator.domain.entities import FrameMask, MaskKey, Provenance
 from annotator.domain.errors import HistoryError
 from annotator.domain.events import HistoryChanged
+from annotator.domain.mask import Mask
 from annotator.domain.project import Project
 
 DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024
@@ -83,6 +84,21 @@ class PropagationBatch(Command):
                 self._delta.mask(before.key, before, None)
             self.frames_written += 1
             return [rec for rec, _ in todo]
+
+    def add_tracked_frame(
+        self, video_id: int, frame: int, masks: Mapping[int, tuple[Mask, float | None]]
+    ) -> list[FrameMask]:
+        """One frame as a tracker reports it, {track id: (mask, score)}: non-empty masks are
+        written as PROPAGATED; an empty one means the object is gone there (see add_frame)."""
+        records: list[FrameMask] = []
+        removed: list[MaskKey] = []
+        for track_id, (mask, score) in masks.items():
+            if mask.is_empty:
+                removed.append((video_id, frame, track_id))
+            else:
+                prov = Provenance.PROPAGATED
+                records.append(FrameMask(video_id, frame, track_id, mask, prov, score))
+        return self.add_frame(records, removed)
 
     def _replaceable(self, key: MaskKey, by_key_mask: bool) -> FrameMask | None | Literal[False]:
         """The mask now at `key` (None: none) when this run may overwrite it, else False:

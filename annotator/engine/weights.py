@@ -175,6 +175,22 @@ class WeightsManager:
             return CacheStatus(entry, path, "partial", part.stat().st_size)
         return CacheStatus(entry, path, "missing", 0)
 
+    def checkpoint_for(self, model: str) -> Path:
+        """A checkpoint file as given, or the cached file of a model name; WeightsError
+        (saying how to get it) when the name is unknown or not downloaded yet."""
+        path = Path(model).expanduser()
+        if path.is_file():
+            return path
+        try:
+            status = self.status(model)
+        except WeightsError as exc:
+            raise WeightsError(f"{model}: not a checkpoint file or a known model ({exc})") from None
+        if status.state != "cached":
+            raise WeightsError(
+                f"{model} is not downloaded: run `annotator models download {model}` first"
+            )
+        return status.path
+
     def statuses(self) -> list[CacheStatus]:
         """`status` of every known model, in registry order."""
         return [self.status(name) for name in self.registry]

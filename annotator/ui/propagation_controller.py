@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from annotator.domain import DomainError, FrameMask, PropagationBatch, Provenance
+from annotator.domain import DomainError, PropagationBatch
 from annotator.service import (
     Direction,
     EngineError,
@@ -85,17 +85,9 @@ class PropagationController(QObject):
         if batch is None:
             return
         ann = self.annotation
-        records, removed = [], []
-        for tid, obj in event.objects.items():
-            if not ann.project.has_track(tid):
-                continue
-            if obj.rle.is_empty:  # the object is gone here: an older propagated mask goes too
-                removed.append((ann.video_id, event.frame, tid))
-            else:
-                prov = Provenance.PROPAGATED
-                records.append(FrameMask(ann.video_id, event.frame, tid, obj.rle, prov, obj.score))
+        masks = {tid: (obj.rle, obj.score) for tid, obj in event.objects.items()}
         try:
-            batch.add_frame(records, removed)
+            batch.add_tracked_frame(ann.video_id, event.frame, masks)
         except DomainError as exc:
             self.statusMessage.emit(f"Frame {event.frame + 1} not saved: {exc}")
         self.bar.set_progress(event.done, event.total, event.frames_per_second, event.eta_seconds)
