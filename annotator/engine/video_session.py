@@ -396,8 +396,9 @@ class VideoSession:
     ) -> Iterator[FrameResult]:
         """Generator of per-frame results, tracking every prompted object from ``start``.
 
-        ``forward``/``backward``: start first, then at most ``max_frames`` frames past it.
-        ``both``: the forward run, then the backward run from start - 1. Each yield is a
+        ``forward``/``backward``: start first, then at most ``max_frames`` frames past it;
+        as in the reference, a backward run from frame 0 has nothing to track and yields
+        nothing. ``both``: the forward run, then the backward run from start - 1. Each yield is a
         progress and cancellation point; cancelling (or closing the generator) keeps every
         finished frame. Arguments are checked at the call, not at the first ``next``."""
         with self._lock:
@@ -416,7 +417,7 @@ class VideoSession:
         runs: list[tuple[range, bool]] = []
         if direction in ("forward", "both"):
             runs.append((range(start, min(start + span, self._num_frames - 1) + 1), False))
-        if direction == "backward":
+        if direction == "backward" and start > 0:
             runs.append((range(start, max(start - span, 0) - 1, -1), True))
         if direction == "both" and start > 0 and span > 0:
             runs.append((range(start - 1, max(start - span, 0) - 1, -1), True))

@@ -108,6 +108,17 @@ def test_prompt_in_the_middle_reaches_both_ends(model, frames) -> None:
     assert session.tracked_frames(7) == [0, 1, 2, 3, 4, 5]
 
 
+def test_backward_from_the_first_frame_tracks_nothing(model, frames) -> None:
+    """As the reference: a backward run from frame 0 yields nothing, even where frame 0 was
+    only tracked, and the session goes on as if it had not been asked."""
+    session = VideoSession(model, frames[:4])
+    session.add_points(2, 1, *CLICK)
+    assert [r.frame for r in session.propagate(2, "backward")] == [2, 1, 0]
+    assert list(session.propagate(0, "backward")) == []
+    assert [r.frame for r in session.propagate(0, "both", max_frames=1)] == [0, 1]
+    assert session.tracked_frames(1) == [0, 1, 2]
+
+
 def test_clear_errors(model, frames) -> None:
     with pytest.raises(EmptyVideoError):
         VideoSession(model, [])
