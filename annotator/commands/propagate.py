@@ -74,14 +74,11 @@ def keyframes(project: Project, video: Video) -> list[FrameMask]:
 
 def give_prompts(session: Any, records: list[FrameMask]) -> None:
     """Replay keyframes into a VideoSession: clicks/box where stored, else the mask itself."""
+    from annotator.service.keyframes import give_prompt
+
     for rec in records:
-        prompt = rec.prompt
-        if prompt is not None and prompt.box is not None:
-            points = prompt.points or None
-            labels = prompt.labels or None
-            session.add_box(rec.frame, rec.track_id, prompt.box, points, labels)
-        elif prompt is not None and prompt.points:
-            session.add_points(rec.frame, rec.track_id, prompt.points, prompt.labels)
+        if rec.prompt is not None and (rec.prompt.box is not None or rec.prompt.points):
+            give_prompt(session, rec.frame, rec.track_id, rec.prompt)
         else:
             session.add_mask(rec.frame, rec.track_id, rec.mask.to_array())
 

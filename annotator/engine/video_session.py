@@ -575,6 +575,9 @@ class VideoSession:
             )
 
     def _check_clicks(self, points: Any, labels: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """Checked clicks; none given (None or empty, as a stored box-only prompt) is None."""
+        if all(v is None or np.asarray(v).size == 0 for v in (points, labels)):
+            return None
         try:
             clicks = check_points(points, labels)
         except EngineInputError as exc:

@@ -35,9 +35,10 @@ from annotator.domain import (
     ViewState,
 )
 from annotator.service import EngineError, MaskResult, ModelLoaded, VideoReady
+from annotator.service.keyframes import give_prompt
 from annotator.ui.canvas import AnnotationCanvas
 from annotator.ui.engine_bridge import EngineBridge
-from annotator.ui.engine_sync import EngineSync, send_prompt
+from annotator.ui.engine_sync import EngineSync
 from annotator.ui.object_panel import ObjectPanel
 from annotator.ui.overlay import render_overlay
 from annotator.ui.timeline import Lane, Timeline
@@ -287,7 +288,7 @@ class AnnotationController(QObject):
 
     def _send(self, frame: int, track: int, prompt: Prompt) -> None:
         assert self.bridge is not None
-        request_id = send_prompt(self.bridge.service, frame, track, prompt)
+        request_id = give_prompt(self.bridge.service, frame, track, prompt).request_id
         self.sync.prompt_sent(frame, track)
         self._pending[request_id] = (frame, track, prompt)
         if frame == self.frame and track == self.active_track:

@@ -11,16 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from annotator.domain import Change, FrameMask, MaskKey, Project, Prompt, Provenance
-
-
-def send_prompt(service: Any, frame: int, track_id: int, prompt: Prompt) -> int:
-    """Submit a full prompt (it replaces the object's prompts on the frame); its request id."""
-    if prompt.box is not None:
-        future = service.add_box(frame, track_id, prompt.box, prompt.points, prompt.labels)
-    else:
-        future = service.add_points(frame, track_id, prompt.points, prompt.labels)
-    return int(future.request_id)
+from annotator.domain import Change, FrameMask, MaskKey, Project, Provenance
+from annotator.service.keyframes import give_prompt
 
 
 class EngineSync:
@@ -80,7 +72,7 @@ class EngineSync:
                 continue
             record = self.project.mask(video_id, frame, track_id)
             if record is not None and record.provenance is Provenance.PROMPTED and record.prompt:
-                self._replays.add(send_prompt(service, frame, track_id, record.prompt))
+                self._replays.add(give_prompt(service, frame, track_id, record.prompt).request_id)
             elif record is not None and record.provenance is Provenance.EDITED:
                 future = service.add_mask(frame, track_id, record.mask.to_array())
                 self._replays.add(future.request_id)

@@ -119,6 +119,15 @@ def test_backward_from_the_first_frame_tracks_nothing(model, frames) -> None:
     assert session.tracked_frames(1) == [0, 1, 2]
 
 
+def test_a_box_with_empty_clicks_is_a_box_alone(model, frames) -> None:
+    """A stored box-only prompt carries empty click lists; they mean no clicks."""
+    alone = VideoSession(model, frames[:2]).add_box(0, 2, [170, 130, 290, 400])
+    session = VideoSession(model, frames[:2])
+    _same(session.add_box(0, 2, [170, 130, 290, 400], [], []), alone)
+    with pytest.raises(PromptError, match="required"):
+        session.add_points(0, 2, [], [])
+
+
 def test_clear_errors(model, frames) -> None:
     with pytest.raises(EmptyVideoError):
         VideoSession(model, [])
