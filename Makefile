@@ -6,15 +6,28 @@ TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The exact dependency set CI tested: every install is constrained to it, so a new release
+# upstream cannot change a fresh install. `make lock` re-resolves it from pyproject.toml.
+LOCK := packaging/requirements.lock
+LOCK_VENV := /tmp/annotator-lock-venv
 
-.PHONY: run test lint clean
+.PHONY: run test lint lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) $(TORCH)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	touch $(STAMP)
+
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(TORCH)
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[test]"
+	$(LOCK_VENV)/bin/python packaging/write_lock.py $(LOCK_VENV)/bin/python $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 run: $(STAMP)
 	$(BIN)/annotator

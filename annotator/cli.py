@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from annotator import __version__
+
 # subcommand name -> module under annotator.commands
 COMMANDS: dict[str, str] = {
     "gui": "gui",
@@ -27,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="annotator",
         description="Segment and track objects in images and videos with SAM2.",
     )
+    parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMANDS.values():
         module = importlib.import_module(f"annotator.commands.{module_name}")
@@ -36,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def with_default_command(argv: Sequence[str]) -> list[str]:
     """`annotator`, `annotator VIDEO` and `annotator --model M` mean `annotator gui ...`."""
-    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
         return ["gui", *argv]
     return list(argv)
 

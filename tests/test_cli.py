@@ -25,3 +25,15 @@ def test_no_subcommand_means_gui() -> None:
     assert cli.with_default_command(["--model", "t.pt"]) == ["gui", "--model", "t.pt"]
     assert cli.with_default_command(["models", "list"]) == ["models", "list"]
     assert cli.with_default_command(["--help"]) == ["--help"]
+
+
+def test_version_comes_from_the_one_place_it_is_written(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.metadata
+
+    import annotator
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"annotator {annotator.__version__}"
+    assert importlib.metadata.version("annotator") == annotator.__version__
