@@ -11,11 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.commands.gui import DEFAULT_MODEL
 from annotator.domain import DomainError, FrameMask, Project, Video
+
+if TYPE_CHECKING:
+    from annotator.domain import Mask
 
 
 class PropagateError(Exception):
@@ -32,6 +36,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("project", type=Path, help="project file (.annotator)")
     p.add_argument("--video", type=int, help="video id (default: the project's only video)")
+    add_tracking_options(p)
+
+
+def add_tracking_options(p: argparse.ArgumentParser) -> None:
+    """The tracking options shared by `propagate` and `batch propagate`."""
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -83,21 +92,23 @@ def give_prompts(session: Any, records: list[FrameMask]) -> None:
             session.add_mask(rec.frame, rec.track_id, rec.mask.to_array())
 
 
-def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr) -> int:
-    """Run the session over the project's video; frames written. Raises PropagateError."""
-    from annotator.domain import History, Mask
-    from annotator.engine.checkpoint import load_model
-    from annotator.engine.device import pick_device
-    from annotator.engine.video_session import VideoSession
-    from annotator.engine.weights import WeightsManager
-    from annotator.io.frames import open_frames
-
-    video = pick_video(project, args.video)
+def require_keyframes(project: Project, video: Video) -> list[FrameMask]:
+    """The video's keyframes (see `keyframes`); raises PropagateError when there are none."""
     records = keyframes(project, video)
     if not records:
         raise PropagateError(
             f"video {video.id} has no keyframes to propagate: click or box an object first"
         )
+    return records
+
+
+def load_tracking_model(args: argparse.Namespace) -> Any:
+    """The SAM2 model of the tracking options (checkpoint, device, input size), loaded once
+    so that many videos can be tracked with it. Raises PropagateError on a bad size."""
+    from annotator.engine.checkpoint import load_model
+    from annotator.engine.device import pick_device
+    from annotator.engine.weights import WeightsManager
+
     size = args.image_size
     if size is not None and (size <= 0 or size % 32):
         raise PropagateError(f"--image-size must be a positive multiple of 32, got {size}")
@@ -105,6 +116,22 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr)
     loaded = load_model(checkpoint, device=pick_device(args.device))
     if size is not None:
         loaded.model.set_imgsz(size)
+    return loaded.model
+
+
+TrackedFrame = tuple[int, dict[int, tuple["Mask", float | None]]]
+"""(frame, {track id: (mask, object score)}) as a session reports one propagated frame."""
+
+
+def tracked_frames(
+    model: Any, video: Video, records: list[FrameMask], args: argparse.Namespace
+) -> Iterator[TrackedFrame]:
+    """Replay `records` into a video session over the video's frames and yield each frame
+    as it is propagated (the frames stay open until the generator finishes or is closed)."""
+    from annotator.domain import Mask
+    from annotator.engine.video_session import VideoSession
+    from annotator.io.frames import open_frames
+
     start = records[0].frame if args.start is None else args.start
     with open_frames(video.path, background=False) as frames:
         if (len(frames), frames.height, frames.width) != (
@@ -113,28 +140,39 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr)
             video.width,
         ):
             raise PropagateError(f"{video.path} no longer matches the project's video {video.id}")
-        session = VideoSession(loaded.model, frames, fast=args.fast)
+        session = VideoSession(model, frames, fast=args.fast)
         give_prompts(session, records)
-        history = History(project)
-        written, t0 = 0, time.perf_counter()
-        with history.begin_batch(f"Propagate {args.direction}") as batch:
-            try:
-                for result in session.propagate(start, args.direction, args.frames):
-                    masks = {
-                        tid: (Mask.from_array(r.mask), r.score) for tid, r in result.objects.items()
-                    }
-                    batch.add_tracked_frame(video.id, result.frame, masks)
-                    written += 1
-                    rate = written / (time.perf_counter() - t0)
-                    print(
-                        f"\rframe {result.frame + 1}: {written} done, {rate:.2f} frames/s",
-                        end="",
-                        file=out,
-                        flush=True,
-                    )
-            except KeyboardInterrupt:
-                print(f"\ncancelled: the {written} frames done are saved", file=out)
-                return written
+        for result in session.propagate(start, args.direction, args.frames):
+            yield (
+                result.frame,
+                {tid: (Mask.from_array(r.mask), r.score) for tid, r in result.objects.items()},
+            )
+
+
+def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr) -> int:
+    """Run the session over the project's video; frames written. Raises PropagateError."""
+    from annotator.domain import History
+
+    video = pick_video(project, args.video)
+    records = require_keyframes(project, video)
+    model = load_tracking_model(args)
+    history = History(project)
+    written, t0 = 0, time.perf_counter()
+    with history.begin_batch(f"Propagate {args.direction}") as batch:
+        try:
+            for frame, masks in tracked_frames(model, video, records, args):
+                batch.add_tracked_frame(video.id, frame, masks)
+                written += 1
+                rate = written / (time.perf_counter() - t0)
+                print(
+                    f"\rframe {frame + 1}: {written} done, {rate:.2f} frames/s",
+                    end="",
+                    file=out,
+                    flush=True,
+                )
+        except KeyboardInterrupt:
+            print(f"\ncancelled: the {written} frames done are saved", file=out)
+            return written
     print(file=out)
     return written
 
