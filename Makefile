@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 LOCK := packaging/requirements.lock
 LOCK_VENV := /tmp/annotator-lock-venv
 
-.PHONY: run test lint lock clean
+.PHONY: run test test-tools lint lock package clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet $(TORCH)
-	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[test]"
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[test,package]"
 	$(LOCK_VENV)/bin/python packaging/write_lock.py $(LOCK_VENV)/bin/python $(LOCK)
 	rm -rf $(LOCK_VENV)
 
@@ -37,8 +37,26 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# system tools the suite checks files with (Debian's desktop-file-utils for the desktop entry)
+test-tools:
+	@command -v desktop-file-validate >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq desktop-file-utils >/dev/null; \
+		else \
+			echo "make test needs desktop-file-validate: sudo apt-get install desktop-file-utils"; \
+			exit 1; \
+		fi; }
+
+test: lint test-tools
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -ra --durations=15
 
+# The desktop bundle (PyInstaller one-folder build, CPU torch) in dist/annotator, then a start
+# of the built executable offscreen on the sample clip.
+package: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[package]"
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
+		packaging/annotator.spec
+	$(BIN)/python packaging/smoke_test.py dist/annotator
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
