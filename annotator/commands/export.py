@@ -21,7 +21,12 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("project", help="project file (.annot)")
     p.add_argument("--format", required=True, choices=sorted(EXPORTERS), dest="fmt")
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--out", required=True, help="output folder (new or empty)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an earlier export in --out (only files it wrote; never other files)",
+    )
     p.add_argument("--frames", help="frame ranges, e.g. 0-99,200- (default: all)")
     p.add_argument("--every", type=int, default=1, help="keep every Nth selected frame")
     p.add_argument("--categories", nargs="+", help="category names (or ids) to export")
@@ -53,6 +58,7 @@ def _options(args: argparse.Namespace, extra: dict[str, Any]) -> ExportOptions:
         only_annotated=args.only_annotated,
         keep_holes=not args.fill_holes,
         polygon_tolerance=args.simplify,
+        overwrite=args.overwrite,
     )
 
 

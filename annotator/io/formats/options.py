@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from annotator.io.formats.errors import ExportError
 
@@ -44,7 +44,10 @@ class ExportOptions:
     exported object is present (default keeps them as background images);
     keep_holes: polygons keep holes (bridged in) or fill them; workers: processes tracing
     polygons (None: automatic, 1: none); polygon_tolerance: simplify polygons within this
-    many pixels (0, the default, keeps them pixel-exact and round-trips identical).
+    many pixels (0, the default, keeps them pixel-exact and round-trips identical);
+    progress: called as progress(frames_done, frames_total) after each exported frame, from
+    the exporting thread; it may raise to stop the export (the export dialog's cancel);
+    overwrite: replace an earlier export in a non-empty output folder (see `staging`).
     """
 
     frames: tuple[FrameRange, ...] | None = None
@@ -60,6 +63,8 @@ class ExportOptions:
     keep_holes: bool = True
     workers: int | None = None
     polygon_tolerance: float = 0.0
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.every, int) or self.every < 1:

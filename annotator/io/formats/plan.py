@@ -22,6 +22,7 @@ from annotator.domain import Category, FrameMask, Project, Track, Video
 from annotator.io.formats.errors import ExportError
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.split import assign_split
+from annotator.io.formats.staging import staged_folder
 
 
 class FrameSource(Protocol):
@@ -61,6 +62,7 @@ class ExportPlan:
     track_number: dict[int, int]
     split: dict[tuple[int, int], str]
     skipped: list[str]
+    frames_done: set[tuple[int, int]] = field(default_factory=set)
 
     def coco_categories(self) -> list[dict[str, Any]]:
         """The `categories` list of COCO-style JSON (ids 1..N in export order)."""
@@ -92,6 +94,16 @@ class ExportPlan:
                 nxt = next(pending, None)
             if out or not self.options.only_annotated:
                 yield f, out
+            self._report_frame(video.id, f)
+
+    def _report_frame(self, video_id: int, frame: int) -> None:
+        """Tell `options.progress` how many distinct selected frames are done (a format that
+        passes over the frames twice, such as a COCO split, reports each frame once)."""
+        if self.options.progress is None:
+            return
+        self.frames_done.add((video_id, frame))
+        total = sum(len(f) for f in self.frames_by_video.values())
+        self.options.progress(len(self.frames_done), total)
 
     def label(self, track_id: int) -> int:
         """1-based category number of a track."""
@@ -164,18 +176,6 @@ def build_plan(project: Project, options: ExportOptions) -> ExportPlan:
 
 def _track_key(t: Track) -> tuple[int, int]:
     return (t.video_id, t.id)
-
-
-def prepare_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """Create the output folder (parents too); refuse a path that is a file."""
-    path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise ExportError(f"output path {path} exists and is not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create output folder {path}: {exc}") from exc
-    return path
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -262,9 +262,14 @@ def export_run(
     options: ExportOptions,
     open_frames: OpenFrames | None,
 ) -> Iterator[tuple[Path, ExportPlan, FrameWriter, ExportSummary]]:
-    """What every exporter starts with: the output folder made, the plan built, a frame
-    writer open (closed on exit) and an empty summary carrying the plan's skipped notes."""
-    out = prepare_out_dir(out_dir)
+    """What every exporter starts with: a staging folder to write into (see `staging`), the
+    plan built, a frame writer open (closed on exit) and an empty summary carrying the
+    plan's skipped notes. When the body returns, the staging folder becomes `out_dir` and the
+    summary's paths point there; when it raises, nothing is left behind."""
     plan = build_plan(project, options)
-    with FrameWriter(open_frames, options) as writer:
-        yield out, plan, writer, ExportSummary(out_dir=out, skipped=list(plan.skipped))
+    target = Path(out_dir)
+    summary = ExportSummary(out_dir=target, skipped=list(plan.skipped))
+    with staged_folder(target, overwrite=options.overwrite) as out:
+        with FrameWriter(open_frames, options) as writer:
+            yield out, plan, writer, summary
+        summary.files = [target / f.relative_to(out) for f in summary.files]

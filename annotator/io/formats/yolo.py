@@ -85,12 +85,20 @@ def detect_row(mask: Mask, label: int, box: tuple[float, ...] | None = None) -> 
     return f"{label} " + " ".join(_COORD.format(min(1.0, max(0.0, v))) for v in vals)
 
 
-def data_yaml(out: Path, names: list[str], task: str, has_val: bool) -> str:
-    """The data.yaml text (names quoted as JSON strings, which YAML reads verbatim)."""
+def data_yaml(names: list[str], task: str, has_val: bool) -> str:
+    """The data.yaml text (names quoted as JSON strings, which YAML reads verbatim).
+
+    No `path:` key: Ultralytics then resolves `train:`/`val:` against the yaml's own folder,
+    so the dataset can be moved or copied (an absolute path would keep the old copy).
+    """
     lines = [
         f"# YOLO {task} dataset written by annotator",
-        "# holes are kept as zero-width 'keyhole' bridges (see annotator.io.formats.yolo)",
-        f"path: {json.dumps(str(out.resolve()))}",
+        "# no 'path:' key: train/val are relative to this file's folder",
+        *(
+            ["# holes are kept as zero-width 'keyhole' bridges (see annotator.io.formats.yolo)"]
+            if task == "segment"
+            else []
+        ),
         "train: images/train",
         "val: images/val" if has_val else "val: images/train  # no val split requested",
         "names:",
@@ -134,7 +142,7 @@ def export_yolo(
             summary.annotations += len(rows)
         names = [c.name for c in plan.categories]
         yaml_path = out / "data.yaml"
-        write_text_atomic(yaml_path, data_yaml(out, names, task, has_val))
+        write_text_atomic(yaml_path, data_yaml(names, task, has_val))
         summary.files.append(yaml_path)
     return summary
 

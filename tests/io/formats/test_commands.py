@@ -86,3 +86,15 @@ def test_export_while_a_window_holds_the_project(project_file, tmp_path, capsys)
         args = ["export", str(project_file), "--format", "coco", "--out", str(out)]
         assert main([*args, "--no-images"]) == 0
     assert "6 annotations" in capsys.readouterr().out
+
+
+def test_export_into_a_used_folder_needs_overwrite(project_file, tmp_path, capsys):
+    out = tmp_path / "ds"
+    args = ["export", str(project_file), "--format", "yolo-seg", "--out", str(out)]
+    assert main([*args, "--no-images"]) == 0
+    assert main([*args, "--no-images", "--frames", "0-1"]) == 1
+    err = capsys.readouterr().err
+    assert f"output folder {out} is not empty" in err and "--overwrite" in err
+    assert len(list((out / "labels" / "train").iterdir())) == 6
+    assert main([*args, "--no-images", "--frames", "0-1", "--overwrite"]) == 0
+    assert len(list((out / "labels" / "train").iterdir())) == 2
