@@ -46,3 +46,13 @@ def test_none_refcount_is_stable_over_ten_thousand_void_calls() -> None:
 def test_window_survives_three_thousand_frame_changes() -> None:
     drop = run_session("window", 3_000)
     assert abs(drop) < TOLERANCE, f"None lost {drop} references over 3,000 frame changes"
+
+
+def test_an_affected_build_is_refused_with_the_command_that_fixes_it() -> None:
+    from annotator.ui.qt_build import FIX, installed_qt_problem, known_broken_qt
+
+    message = known_broken_qt("6.12.0", (3, 11))
+    assert message is not None and FIX in message and "6.12.0" in message
+    assert known_broken_qt("6.12.0", (3, 12)) is None
+    assert known_broken_qt("6.11.3", (3, 11)) is None
+    assert installed_qt_problem() is None  # the locked build is a working one
