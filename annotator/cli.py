@@ -1,4 +1,5 @@
-"""The `annotator` command: `gui` (the default), `propagate`, `export`, `import`, `models`.
+"""The `annotator` command: `gui` (the default), `new`, `add`, `propagate`, `export`, `import`,
+`models`.
 
 Each subcommand lives in its own module under `annotator.commands` exposing
 `add_parser(subparsers)` and `run(args) -> int`; this file only dispatches.
@@ -16,6 +17,8 @@ from annotator import __version__
 # subcommand name -> module under annotator.commands
 COMMANDS: dict[str, str] = {
     "gui": "gui",
+    "new": "new",
+    "add": "add",
     "propagate": "propagate",
     "export": "export",
     "import": "import_",
