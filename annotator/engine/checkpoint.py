@@ -30,6 +30,7 @@ from annotator.engine.checkpoint_errors import (
     CheckpointNotFoundError,
     CorruptCheckpointError,
     ModelMismatchError,
+    NonFiniteCheckpointError,
     NotSAM2CheckpointError,
     StateDictMismatchError,
     UnknownModelError,
@@ -383,6 +384,17 @@ def check_state_dict(
         )
 
 
+def check_finite(sd: Mapping[str, torch.Tensor], path: str | Path = "<state dict>") -> None:
+    """Raise `NonFiniteCheckpointError` naming every float tensor that holds a NaN or inf."""
+    bad = [
+        key
+        for key, tensor in sd.items()
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
+    ]
+    if bad:
+        raise NonFiniteCheckpointError(path, bad)
+
+
 def _identify_and_check(
     path: Path, sd: dict[str, torch.Tensor], expected: ModelConfig | None
 ) -> ModelConfig:
@@ -395,6 +407,7 @@ def _identify_and_check(
     if expected is not None:
         check_expected(path, config, expected)
     check_state_dict(sd, config, path)
+    check_finite(sd, path)
     return config
 
 

@@ -38,6 +38,19 @@ class CorruptCheckpointError(CheckpointError):
     """The file is empty, truncated or otherwise damaged (often an interrupted download)."""
 
 
+class NonFiniteCheckpointError(CorruptCheckpointError):
+    """Some tensors hold NaN or infinite values: the model would compute nothing but NaN."""
+
+    def __init__(self, path: str | Path, names: Sequence[str]) -> None:
+        self.names = sorted(names)
+        super().__init__(
+            path,
+            f"{len(self.names)} tensors hold NaN or infinite values ({abbreviate(self.names)}); "
+            "the file is damaged or was saved from a diverged training run. Download the model "
+            "again (`annotator models download NAME`) or use another checkpoint.",
+        )
+
+
 class UnsafeCheckpointError(CheckpointError):
     """The file holds pickled Python objects that could run code; we never unpickle those."""
 

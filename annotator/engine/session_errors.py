@@ -34,3 +34,7 @@ class FrameSourceError(VideoSessionError, InvalidImageError):
 
 class NothingToTrackError(VideoSessionError):
     """Propagation was asked for before any object got a prompt."""
+
+
+class NonFiniteOutputError(VideoSessionError):
+    """The model's output on a frame holds NaN or inf (damaged weights or an overflow)."""

@@ -17,6 +17,7 @@ prompts did not change since a pass keeps that pass's outputs instead of recompu
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from annotator.engine.session_errors import (
     EmptyVideoError,
     FrameIndexError,
     FrameSourceError,
+    NonFiniteOutputError,
     NothingToTrackError,
     PromptError,
     UnknownObjectError,
@@ -487,7 +489,7 @@ class VideoSession:
                 shown = (out["pred_masks"], out["object_score_logits"])
             obj.extend_run(frame)
             obj.limit_hot(window, self.recent_hot_frames, self._mem_radius)
-            objects[obj.obj_id] = self._object_result(obj.obj_id, *shown)
+            objects[obj.obj_id] = self._object_result(frame, obj.obj_id, *shown)
         return FrameResult(frame, objects)
 
     # ------------------------------------------------------------------ model calls
@@ -551,13 +553,26 @@ class VideoSession:
                 low = np.full((side, side), NO_OBJECT_LOGIT, dtype=np.float32)
                 objects[obj.obj_id] = ObjectResult(obj.obj_id, low, None, self._size)
             else:
-                objects[obj.obj_id] = self._object_result(obj.obj_id, shown[0], shown[1])
+                objects[obj.obj_id] = self._object_result(frame, obj.obj_id, shown[0], shown[1])
         return FrameResult(frame, objects)
 
-    def _object_result(self, obj_id: int, logits: Tensor, score: Tensor) -> ObjectResult:
-        """logits (1, 1, h, w), score (1, 1) tensors -> an ObjectResult (mask made lazily)."""
+    def _object_result(
+        self, frame: int, obj_id: int, logits: Tensor, score: Tensor
+    ) -> ObjectResult:
+        """logits (1, 1, h, w), score (1, 1) tensors -> an ObjectResult (mask made lazily).
+
+        Raises NonFiniteOutputError on NaN/inf: such logits would read as "no object" and a
+        caller would write (or remove) masks from them."""
         low = logits.detach().float().cpu()[0, 0].clone().numpy()
-        return ObjectResult(obj_id, low, float(score.reshape(-1)[0]), self._size)
+        value = float(score.reshape(-1)[0])
+        if not (math.isfinite(value) and np.isfinite(low).all()):
+            raise NonFiniteOutputError(
+                f"the model computed NaN or infinite values on frame {frame} for object "
+                f"{obj_id}, so nothing was written for that frame; the checkpoint may be "
+                "damaged (check it with `annotator models verify FILE`), or fast mode "
+                "overflowed (try without it)"
+            )
+        return ObjectResult(obj_id, low, value, self._size)
 
     def _object(self, obj_id: int) -> ObjectTrack:
         obj = self._objects.get(obj_id)
