@@ -35,6 +35,7 @@ EXPORTERS = {
     "ytvis": (export_ytvis, {}),
     "davis": (export_davis, {}),
     "mot": (export_mot, {}),
+    "mot-classes": (export_mot, {"keep_categories": True}),
 }
 """Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
 

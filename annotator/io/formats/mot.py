@@ -3,18 +3,24 @@
 gt.txt rows: `frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,visibility` with
 1-based frame numbers (frame k of the video is k+1), ids 1..K per sequence (tracks in id
 order), boxes in MOTChallenge's 1-based pixel coordinates (the top-left pixel is (1, 1)),
-conf 1 (evaluate), class = the category's 1-based export number, visibility 1.
-Rows are sorted by id, then frame, as in the MOT17 ground truth.
+conf 1 (evaluate), class 1 ("pedestrian", the one class MOTChallenge evaluators such as
+TrackEval score: they treat 2, 7, 8 and 12 as distractors and refuse others) or, with
+`keep_categories`, the category's 1-based export number; visibility 1. Rows are sorted by
+id, then frame, as in the MOT17 ground truth. `<seq>/tracks.csv` maps each MOT id to the
+track's name and category (`id,track,category,class`), which gt.txt cannot hold.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from annotator.domain import Project
 from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
+    ExportPlan,
     ExportSummary,
     OpenFrames,
     export_run,
@@ -42,8 +48,13 @@ def export_mot(
     out_dir: str | Path,
     options: ExportOptions | None = None,
     open_frames: OpenFrames | None = None,
+    *,
+    keep_categories: bool = False,
 ) -> ExportSummary:
-    """Write one MOTChallenge sequence folder per video of `project` under `out_dir`."""
+    """Write one MOTChallenge sequence folder per video of `project` under `out_dir`.
+
+    Column 8 is 1 for every row unless `keep_categories` (see module doc).
+    """
     options = options or ExportOptions()
     with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         for video in plan.videos:
@@ -63,7 +74,7 @@ def export_mot(
                     else:
                         x, y, w, h = rec.mask.bbox
                     obj = ids[rec.track_id]
-                    cls = plan.label(rec.track_id)
+                    cls = plan.label(rec.track_id) if keep_categories else 1
                     text = f"{frame + 1},{obj},{x + 1:g},{y + 1:g},{w:g},{h:g},1,{cls},1"
                     rows.append((obj, frame, text))
             rows.sort()
@@ -72,6 +83,20 @@ def export_mot(
                 seq, video.fps, video.num_frames, video.width, video.height, options.image_ext
             )
             write_text_atomic(out / seq / "seqinfo.ini", info)
+            write_text_atomic(out / seq / "tracks.csv", _tracks_csv(plan, ids, keep_categories))
             summary.annotations += len(rows)
-            summary.files += [out / seq / "gt" / "gt.txt", out / seq / "seqinfo.ini"]
+            summary.files += [out / seq / p for p in ("gt/gt.txt", "seqinfo.ini", "tracks.csv")]
     return summary
+
+
+def _tracks_csv(plan: ExportPlan, ids: dict[int, int], keep_categories: bool) -> str:
+    """`id,track,category,class` rows: MOT id -> track name, category name, column 8."""
+    names = {c.id: c.name for c in plan.categories}
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["id", "track", "category", "class"])
+    for track_id, obj in sorted(ids.items(), key=lambda kv: kv[1]):
+        track = plan.tracks[track_id]
+        cls = plan.label(track_id) if keep_categories else 1
+        out.writerow([obj, track.name, names[track.category_id or 0], cls])
+    return buf.getvalue()

@@ -45,6 +45,15 @@ def rle_runs(counts: bytes) -> NDArray[np.int64]:
     return runs
 
 
+def uncompressed_rle(mask: Mask) -> dict[str, Any]:
+    """The mask as COCO uncompressed RLE: `{"size": [h, w], "counts": [run, ...]}`.
+
+    Run lengths alternate background/foreground in column-major order, background first;
+    what YouTube-VIS ground truth holds and what `pycocotools.mask.frPyObjects` reads.
+    """
+    return {"size": [mask.height, mask.width], "counts": rle_runs(mask.counts).tolist()}
+
+
 def _foreground_pieces(
     counts: bytes, height: int, width: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None:

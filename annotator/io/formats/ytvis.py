@@ -3,8 +3,9 @@
 Layout: `JPEGImages/<seq>/<frame:05d>.jpg` and `annotations.json` (with a split over
 several videos: `annotations_train.json` + `annotations_val.json`). One `videos` entry per
 video with the exported frames' `file_names`; one annotation per track with per-frame
-`segmentations` (compressed RLE, str counts), `bboxes` and `areas` lists, `null` on the
-frames where the object is absent.
+`segmentations` (uncompressed RLE, list counts, as the official YouTube-VIS ground truth
+and TrackEval's reader, which calls `frPyObjects` on each, expect), `bboxes` and `areas`
+lists, `null` on the frames where the object is absent.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from annotator.io.formats.plan import (
     export_run,
     write_text_atomic,
 )
+from annotator.io.formats.rle import uncompressed_rle
 from annotator.io.formats.split import TRAIN, VAL, split_videos
 
 
@@ -53,7 +55,7 @@ def build_ytvis(
                 )
                 for values in lists.values():
                     values.extend([None] * (pos - len(values)))
-                lists["segmentations"].append(rec.mask.to_coco())
+                lists["segmentations"].append(uncompressed_rle(rec.mask))
                 lists["bboxes"].append([float(v) for v in rec.mask.bbox])
                 lists["areas"].append(float(rec.mask.area))
         videos.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import csv
 import json
 
 import cv2
@@ -48,7 +49,9 @@ def test_ytvis_lists_every_frame_with_null_where_absent(project, open_frames, tm
             if rec is None:
                 assert seg is None and box is None and area is None
                 continue
-            assert np.array_equal(mask_utils.decode(seg).astype(bool), rec.mask.to_array())
+            assert isinstance(seg["counts"], list)  # official YTVIS ground truth: list counts
+            rle = mask_utils.frPyObjects(seg, *seg["size"])  # what TrackEval's reader calls
+            assert np.array_equal(mask_utils.decode(rle).astype(bool), rec.mask.to_array())
             assert box == list(rec.mask.bbox) and area == rec.mask.area
 
 
@@ -98,5 +101,20 @@ def test_mot_gt_is_one_based_and_matches_boxes(project, open_frames, tmp_path):
         rec = project.mask(2, frame - 1, tracks[obj - 1].id)
         x, y, w, h = rec.mask.bbox
         assert [float(v) for v in r[2:6]] == [x + 1, y + 1, w, h]
-        assert r[6] == "1" and r[8] == "1" and int(r[7]) in (1, 2)
+        assert r[6] == "1" and r[8] == "1" and r[7] == "1"  # class 1: what TrackEval scores
     assert rows == sorted(rows, key=lambda r: (int(r[1]), int(r[0])))
+    with open(seq / "tracks.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    names = {c.id: c.name for c in project.categories}
+    assert [(int(t["id"]), t["track"], t["category"], t["class"]) for t in table] == [
+        (k, t.name, names[t.category_id], "1") for k, t in enumerate(tracks, start=1)
+    ]
+
+
+def test_mot_can_keep_categories_in_column_8(project, tmp_path):
+    export_mot(project, tmp_path, ExportOptions(with_images=False), keep_categories=True)
+    rows = [r.split(",") for r in (tmp_path / "clip_1_v1" / "gt" / "gt.txt").read_text().split()]
+    tracks = project.tracks(1)
+    assert {int(r[7]) for r in rows} == {1, 2}
+    for r in rows:
+        assert int(r[7]) == tracks[int(r[1]) - 1].category_id  # categories 1, 2 export as 1, 2

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Check our exports with the real tools that read them, each in its own venv (they pull
+# opencv-python, an older opencv-python-headless or torchvision, which must not go into
+# the app's .venv). Usage: bash bench/consumers/run.sh [trackeval|ultralytics|datumaro]...
+# Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
+checks=("$@")
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro)
+
+venv_for() {  # name, pip arguments...
+  local name="$1"; shift
+  if [ ! -x "$venvs/$name/bin/python" ]; then
+    python3 -m venv "$venvs/$name"
+    "$venvs/$name/bin/pip" install -q "$@"
+  fi
+  echo "$venvs/$name/bin/python"
+}
+
+exports="$(mktemp -d)"
+trap 'rm -rf "$exports"' EXIT
+"$repo/.venv/bin/python" "$here/make_exports.py" "$exports"
+status=0
+for check in "${checks[@]}"; do
+  case "$check" in
+    trackeval) py="$(venv_for trackeval trackeval==1.3.0)" ;;
+    # torchvision beside torch 2.14.1 from the local wheel files (see README, Export)
+    ultralytics) py="$(venv_for ultralytics torch==2.14.1 torchvision==0.29.1 ultralytics==8.4.190)" ;;
+    datumaro) py="$(venv_for datumaro datumaro==1.13.12)" ;;
+    *) echo "unknown check $check" >&2; exit 2 ;;
+  esac
+  (cd "$exports" && "$py" "$here/check_$check.py" "$exports") || status=1
+done
+exit $status
