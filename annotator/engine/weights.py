@@ -13,7 +13,6 @@ mirror or a test server on 127.0.0.1.
 from __future__ import annotations
 
 import gc
-import hashlib
 import http.client
 import os
 import re
@@ -26,6 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.engine.weights_digest import (
+    current_digest,
+    forget_digest,
+    remember_digest,
+    sha256_of,
+)
 from annotator.engine.weights_registry import DEFAULT_BASE_URL, REGISTRY, WeightsEntry
 
 if TYPE_CHECKING:
@@ -99,18 +104,10 @@ def default_base_url() -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
-def sha256_of(path: Path, chunk_size: int = 1 << 22) -> str:
-    """Hex SHA-256 of a file, read in chunks (about 2 s for the 900 MB large model)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(chunk_size):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class CacheStatus:
-    """Whether a model's file is in the cache: 'cached', 'wrong-size', 'partial' or 'missing'."""
+    """Whether a model's file is in the cache: 'cached', 'wrong-size', 'corrupt' (right size,
+    another SHA-256), 'partial' or 'missing'."""
 
     entry: WeightsEntry
     path: Path
@@ -165,11 +162,14 @@ class WeightsManager:
         return self.cache_dir / (self.entry(name).filename + ".part")
 
     def status(self, name: str) -> CacheStatus:
-        """The cache state of one model (by file size only; `verify` does the full check)."""
+        """The cache state of one model: size, and the SHA-256 when the file is new or its
+        size or mtime changed (`verify` also loads it)."""
         entry, path, part = self.entry(name), self.path(name), self.part_path(name)
         if path.is_file():
             size = path.stat().st_size
             state = "cached" if size == entry.size else "wrong-size"
+            if state == "cached" and entry.sha256 and current_digest(path) != entry.sha256:
+                state = "corrupt"
             return CacheStatus(entry, path, state, size)
         if part.is_file():
             return CacheStatus(entry, path, "partial", part.stat().st_size)
@@ -185,6 +185,11 @@ class WeightsManager:
             status = self.status(model)
         except WeightsError as exc:
             raise WeightsError(f"{model}: not a checkpoint file or a known model ({exc})") from None
+        if status.state == "corrupt":
+            raise WeightsError(
+                f"{status.path} is damaged: its SHA-256 differs from the published {model}. "
+                f"Download it again with `annotator models download {model}`."
+            )
         if status.state != "cached":
             raise WeightsError(
                 f"{model} is not downloaded: run `annotator models download {model}` first"
@@ -257,9 +262,8 @@ class WeightsManager:
             self._install(entry, part, dest)
         return dest
 
-    @staticmethod
-    def _complete(entry: WeightsEntry, dest: Path, progress: ProgressCallback | None) -> bool:
-        if dest.is_file() and dest.stat().st_size == entry.size:
+    def _complete(self, entry: WeightsEntry, dest: Path, progress: ProgressCallback | None) -> bool:
+        if self.status(entry.name).state == "cached":
             if progress:
                 progress(entry.size, entry.size)
             return True
@@ -363,7 +367,10 @@ class WeightsManager:
             part.unlink(missing_ok=True)
             raise
         gc.collect()  # drop memory maps of the checked file before renaming it (Windows)
+        forget_digest(dest)
         os.replace(part, dest)
+        if entry.sha256:
+            remember_digest(dest, entry.sha256)  # _check_file hashed it just now
 
     # ------------------------------------------------------------------ verify
 

@@ -290,3 +290,42 @@ def test_an_unwritable_cache_is_a_download_error(
     manager.cache_dir.write_text("a file where the cache folder should be")
     with pytest.raises(DownloadError, match="cannot write"):
         manager.download(NAME)
+
+
+def _flip_middle_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_cached_file_of_the_right_size_but_another_digest_is_not_cached(
+    server: FileServer, small_bytes: bytes, tmp_path: Path
+) -> None:
+    manager = _manager(server, small_bytes, tmp_path)
+    path = manager.download(NAME)
+    assert manager.status(NAME).state == "cached"
+    _flip_middle_byte(path)  # same size, new mtime: the digest is checked again
+    status = manager.status(NAME)
+    assert status.state == "corrupt" and status.bytes_present == len(small_bytes)
+    with pytest.raises(WeightsError) as caught:
+        manager.checkpoint_for(NAME)
+    message = str(caught.value)
+    assert str(path) in message and "SHA-256" in message
+    assert f"annotator models download {NAME}`" in message
+    manager.download(NAME)  # not taken as complete: fetched again and replaced
+    assert path.read_bytes() == small_bytes and manager.status(NAME).state == "cached"
+    assert len(server.requests) == 2
+
+
+def test_a_file_put_into_the_cache_by_hand_is_checked_before_it_is_listed(
+    server: FileServer, small_bytes: bytes, tmp_path: Path
+) -> None:
+    manager = _manager(server, small_bytes, tmp_path)
+    manager.cache_dir.mkdir(parents=True)
+    wrong = bytearray(small_bytes)
+    wrong[100] ^= 0x01
+    manager.path(NAME).write_bytes(bytes(wrong))
+    assert manager.status(NAME).state == "corrupt"
+    manager.path(NAME).write_bytes(small_bytes)
+    assert manager.status(NAME).state == "cached"
+    assert manager.checkpoint_for(NAME) == manager.path(NAME)
