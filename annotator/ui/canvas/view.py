@@ -1,141 +1,397 @@
-"""The annotation canvas: a frame view that turns mouse input into prompts and paints masks.
+"""The annotation canvas widget: the frame under a zoom/pan viewport, object masks painted
+at screen resolution, the active prompt, and the active tool.
 
-Left click: positive point; right click or Shift+left click: negative point; a left drag:
-a box. Positions are reported in frame pixels (through the letter-box); presses outside the
-image are ignored. Masks arrive as one RGBA overlay (see `overlay.py`).
+Input goes to the active tool first (see `tools/`); what is left zooms (wheel, + and -)
+and pans (middle drag, Space+drag). Everything reported is in frame pixels. Only the
+visible part of the frame and the masks is drawn, so 4K frames stay smooth at any zoom.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from annotator.domain import Colour, Prompt
+from annotator.domain.mask_edit import MaskEdit
+from annotator.ui.canvas.layers import OverlayOptions
+from annotator.ui.canvas.mask_display import MaskDisplay
+from annotator.ui.canvas.tools import BrushTool, PanTool, Pointer, PolygonTool, PromptTool, Tool
+from annotator.ui.canvas.viewport import ZOOM_STEP, PixelRect, Viewport
 from annotator.ui.frame_view import FrameView, array_to_qimage
 
-DRAG_THRESHOLD_PX = 6  # widget pixels a press must travel before it becomes a box
+NO_OBJECT_TO_EDIT = "Select or add an object first: brush, eraser and polygon edit its mask"
+_ZOOM_KEYS: dict[int, float] = {
+    Qt.Key.Key_Plus: ZOOM_STEP,
+    Qt.Key.Key_Equal: ZOOM_STEP,
+    Qt.Key.Key_Minus: 1 / ZOOM_STEP,
+}
 
 
 class AnnotationCanvas(FrameView):
-    """A FrameView with mask overlays, prompt markers and click/box input."""
+    """See the module docstring. The window feeds it with set_frame, set_masks (or the older
+    set_overlay), set_prompt and set_candidates, and listens to the signals below."""
 
     pointClicked = Signal(float, float, bool)  # x, y in frame pixels, positive
     boxDrawn = Signal(float, float, float, float)  # x0, y0, x1, y1 in frame pixels
+    pointRemoved = Signal(int)  # index into the active prompt's points
+    pointMoved = Signal(int, float, float)  # index, new x, y
+    boxAdjusted = Signal(float, float, float, float)  # the active prompt's box, adjusted
+    candidateChosen = Signal(int)  # index of the candidate mask kept (Enter)
+    maskEdited = Signal(object)  # a MaskEdit of the active object's mask on the shown frame
+    editRefused = Signal(str)  # why an edit could not start
+    cursorMoved = Signal(object)  # (x, y) image pixel under the cursor, or None
+    toolChanged = Signal(str)
+    zoomChanged = Signal(float)  # widget pixels per frame pixel
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._overlay: QImage | None = None
+        self.viewport = Viewport()
+        self.masks = MaskDisplay()
+        self.brush_radius = 8.0
+        self._overlay: QImage | None = None  # older path: one frame-size RGBA overlay
         self._prompt: Prompt | None = None
         self._prompt_colour: Colour = (255, 255, 255)
-        self._press: QPointF | None = None  # widget position of a press inside the image
-        self._drag_to: QPointF | None = None
-        self.setMouseTracking(False)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        self._space = False
+        self._panning: PanTool | None = None
+        self._tools: dict[str, Tool] = {
+            "prompt": PromptTool(self),
+            "brush": BrushTool(self),
+            "eraser": BrushTool(self, erase=True),
+            "polygon": PolygonTool(self),
+            "pan": PanTool(self),
+        }
+        self._tool: Tool = self._tools["prompt"]
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(self._tool.cursor)
 
-    # --- state from the controller -----------------------------------------------------
+    # --- state from the window ---------------------------------------------------------
     @property
     def has_overlay(self) -> bool:
-        return self._overlay is not None
+        return self._overlay is not None or bool(self.masks.layers)
+
+    @property
+    def prompt(self) -> Prompt | None:
+        return self._prompt
+
+    @property
+    def tool(self) -> str:
+        return self._tool.name
+
+    def set_tool(self, name: str) -> None:
+        """Make a tool active: "prompt", "brush", "eraser", "polygon" or "pan"."""
+        if name not in self._tools:
+            raise ValueError(f"no canvas tool {name!r}; tools: {', '.join(self._tools)}")
+        if self._tools[name] is self._tool:
+            return
+        self._tool.cancel()
+        self._tool = self._tools[name]
+        self.restore_cursor()
+        self.update()
+        self.toolChanged.emit(name)
+
+    def set_frame_size(self, width: int, height: int) -> None:
+        super().set_frame_size(width, height)
+        self.viewport.set_image_size(width, height)
+        self._invalidate()
+
+    def set_frame(self, frame: np.ndarray) -> None:
+        super().set_frame(frame)
+        size = self.frame_size
+        if size is not None:
+            self.viewport.set_image_size(*size)
+        self._invalidate()
 
     def set_overlay(self, rgba: np.ndarray | None) -> None:
-        """Show an RGBA (H, W, 4) mask overlay at frame size (None: no masks)."""
+        """Show an RGBA (H, W, 4) mask overlay at frame size (None: none); set_masks draws
+        sharper masks at any zoom."""
         self._overlay = None if rgba is None else array_to_qimage(rgba)
         self.update()
+
+    def set_masks(
+        self, masks: Sequence[tuple[int, np.ndarray, Colour]], active_track: int | None
+    ) -> None:
+        """The frame's masks as (track id, bool (H, W), colour), bottom first, and the
+        active object (its outline is thicker; brush, eraser and polygon edit it)."""
+        self.masks.set_masks(masks, active_track)
+        self._invalidate()
+
+    def set_active_object(self, track_id: int | None, colour: Colour = (255, 255, 255)) -> None:
+        """The object that edits change, with its colour (it may have no mask here yet)."""
+        self.masks.active_track, self.masks.active_colour = track_id, colour
+        self._invalidate()
+
+    def set_overlay_options(self, options: OverlayOptions) -> None:
+        """Opacity, outline only, only the active object."""
+        self.masks.options = options
+        self._invalidate()
 
     def set_prompt(self, prompt: Prompt | None, colour: Colour = (255, 255, 255)) -> None:
         """Draw the active object's clicks and box on this frame (None: nothing)."""
         self._prompt, self._prompt_colour = prompt, colour
         self.update()
 
-    # --- coordinates -------------------------------------------------------------------
+    def set_candidates(self, masks: Sequence[np.ndarray] | None, index: int = 0) -> None:
+        """The model's candidate masks for the active object (Tab cycles, Enter keeps one);
+        None or fewer than two: nothing to choose."""
+        self.masks.candidates = list(masks or [])
+        self.masks.candidate = index if self.masks.candidates else 0
+        self._invalidate()
+
+    @property
+    def candidate_count(self) -> int:
+        return len(self.masks.candidates)
+
+    @property
+    def candidate_index(self) -> int:
+        return self.masks.candidate
+
+    def show_candidate(self, index: int) -> None:
+        """Show candidate `index` in place of the active mask."""
+        self.masks.candidate = index
+        self._invalidate()
+
+    def set_brush_radius(self, radius: float) -> None:
+        """The brush and eraser radius in frame pixels."""
+        self.brush_radius = float(radius)
+        self.update()
+
+    # --- zoom and pan ------------------------------------------------------------------
+    def zoom_at(self, factor: float, widget_pos: QPointF | None = None) -> None:
+        """Zoom by `factor` keeping the frame point under `widget_pos` (default: the centre)."""
+        pos = widget_pos if widget_pos is not None else QPointF(self.width() / 2, self.height() / 2)
+        self.viewport.zoom_at(factor, (pos.x(), pos.y()))
+        self._view_changed()
+
+    def fit(self) -> None:
+        self.viewport.fit()
+        self._view_changed()
+
+    def one_to_one(self) -> None:
+        self.viewport.one_to_one()
+        self._view_changed()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self.viewport.pan(dx, dy)
+        self._view_changed()
+
+    def _view_changed(self) -> None:
+        self._invalidate()
+        self.zoomChanged.emit(self.viewport.scale)
+
+    # --- coordinates (the older API, kept for the window) -------------------------------
+    def image_rect(self) -> QRectF:
+        """Where the whole frame is drawn in widget coordinates."""
+        if self.image is None or not self.viewport.has_image:
+            return QRectF()
+        return QRectF(*self.viewport.image_rect_in_widget())
+
     def widget_to_frame(self, pos: QPointF) -> tuple[float, float] | None:
         """Frame pixel coordinates of a widget position, or None outside the image."""
-        rect, size = self.image_rect(), self.frame_size
-        if size is None or rect.isEmpty() or not rect.contains(pos):
+        point = self.viewport.widget_to_image((pos.x(), pos.y()))
+        if self.image is None or not self.viewport.contains_image_point(point):
             return None
-        x = (pos.x() - rect.x()) * size[0] / rect.width()
-        y = (pos.y() - rect.y()) * size[1] / rect.height()
-        return (min(max(x, 0.0), size[0] - 1e-3), min(max(y, 0.0), size[1] - 1e-3))
+        return point
 
     def frame_to_widget(self, x: float, y: float) -> QPointF:
         """Widget position of a frame pixel coordinate."""
-        rect, size = self.image_rect(), self.frame_size
-        if size is None or rect.isEmpty():
-            return QPointF()
-        sx, sy = rect.width() / size[0], rect.height() / size[1]
-        return QPointF(rect.x() + x * sx, rect.y() + y * sy)
+        return QPointF(*self.viewport.image_to_widget((x, y)))
 
-    def _clamp_to_image(self, pos: QPointF) -> tuple[float, float]:
-        rect = self.image_rect()
-        inside = QPointF(
-            min(max(pos.x(), rect.left()), rect.right() - 1e-3),
-            min(max(pos.y(), rect.top()), rect.bottom() - 1e-3),
-        )
-        point = self.widget_to_frame(inside)
-        assert point is not None
-        return point
+    # --- mask edits (called by the brush, eraser and polygon tools) ----------------------
+    @property
+    def working_mask(self) -> np.ndarray | None:
+        """The active mask being edited in place (None outside an edit)."""
+        return None if self.masks.working is None else self.masks.working.mask
 
-    # --- mouse -------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
+    def begin_mask_edit(self) -> bool:
+        """Start editing the active object's mask; False (and editRefused) without one."""
+        if self.frame_size is None or not self.masks.begin_edit(self.frame_size):
+            self.editRefused.emit(NO_OBJECT_TO_EDIT)
+            return False
+        return True
+
+    def mask_changed(self, dirty: PixelRect) -> None:
+        """The working mask changed inside frame pixels `dirty`: repaint only there."""
+        clip = self.masks.edit_changed(dirty, self.viewport)
+        if clip is None:
+            self.update()
+        else:
+            self.update(clip.x0, clip.y0, clip.width, clip.height)
+
+    def finish_mask_edit(self, edit: MaskEdit) -> None:
+        """The edit is complete: report it (the preview stays until set_masks)."""
+        self.maskEdited.emit(edit)
+
+    def cancel_mask_edit(self) -> None:
+        self.masks.working = None
+        self._invalidate()
+
+    # --- events ------------------------------------------------------------------------
+    def _pointer(self, event: QMouseEvent | QWheelEvent, button: Qt.MouseButton) -> Pointer:
         pos = event.position()
-        if self.widget_to_frame(pos) is None:
-            return  # outside the image: ignored
-        if event.button() == Qt.MouseButton.RightButton:
-            point = self.widget_to_frame(pos)
-            assert point is not None
-            self.pointClicked.emit(point[0], point[1], False)
-        elif event.button() == Qt.MouseButton.LeftButton:
-            self._press, self._drag_to = pos, None
+        return Pointer(
+            (pos.x(), pos.y()),
+            self.viewport.widget_to_image((pos.x(), pos.y())),
+            button,
+            event.buttons(),
+            event.modifiers(),
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
+        pointer = self._pointer(event, event.button())
+        if self.image is None:
+            return
+        middle = event.button() == Qt.MouseButton.MiddleButton
+        if middle or (self._space and event.button() == Qt.MouseButton.LeftButton):
+            self._panning = self._tools["pan"]  # type: ignore[assignment]
+            self._panning.press(pointer)  # type: ignore[union-attr]
+            return
+        self._tool.press(pointer)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
-        if self._press is None:
-            return
-        pos = event.position()
-        moved = (pos - self._press).manhattanLength()
-        if self._drag_to is not None or moved >= DRAG_THRESHOLD_PX:
-            self._drag_to = pos
-            self.update()
+        pointer = self._pointer(event, Qt.MouseButton.NoButton)
+        x, y = pointer.image
+        inside = self.image is not None and self.viewport.contains_image_point(pointer.image)
+        self.cursorMoved.emit((int(x), int(y)) if inside else None)
+        if self._panning is not None:
+            self._panning.move(pointer)
+        else:
+            self._tool.move(pointer)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
-        if self._press is None or event.button() != Qt.MouseButton.LeftButton:
+        pointer = self._pointer(event, event.button())
+        if self._panning is not None:
+            self._panning.release(pointer)
+            self._panning = None
             return
-        start, end = self._press, self._drag_to
-        self._press = self._drag_to = None
-        self.update()
-        if end is None:
-            point = self.widget_to_frame(start)
-            if point is None:
-                return
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.pointClicked.emit(point[0], point[1], not shift)
+        self._tool.release(pointer)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
+        if isinstance(self._tool, PolygonTool):
+            self._tool.double_click(self._pointer(event, event.button()))
+        else:
+            self.mousePressEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        self.cursorMoved.emit(None)
+        if isinstance(self._tool, BrushTool):
+            self._tool.leave()
+        super().leaveEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt naming)
+        notches = event.angleDelta().y() / 120
+        if notches:
+            self.zoom_at(ZOOM_STEP**notches, event.position())
+        event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        # keys the active tool wants beat the window's shortcuts and Tab's focus change
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if self._tool.wants_key(key_event.key(), key_event.modifiers()):
+                if event.type() == QEvent.Type.ShortcutOverride:
+                    event.accept()
+                    return True
+                self.keyPressEvent(key_event)
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        key = event.key()
+        if self._tool.key(key, event.modifiers()):
             return
-        (x0, y0), (x1, y1) = self._clamp_to_image(start), self._clamp_to_image(end)
-        self.boxDrawn.emit(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key in _ZOOM_KEYS:
+            pos = self.mapFromGlobal(self.cursor().pos())
+            inside = self.rect().contains(pos)
+            self.zoom_at(_ZOOM_KEYS[key], QPointF(pos) if inside else None)
+        elif key == Qt.Key.Key_0:
+            self.fit()
+        elif key == Qt.Key.Key_1:
+            self.one_to_one()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.restore_cursor()
+        super().keyReleaseEvent(event)
+
+    def restore_cursor(self) -> None:
+        """The active tool's cursor (after a pan)."""
+        self.setCursor(self._tool.cursor)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        self.viewport.set_widget_size(self.width(), self.height())
+        self._invalidate()
+        super().resizeEvent(event)
 
     # --- painting ----------------------------------------------------------------------
-    def paint_over(self, painter: QPainter) -> None:
-        rect = self.image_rect()
-        if self._overlay is not None and not rect.isEmpty():
-            painter.drawImage(rect, self._overlay)
+    def _invalidate(self) -> None:
+        self.masks.invalidate()
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        view, size = self.viewport, self.frame_size
+        visible = view.visible_image_rect()
+        if self.image is not None and size is not None and not visible.is_empty:
+            target = QRectF(
+                QPointF(*view.image_to_widget((visible.x0, visible.y0))),
+                QPointF(*view.image_to_widget((visible.x1, visible.y1))),
+            )
+            sx, sy = self.image.width() / size[0], self.image.height() / size[1]
+            source = QRectF(
+                visible.x0 * sx, visible.y0 * sy, visible.width * sx, visible.height * sy
+            )
+            smooth = view.scale < 2.0  # zoomed in, every frame pixel shows as a square
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+            painter.drawImage(target, self.image, source)
+            self.viewport.set_widget_size(self.width(), self.height())
+            masks = self.masks.image(self.viewport)
+            if masks is not None:
+                painter.drawImage(0, 0, masks)
+            elif self._overlay is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                painter.drawImage(target, self._overlay, QRectF(visible.x0, visible.y0,
+                                  visible.width, visible.height))  # fmt: skip
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._prompt is not None:
             self._paint_prompt(painter, self._prompt)
-        if self._press is not None and self._drag_to is not None:
-            painter.setPen(QPen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(QRectF(self._press, self._drag_to).normalized())
+        self._tool.paint(painter)
+        painter.end()
 
     def _paint_prompt(self, painter: QPainter, prompt: Prompt) -> None:
         colour = QColor(*self._prompt_colour)
-        if prompt.box is not None:
+        prompt_tool: PromptTool = self._tools["prompt"]  # type: ignore[assignment]
+        grabbed, dragged_to, box_preview = prompt_tool.preview()
+        if prompt.box is not None and box_preview is None:
             x0, y0, x1, y1 = prompt.box
             painter.setPen(QPen(colour, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(self.frame_to_widget(x0, y0), self.frame_to_widget(x1, y1)))
-        for (x, y), label in zip(prompt.points, prompt.labels, strict=True):
-            centre = self.frame_to_widget(x, y)
+        for i, ((x, y), label) in enumerate(zip(prompt.points, prompt.labels, strict=True)):
+            centre = (
+                QPointF(*dragged_to) if i == grabbed and dragged_to else self.frame_to_widget(x, y)
+            )
             fill = QColor(40, 200, 60) if label == 1 else QColor(220, 40, 40)
             painter.setPen(QPen(QColor(255, 255, 255), 1.5))
             painter.setBrush(fill)
