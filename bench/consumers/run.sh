@@ -3,12 +3,14 @@
 # opencv-python, an older opencv-python-headless or torchvision, which must not go into
 # the app's .venv). Usage: bash bench/consumers/run.sh [trackeval|ultralytics|datumaro]...
 # Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused.
+# davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
+# (not on PyPI); without it that check is skipped.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro)
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro davis)
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
@@ -29,6 +31,12 @@ for check in "${checks[@]}"; do
     # torchvision beside torch 2.14.1 from the local wheel files (see README, Export)
     ultralytics) py="$(venv_for ultralytics torch==2.14.1 torchvision==0.29.1 ultralytics==8.4.190)" ;;
     datumaro) py="$(venv_for datumaro datumaro==1.13.12)" ;;
+    davis)
+      if [ -z "${DAVIS2017_EVALUATION:-}" ]; then
+        echo "davis: skipped (set DAVIS2017_EVALUATION to a davis2017-evaluation checkout)"
+        continue
+      fi
+      py="$(venv_for davis numpy pillow opencv-python-headless scipy pandas tqdm scikit-image)" ;;
     *) echo "unknown check $check" >&2; exit 2 ;;
   esac
   (cd "$exports" && "$py" "$here/check_$check.py" "$exports") || status=1

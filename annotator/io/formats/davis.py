@@ -1,9 +1,13 @@
-"""DAVIS semi-supervised VOS layout: per-frame indexed (palette) PNG masks.
+"""DAVIS 2017 semi-supervised VOS layout: per-frame indexed (palette) PNG masks.
 
-Layout: `JPEGImages/<seq>/<frame:05d>.jpg`, `Annotations/<seq>/<frame:05d>.png` (one
+Layout, as the official davis2017-evaluation reads it (`DAVIS(root, subset=...)`):
+`JPEGImages/480p/<seq>/<frame:05d>.jpg`, `Annotations/480p/<seq>/<frame:05d>.png` (one
 single-channel palette PNG per exported frame: 0 background, object k = the k-th track of
-the video by track id, stable over the whole video), `ImageSets/all.txt` (the sequences)
-and `meta.json` (per sequence: object index -> track name and category).
+the video by track id, stable over the whole video) and `ImageSets/2017/{train,val}.txt`
+(the sequences; with a split over several videos whole videos go to val, without one both
+files list every sequence). The folder is named `480p` because the evaluation looks there;
+frames keep the video's own resolution, always JPEG (the evaluation globs `*.jpg`).
+`meta.json` maps per sequence each object index to its track name and category.
 Where objects overlap, the pixel goes to the object with the higher object score; masks
 without a score (drawn or corrected by the user, or imported) count as certain and win.
 """
@@ -23,12 +27,18 @@ from annotator.domain import FrameMask, Project
 from annotator.io.formats.errors import ExportError
 from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.split import TRAIN, VAL, split_videos
 from annotator.io.formats.plan import (
+    ExportPlan,
     ExportSummary,
     OpenFrames,
     export_run,
     write_text_atomic,
 )
+
+
+RESOLUTION = "480p"
+"""The resolution folder davis2017-evaluation reads (its default `resolution`)."""
 
 
 def davis_palette() -> NDArray[np.uint8]:
@@ -85,6 +95,16 @@ def compose_label_map(
     return out
 
 
+def _subsets(
+    plan: ExportPlan, sequences: dict[int, str], options: ExportOptions
+) -> dict[str, list[str]]:
+    """ImageSets/2017 lists: whole videos split to train/val, or every sequence in both."""
+    if options.val_fraction > 0 and len(sequences) > 1:
+        by_video = split_videos(list(sequences), options.val_fraction, options.seed)
+        return {s: [sequences[v] for v in sequences if by_video[v] == s] for s in (TRAIN, VAL)}
+    return {TRAIN: list(sequences.values()), VAL: list(sequences.values())}
+
+
 def export_davis(
     project: Project,
     out_dir: str | Path,
@@ -96,7 +116,7 @@ def export_davis(
     with export_run(project, out_dir, options, open_frames) as (out, plan, writer, summary):
         palette = davis_palette()
         meta: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
-        sequences: list[str] = []
+        sequences: dict[int, str] = {}
         for video in plan.videos:
             seq = sequence_name(video.path, video.id)
             tracks = sorted(
@@ -112,21 +132,24 @@ def export_davis(
                     for t, k in ((t, object_index[t.id]) for t in tracks)
                 }
             }
-            sequences.append(seq)
+            sequences[video.id] = seq
             for frame, records in plan.frames(video):
                 labels = compose_label_map(records, object_index, video.height, video.width)
-                path = out / "Annotations" / seq / f"{frame:05d}.png"
+                path = out / "Annotations" / RESOLUTION / seq / f"{frame:05d}.png"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 try:
                     path.write_bytes(encode_palette_png(labels, palette))
                 except OSError as exc:
                     raise ExportError(f"cannot write {path}: {exc}") from exc
                 writer.write(
-                    video, frame, out / "JPEGImages" / seq / f"{frame:05d}{options.image_ext}"
+                    video, frame, out / "JPEGImages" / RESOLUTION / seq / f"{frame:05d}.jpg"
                 )
                 summary.images += 1
                 summary.annotations += sum(1 for r in records if not r.mask.is_empty)
-        write_text_atomic(out / "ImageSets" / "all.txt", "".join(s + "\n" for s in sequences))
+        for subset, names in _subsets(plan, sequences, options).items():
+            path = out / "ImageSets" / "2017" / f"{subset}.txt"
+            write_text_atomic(path, "".join(s + "\n" for s in names))
+            summary.files.append(path)
         write_text_atomic(out / "meta.json", json.dumps({"videos": meta}, indent=1))
-        summary.files += [out / "ImageSets" / "all.txt", out / "meta.json"]
+        summary.files.append(out / "meta.json")
     return summary

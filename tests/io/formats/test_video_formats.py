@@ -67,7 +67,7 @@ def test_davis_palette_pngs_resolve_overlaps_by_score(tmp_path):
         small[12:16, 12:16] = True
         project.put_masks([FrameMask(1, 0, 3, Mask.from_array(small), Provenance.EDITED)])
     export_davis(project, tmp_path, ExportOptions(with_images=False))
-    data, bgr = _decode_png(tmp_path / "Annotations" / "clip_1_v1" / "00000.png")
+    data, bgr = _decode_png(tmp_path / "Annotations" / "480p" / "clip_1_v1" / "00000.png")
     palette = davis_palette()
     rgb = bgr[..., ::-1]
     index = np.full((60, 80), -1)
@@ -81,7 +81,33 @@ def test_davis_palette_pngs_resolve_overlaps_by_score(tmp_path):
     assert np.all(index[~full] == 0)
     meta = json.loads((tmp_path / "meta.json").read_text())
     assert meta["videos"]["clip_1_v1"]["objects"]["2"]["track"] == "obj2"
-    assert len(list((tmp_path / "Annotations" / "clip_1_v1").glob("*.png"))) == 3
+    assert len(list((tmp_path / "Annotations" / "480p" / "clip_1_v1").glob("*.png"))) == 3
+
+
+def test_davis_layout_is_what_the_official_evaluation_reads(project, open_frames, tmp_path):
+    """davis2017-evaluation's DAVIS(root, task="semi-supervised", subset=S) reads
+    ImageSets/2017/S.txt, then JPEGImages/480p/<seq>/*.jpg and Annotations/480p/<seq>/*.png."""
+    export_davis(project, tmp_path / "all", ExportOptions(), open_frames)
+    root = tmp_path / "all"
+    for subset in ("train", "val"):
+        seqs = (root / "ImageSets" / "2017" / f"{subset}.txt").read_text().split()
+        assert seqs == ["clip_1_v1", "clip_2_v2"]  # no split: both list every sequence
+    for seq, video in zip(seqs, project.videos, strict=True):
+        images = sorted((root / "JPEGImages" / "480p" / seq).glob("*.jpg"))
+        masks = sorted((root / "Annotations" / "480p" / seq).glob("*.png"))
+        assert (
+            [p.stem for p in images]
+            == [p.stem for p in masks]
+            == [f"{f:05d}" for f in range(video.num_frames)]
+        )
+    opts = ExportOptions(val_fraction=0.5, with_images=False)
+    export_davis(project, tmp_path / "split", opts)
+    sets = {
+        s: (tmp_path / "split" / "ImageSets" / "2017" / f"{s}.txt").read_text().split()
+        for s in ("train", "val")
+    }
+    assert sorted(sets["train"] + sets["val"]) == ["clip_1_v1", "clip_2_v2"]
+    assert len(sets["val"]) == 1
 
 
 def test_mot_gt_is_one_based_and_matches_boxes(project, open_frames, tmp_path):
