@@ -8,6 +8,7 @@ visible part of the frame and the masks is drawn, so 4K frames stay smooth at an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,6 +63,7 @@ class AnnotationCanvas(FrameView):
         self.viewport = Viewport()
         self.masks = MaskDisplay()
         self.brush_radius = 8.0
+        self._shown: QImage | None = None  # the frame in the format painted fastest
         self._overlay: QImage | None = None  # older path: one frame-size RGBA overlay
         self._prompt: Prompt | None = None
         self._prompt_colour: Colour = (255, 255, 255)
@@ -111,6 +113,8 @@ class AnnotationCanvas(FrameView):
 
     def set_frame(self, frame: np.ndarray) -> None:
         super().set_frame(frame)
+        assert self.image is not None  # drawn in the screen's format: no conversion a paint
+        self._shown = self.image.convertToFormat(QImage.Format.Format_RGB32)
         size = self.frame_size
         if size is not None:
             self.viewport.set_image_size(*size)
@@ -350,29 +354,35 @@ class AnnotationCanvas(FrameView):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.black)
-        view, size = self.viewport, self.frame_size
+        exposed = event.rect()
+        painter.fillRect(exposed, Qt.GlobalColor.black)
+        view, size, image = self.viewport, self.frame_size, self._shown
+        self.viewport.set_widget_size(self.width(), self.height())
+        # only the frame pixels under the exposed widget pixels are drawn
+        (x0, y0) = view.widget_to_image((exposed.left(), exposed.top()))
+        (x1, y1) = view.widget_to_image((exposed.right() + 1, exposed.bottom() + 1))
         visible = view.visible_image_rect()
-        if self.image is not None and size is not None and not visible.is_empty:
+        part = PixelRect(
+            max(visible.x0, math.floor(x0)), max(visible.y0, math.floor(y0)),
+            min(visible.x1, math.ceil(x1)), min(visible.y1, math.ceil(y1)),
+        )  # fmt: skip
+        if image is not None and size is not None and not part.is_empty:
             target = QRectF(
-                QPointF(*view.image_to_widget((visible.x0, visible.y0))),
-                QPointF(*view.image_to_widget((visible.x1, visible.y1))),
+                QPointF(*view.image_to_widget((part.x0, part.y0))),
+                QPointF(*view.image_to_widget((part.x1, part.y1))),
             )
-            sx, sy = self.image.width() / size[0], self.image.height() / size[1]
-            source = QRectF(
-                visible.x0 * sx, visible.y0 * sy, visible.width * sx, visible.height * sy
-            )
+            sx, sy = image.width() / size[0], image.height() / size[1]
+            source = QRectF(part.x0 * sx, part.y0 * sy, part.width * sx, part.height * sy)
             smooth = view.scale < 2.0  # zoomed in, every frame pixel shows as a square
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-            painter.drawImage(target, self.image, source)
-            self.viewport.set_widget_size(self.width(), self.height())
+            painter.drawImage(target, image, source)
             masks = self.masks.image(self.viewport)
             if masks is not None:
-                painter.drawImage(0, 0, masks)
+                painter.drawImage(exposed.topLeft(), masks, exposed)
             elif self._overlay is not None:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-                painter.drawImage(target, self._overlay, QRectF(visible.x0, visible.y0,
-                                  visible.width, visible.height))  # fmt: skip
+                overlay_part = QRectF(part.x0, part.y0, part.width, part.height)
+                painter.drawImage(target, self._overlay, overlay_part)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._prompt is not None:
             self._paint_prompt(painter, self._prompt)
