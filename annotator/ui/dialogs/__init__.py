@@ -1,5 +1,9 @@
 """Dialogs of the annotation window, each a self-contained widget over plain inputs.
 
-- `ExportDialog(project_path_or_project)`: every format and option of `annotator export`,
-  run off the GUI thread with progress, cancel and "Open folder".
+- `export_dialog.ExportDialog(project_path_or_project)`: every format and option of
+  `annotator export`, run off the GUI thread with progress, cancel and "Open folder".
+- `model_dialog.ModelDialog(weights_manager, on_choice)`: the eight models, download with
+  progress, cancel and resume, a local checkpoint, device, precision and input size; hands a
+  `model_choice.ModelChoice` to `on_choice`. `first_model.FirstModelOffer` is the first-start
+  offer of the default model (`model_choice.has_downloaded_model` says when to show it).
 """

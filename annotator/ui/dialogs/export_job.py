@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from annotator.domain import Project, Video
 from annotator.io.formats import EXPORTERS, ExportOptions, ExportSummary, parse_frame_ranges
@@ -31,7 +31,8 @@ FORMAT_LABELS = {
     "yolo-det": "YOLO detection boxes (Ultralytics)",
     "ytvis": "YouTube-VIS (video instances)",
     "davis": "DAVIS (palette PNG masks)",
-    "mot": "MOTChallenge (boxes, gt.txt)",
+    "mot": "MOTChallenge (boxes, gt.txt, class 1)",
+    "mot-classes": "MOTChallenge, categories kept as classes",
 }
 """Descriptions of the formats known when this was written; others show their name."""
 
@@ -51,10 +52,15 @@ def format_label(fmt: str) -> str:
     return f"{fmt}: {label}" if label else fmt
 
 
+def _fixed_arguments(fmt: str) -> dict[str, Any]:
+    """The fixed keyword arguments EXPORTERS gives a format (e.g. segmentation="polygons")."""
+    return dict(cast("dict[str, Any]", EXPORTERS[fmt][1]))
+
+
 def may_write_polygons(fmt: str) -> bool:
     """Whether the polygon options (fill holes, simplify) can matter for `fmt`: polygon
     formats, and formats newer than this table (the options are ignored where unused)."""
-    extra = EXPORTERS[fmt][1]
+    extra = _fixed_arguments(fmt)
     polygons = extra.get("segmentation") == "polygons" or extra.get("task") == "segment"
     return polygons or fmt not in FORMAT_LABELS
 
@@ -90,7 +96,7 @@ def exporter_call(
     A format's fixed arguments that name an `ExportOptions` field (e.g. segmentation) go into
     the options, the others to the exporter, as the command line does.
     """
-    exporter, extra = EXPORTERS[request.fmt]
+    exporter, extra = EXPORTERS[request.fmt][0], _fixed_arguments(request.fmt)
     fields: dict[str, Any] = {
         "frames": parse_frame_ranges(request.frames) if request.frames.strip() else None,
         "every": request.every,
