@@ -27,7 +27,6 @@ from annotator.domain import FrameMask, Project
 from annotator.io.formats.errors import ExportError
 from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
-from annotator.io.formats.split import TRAIN, VAL, split_videos
 from annotator.io.formats.plan import (
     ExportPlan,
     ExportSummary,
@@ -35,7 +34,7 @@ from annotator.io.formats.plan import (
     export_run,
     write_text_atomic,
 )
-
+from annotator.io.formats.split import TRAIN, VAL, split_videos
 
 RESOLUTION = "480p"
 """The resolution folder davis2017-evaluation reads (its default `resolution`)."""
