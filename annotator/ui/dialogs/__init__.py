@@ -6,4 +6,6 @@
   progress, cancel and resume, a local checkpoint, device, precision and input size; hands a
   `model_choice.ModelChoice` to `on_choice`. `first_model.FirstModelOffer` is the first-start
   offer of the default model (`model_choice.has_downloaded_model` says when to show it).
+- `import_dialog.ImportDialog(open_project)`: the formats of `annotator import`, a dry-run
+  preview (what would be added, or the error with file and line), then apply.
 """
