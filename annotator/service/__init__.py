@@ -5,6 +5,7 @@ Importing this package does not import torch: the engine thread imports it when 
 
 from annotator.service.errors import EngineFailure, NotReady, ServiceClosed, ServiceError
 from annotator.service.events import (
+    Candidates,
     DownloadProgress,
     EngineError,
     Event,
@@ -41,6 +42,7 @@ __all__ = [
     "AddBox",
     "AddMask",
     "AddPoints",
+    "Candidates",
     "ClearPrompts",
     "Direction",
     "DownloadProgress",

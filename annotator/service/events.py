@@ -98,6 +98,21 @@ class MaskResult(Event):
     merged: tuple[int, ...]
     seconds: float
     cpu_seconds: float = 0.0
+    candidates: Candidates | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """The model's three masks for a single click (multimask output) of object `obj_id`:
+    bool (3, H, W) `masks`, predicted IoU `scores` (3,); `best` is what the session kept."""
+
+    obj_id: int
+    masks: np.ndarray = field(repr=False)
+    scores: np.ndarray
+
+    @property
+    def best(self) -> int:
+        return int(np.argmax(self.scores))
 
 
 @dataclass(frozen=True)

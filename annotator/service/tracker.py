@@ -83,6 +83,13 @@ class Tracker(Protocol):
         """A bool H x W mask prompt; every object's mask on `frame`."""
         ...
 
+    def candidates(
+        self, frame: int, point: tuple[float, float], label: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The model's three masks for one click on `frame` (bool 3 x H x W, predicted IoU
+        (3,)), None when the frame's features are not at hand."""
+        ...
+
     def remove_object(self, obj_id: int) -> None:
         """Forget an object."""
         ...

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from annotator.engine.video_session import FrameResult, VideoSession
+from annotator.service.candidates import candidate_masks
 from annotator.service.tracker import FrameMasks
 
 
@@ -30,6 +31,7 @@ class VideoTracker:
         feature_budget_bytes: int | None,
         fast: bool = False,
     ) -> None:
+        self.model = model
         self.session = VideoSession(
             cast(Any, model), frames, feature_cache_bytes=feature_budget_bytes, fast=fast
         )
@@ -68,6 +70,17 @@ class VideoTracker:
 
     def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> FrameMasks:
         return _masks(self.session.add_mask(frame, obj_id, mask))
+
+    def candidates(
+        self, frame: int, point: tuple[float, float], label: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        features = self.session.feature_cache.get(frame)
+        if features is None:
+            return None
+        session = self.session
+        return candidate_masks(
+            self.model, features, point, label, session.frame_size, session.fill_hole_area
+        )
 
     def remove_object(self, obj_id: int) -> None:
         self.session.remove_object(obj_id)

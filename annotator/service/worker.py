@@ -19,6 +19,7 @@ import torch
 
 from annotator.service.errors import NotReady
 from annotator.service.events import (
+    Candidates,
     DownloadProgress,
     Event,
     FrameEncoded,
@@ -294,8 +295,13 @@ class EngineWorker:
         else:
             masks = tracker.add_mask(request.frame, request.obj_id, request.mask)
         objects = self._encode_masks(request.frame, masks)
+        candidates = None
+        if isinstance(request, AddPoints) and request.clear_old and len(request.points) == 1:
+            found = tracker.candidates(request.frame, request.points[0], request.labels[0])
+            if found is not None:
+                candidates = Candidates(request.obj_id, *found)
         wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
-        return MaskResult(request_id, request.frame, objects, (), wall, cpu)
+        return MaskResult(request_id, request.frame, objects, (), wall, cpu, candidates)
 
     def _propagate(self, request_id: int, request: Propagate, token: CancelToken) -> Event:
         tracker = self._need_tracker()
