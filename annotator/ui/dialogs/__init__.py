@@ -8,4 +8,6 @@
   offer of the default model (`model_choice.has_downloaded_model` says when to show it).
 - `import_dialog.ImportDialog(open_project)`: the formats of `annotator import`, a dry-run
   preview (what would be added, or the error with file and line), then apply.
+- `shortcuts_dialog.ShortcutsDialog([(name, keys)...])` (F1): every shortcut, rebinding with
+  conflicts refused; hands back the new mapping.
 """
