@@ -6,6 +6,7 @@ Importing this package does not import torch: the engine thread imports it when 
 from annotator.service.errors import EngineFailure, NotReady, ServiceClosed, ServiceError
 from annotator.service.events import (
     Candidates,
+    CandidatesFound,
     DownloadProgress,
     EngineError,
     Event,
@@ -30,6 +31,7 @@ from annotator.service.requests import (
     ClearPrompts,
     Direction,
     EncodeFrame,
+    FindCandidates,
     LoadModel,
     Propagate,
     RemoveObject,
@@ -43,10 +45,12 @@ __all__ = [
     "AddMask",
     "AddPoints",
     "Candidates",
+    "CandidatesFound",
     "ClearPrompts",
     "Direction",
     "DownloadProgress",
     "EncodeFrame",
+    "FindCandidates",
     "EngineError",
     "EngineFailure",
     "EngineService",

@@ -98,7 +98,6 @@ class MaskResult(Event):
     merged: tuple[int, ...]
     seconds: float
     cpu_seconds: float = 0.0
-    candidates: Candidates | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +112,15 @@ class Candidates:
     @property
     def best(self) -> int:
         return int(np.argmax(self.scores))
+
+
+@dataclass(frozen=True, eq=False)
+class CandidatesFound(Event):
+    """The answer to FindCandidates: the click's three masks on `frame` (None when the
+    frame's image features were no longer cached: click again)."""
+
+    frame: int
+    candidates: Candidates | None
 
 
 @dataclass(frozen=True)

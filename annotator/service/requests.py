@@ -111,6 +111,17 @@ class AddMask:
 
 
 @dataclass(frozen=True)
+class FindCandidates:
+    """The model's three candidate masks for one click (x, y; label 1 or 0) of an object on
+    a frame whose features are cached (after that click): answered by CandidatesFound."""
+
+    frame: int
+    obj_id: int
+    point: tuple[float, float]
+    label: int
+
+
+@dataclass(frozen=True)
 class RemoveObject:
     """Forget one object entirely (its prompts and tracked masks)."""
 
@@ -148,6 +159,7 @@ Request = (
     | AddPoints
     | AddBox
     | AddMask
+    | FindCandidates
     | RemoveObject
     | ClearPrompts
     | Propagate

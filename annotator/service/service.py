@@ -36,6 +36,7 @@ from annotator.service.requests import (
     ClearPrompts,
     Direction,
     EncodeFrame,
+    FindCandidates,
     LoadModel,
     Propagate,
     RemoveObject,
@@ -200,6 +201,13 @@ class EngineService:
     def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> RequestFuture:
         """A binary mask prompt (H x W, frame size); resolves with a MaskResult."""
         return self.submit(AddMask(frame, obj_id, np.asarray(mask, dtype=bool).copy()))
+
+    def find_candidates(
+        self, frame: int, obj_id: int, point: Sequence[float], label: int
+    ) -> RequestFuture:
+        """The three candidate masks of a single click; resolves with CandidatesFound."""
+        xy = (float(point[0]), float(point[1]))
+        return self.submit(FindCandidates(frame, obj_id, xy, int(label)))
 
     def remove_object(self, obj_id: int) -> RequestFuture:
         """Forget an object; resolves with ObjectRemoved."""

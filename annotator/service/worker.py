@@ -20,6 +20,7 @@ import torch
 from annotator.service.errors import NotReady
 from annotator.service.events import (
     Candidates,
+    CandidatesFound,
     DownloadProgress,
     Event,
     FrameEncoded,
@@ -42,6 +43,7 @@ from annotator.service.requests import (
     AddPoints,
     ClearPrompts,
     Direction,
+    FindCandidates,
     LoadModel,
     Propagate,
     RemoveObject,
@@ -128,6 +130,8 @@ class EngineWorker:
                     return self._prompt(request_id, request)
                 finally:
                     torch.set_num_threads(self.num_threads)
+            if isinstance(request, FindCandidates):
+                return self._candidates(request_id, request)
             if isinstance(request, Propagate):
                 return self._propagate(request_id, request, token)
             if isinstance(request, SetVideo):
@@ -295,13 +299,13 @@ class EngineWorker:
         else:
             masks = tracker.add_mask(request.frame, request.obj_id, request.mask)
         objects = self._encode_masks(request.frame, masks)
-        candidates = None
-        if isinstance(request, AddPoints) and request.clear_old and len(request.points) == 1:
-            found = tracker.candidates(request.frame, request.points[0], request.labels[0])
-            if found is not None:
-                candidates = Candidates(request.obj_id, *found)
         wall, cpu = time.perf_counter() - t0, time.thread_time() - c0
-        return MaskResult(request_id, request.frame, objects, (), wall, cpu, candidates)
+        return MaskResult(request_id, request.frame, objects, (), wall, cpu)
+
+    def _candidates(self, request_id: int, request: FindCandidates) -> CandidatesFound:
+        found = self._need_tracker().candidates(request.frame, request.point, request.label)
+        candidates = None if found is None else Candidates(request.obj_id, *found)
+        return CandidatesFound(request_id, request.frame, candidates)
 
     def _propagate(self, request_id: int, request: Propagate, token: CancelToken) -> Event:
         tracker = self._need_tracker()
