@@ -10,4 +10,5 @@
   preview (what would be added, or the error with file and line), then apply.
 - `shortcuts_dialog.ShortcutsDialog([(name, keys)...])` (F1): every shortcut, rebinding with
   conflicts refused; hands back the new mapping.
+- `about_dialog.AboutDialog()`: name, version, licence, Python/PyTorch/Qt versions.
 """
