@@ -13,8 +13,8 @@ from annotator.domain.errors import InvalidValueError
 def without_point(prompt: Prompt, index: int) -> Prompt | None:
     """The prompt without click `index` (None when no click or box remains)."""
     _check_index(prompt, index)
-    points = prompt.points[:index] + prompt.points[index + 1 :]
-    labels = prompt.labels[:index] + prompt.labels[index + 1 :]
+    points = [p for i, p in enumerate(prompt.points) if i != index]
+    labels = [v for i, v in enumerate(prompt.labels) if i != index]
     if not points and prompt.box is None:
         return None
     return Prompt(points, labels, prompt.box)
