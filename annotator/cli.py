@@ -1,5 +1,5 @@
-"""The `annotator` command: `gui` (the default), `new`, `add`, `propagate`, `export`, `import`,
-`models`.
+"""The `annotator` command: `gui` (the default), `new`, `add`, `propagate`, `batch`,
+`export`, `import`, `models`.
 
 Each subcommand lives in its own module under `annotator.commands` exposing
 `add_parser(subparsers)` and `run(args) -> int`; this file only dispatches.
@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "new": "new",
     "add": "add",
     "propagate": "propagate",
+    "batch": "batch",
     "export": "export",
     "import": "import_",
     "models": "models",

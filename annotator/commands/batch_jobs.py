@@ -1,0 +1,174 @@
+"""The jobs of `annotator batch propagate`: which videos to track, and tracking one of them
+in a worker whose model was loaded once.
+
+A job replays its video's keyframes and commits each propagated frame to the project as it
+arrives (the `propagate` command's functions). A retried job, after its worker was killed,
+tracks again from the keyframes (SAM2's memory of the last frames is not in the project),
+and a frame whose stored masks already equal the new ones is not written again: the retry
+writes exactly the frames the killed attempt had not committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.commands.propagate import (
+    PropagateError,
+    keyframes,
+    load_tracking_model,
+    pick_video,
+    require_keyframes,
+    tracked_frames,
+)
+from annotator.domain import DomainError, Mask, Project
+from annotator.service.batch import Job, JobEvent, JobFinished, JobOutcome, JobProgress, JobStarted
+
+
+class ManifestError(Exception):
+    """The manifest cannot be read; the message gives the file and line."""
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """The payload of one job: a video of a project file."""
+
+    project: str
+    video_id: int
+
+
+def read_manifest(path: Path) -> list[tuple[Path, list[int]]]:
+    """(project, video ids or [] for all) per line `PROJECT [VIDEO_ID...]` ('#' comments,
+    quotes for spaces, paths relative to the manifest's folder)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read the manifest {path}: {exc}") from exc
+    entries: list[tuple[Path, list[int]]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as exc:
+            raise ManifestError(f"{path} line {number}: {exc}") from exc
+        if not words:
+            continue
+        ids = []
+        for word in words[1:]:
+            if not word.isdigit() or int(word) < 1:
+                raise ManifestError(
+                    f"{path} line {number}: video id {word!r} is not a positive number "
+                    "(a line is: PROJECT [VIDEO_ID...])"
+                )
+            ids.append(int(word))
+        project = Path(words[0]).expanduser()
+        entries.append((project if project.is_absolute() else path.parent / project, ids))
+    if not entries:
+        raise ManifestError(f"{path} names no project (a line is: PROJECT [VIDEO_ID...])")
+    return entries
+
+
+def plan_jobs(entries: Sequence[tuple[Path, Sequence[int]]]) -> tuple[list[Job], list[JobOutcome]]:
+    """One job per video with keyframes (all videos of a project, or those listed), and the
+    outcomes already known: projects that cannot be read (failed), videos with nothing to
+    track (skipped). Photos are left out unless listed."""
+    from annotator.io.frames import FrameSourceError
+    from annotator.io.media import media_kind
+    from annotator.io.store import StoreError, open_project
+
+    jobs: list[Job] = []
+    known: list[JobOutcome] = []
+    seen: set[tuple[str, int]] = set()
+    for path, ids in entries:
+        group = str(path.resolve())
+        try:
+            with open_project(path, read_only=True) as project:
+                videos = [pick_video(project, i) for i in ids] if ids else project.videos
+                for video in videos:
+                    if (group, video.id) in seen or (not ids and media_kind(video) == "photo"):
+                        continue
+                    seen.add((group, video.id))
+                    job = Job(
+                        f"{path}#{video.id}", group, VideoJob(group, video.id), video.num_frames
+                    )
+                    why = _nothing_to_track(project, video.id)
+                    if why:
+                        known.append(JobOutcome(job, "skipped", reason=why))
+                    else:
+                        jobs.append(job)
+        except (StoreError, DomainError, PropagateError, FrameSourceError, OSError) as exc:
+            known.append(JobOutcome(Job(str(path), group, None), "failed", reason=str(exc)))
+    return jobs, known
+
+
+def _nothing_to_track(project: Project, video_id: int) -> str:
+    """Why a video has nothing to propagate ("" when it has keyframes)."""
+    from annotator.io.media import media_kind
+
+    video = project.video(video_id)
+    if media_kind(video) == "photo":
+        return "a photo: nothing to propagate"
+    return "" if keyframes(project, video) else "no keyframes: click or box an object first"
+
+
+def frame_committed(
+    project: Project, video_id: int, frame: int, masks: Mapping[int, tuple[Mask, float | None]]
+) -> bool:
+    """True when the project already holds what writing this tracked frame would leave:
+    each non-empty mask with its score (or a user-made mask there, which a propagation
+    keeps), and no propagated mask where the object is gone."""
+    for track_id, (mask, score) in masks.items():
+        record = project.mask(video_id, frame, track_id)
+        if record is not None and record.provenance.is_key:
+            continue
+        if mask.is_empty:
+            if record is not None:
+                return False
+        elif record is None or record.mask != mask or record.score != score:
+            return False
+    return True
+
+
+def setup_worker(args: argparse.Namespace) -> tuple[Any, argparse.Namespace]:
+    """A worker's context: the model of the tracking options, loaded once."""
+    return load_tracking_model(args), args
+
+
+def track_video(context: tuple[Any, argparse.Namespace], job: VideoJob) -> Iterator[JobEvent]:
+    """Track one video into its project, a JobProgress per frame as it is committed (or
+    found committed by an earlier attempt), then a JobFinished."""
+    from annotator.domain import History
+    from annotator.engine.checkpoint_errors import CheckpointError
+    from annotator.engine.session_errors import VideoSessionError
+    from annotator.io.frames import FrameSourceError
+    from annotator.io.store import StoreError, open_project
+
+    model, args = context
+    yield JobStarted(os.getpid(), socket.gethostname())
+    try:
+        with open_project(job.project) as project:
+            video = pick_video(project, job.video_id)
+            records = require_keyframes(project, video)
+            with History(project).begin_batch(f"Batch propagate {args.direction}") as batch:
+                for frame, masks in tracked_frames(model, video, records, args):
+                    wrote = not frame_committed(project, video.id, frame, masks)
+                    if wrote:
+                        batch.add_tracked_frame(video.id, frame, masks)
+                    yield JobProgress(frame, wrote)
+    except (
+        PropagateError,
+        StoreError,
+        DomainError,
+        CheckpointError,
+        VideoSessionError,
+        FrameSourceError,
+        OSError,
+    ) as exc:
+        yield JobFinished("failed", str(exc))
+        return
+    yield JobFinished("done")
