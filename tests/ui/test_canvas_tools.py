@@ -125,6 +125,9 @@ def test_tab_cycles_candidates_and_enter_keeps_one(qtbot, canvas) -> None:
     for i, c in enumerate(candidates):
         c[10 : 20 + 10 * i, 10:40] = True
     canvas.set_active_object(1, COLOUR)
+    canvas.set_prompt(Prompt(((20.0, 15.0),), (1,)))
+    with qtbot.waitSignal(canvas.candidatesRequested):
+        qtbot.keyClick(canvas, Qt.Key.Key_Tab)
     canvas.set_candidates(candidates, 0)
     qtbot.keyClick(canvas, Qt.Key.Key_Tab)
     qtbot.keyClick(canvas, Qt.Key.Key_Tab)
@@ -134,6 +137,8 @@ def test_tab_cycles_candidates_and_enter_keeps_one(qtbot, canvas) -> None:
     with qtbot.waitSignal(canvas.candidateChosen) as chosen:
         qtbot.keyClick(canvas, Qt.Key.Key_Return)
     assert chosen.args == [1]
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.candidate_count == 0
 
 
 def test_brush_and_eraser_report_one_stroke_per_drag(qtbot, canvas) -> None:

@@ -51,6 +51,7 @@ class AnnotationCanvas(FrameView):
     pointRemoved = Signal(int)  # index into the active prompt's points
     pointMoved = Signal(int, float, float)  # index, new x, y
     boxAdjusted = Signal(float, float, float, float)  # the active prompt's box, adjusted
+    candidatesRequested = Signal()  # Tab after a single click: call set_candidates
     candidateChosen = Signal(int)  # index of the candidate mask kept (Enter)
     maskEdited = Signal(object)  # a MaskEdit of the active object's mask on the shown frame
     editRefused = Signal(str)  # why an edit could not start

@@ -2,8 +2,9 @@
 
 Left click: positive point (Shift: negative); right click: negative point; a left drag: a
 box. A click on an existing point removes it; dragging a point moves it; dragging a box's
-corner or edge adjusts it. Tab cycles the model's candidate masks, Enter keeps the one
-shown, Esc drops a drag in progress.
+corner or edge adjusts it. After a single click, Tab asks for the model's three candidate
+masks (candidatesRequested) and then cycles them, Enter keeps the one shown, Esc keeps the
+mask as it was (or drops a drag in progress).
 """
 
 from __future__ import annotations
@@ -122,13 +123,26 @@ class PromptTool(BaseTool):
 
     def wants_key(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
         if key == Qt.Key.Key_Escape:
-            return self._press is not None
+            return self._press is not None or self.canvas.candidate_count > 1
+        if key == Qt.Key.Key_Tab and self._single_click():
+            return True
         return key in _CANDIDATE_KEYS and self.canvas.candidate_count > 1
+
+    def _single_click(self) -> bool:
+        """The active prompt is one click: the model has candidates for it."""
+        prompt = self.canvas.prompt
+        return prompt is not None and len(prompt.points) == 1 and prompt.box is None
 
     def key(self, key: int, modifiers: Qt.KeyboardModifier) -> bool:
         canvas = self.canvas
         if key == Qt.Key.Key_Escape and self._press is not None:
             self.cancel()
+            return True
+        if key == Qt.Key.Key_Escape and canvas.candidate_count > 1:
+            canvas.set_candidates(None)  # keep the mask as it is
+            return True
+        if key == Qt.Key.Key_Tab and canvas.candidate_count <= 1 and self._single_click():
+            canvas.candidatesRequested.emit()
             return True
         if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and canvas.candidate_count > 1:
             step = -1 if key == Qt.Key.Key_Backtab else 1
