@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,51 +14,7 @@ from annotator.cli import build_parser, main
 from annotator.commands.batch import _local_pool
 from annotator.commands.batch_jobs import ManifestError, plan_jobs, read_manifest
 from annotator.service.batch import Job, JobEvent, JobProgress, JobStarted, run_batch
-from tests.batch_support import FRAMES, make_project, mask_dump, write_video
-
-SIZE = ["--image-size", "256"]
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    folder = tmp_path_factory.mktemp("videos")
-    return [write_video(folder / f"clip{i}.avi", seed=i) for i in range(3)]
-
-
-@pytest.fixture(scope="module")
-def checkpoint(seeded_checkpoint: Callable[..., Path]) -> str:
-    return str(seeded_checkpoint("sam2.1_hiera_tiny"))
-
-
-@pytest.fixture(scope="module")
-def expected(
-    videos: list[Path], checkpoint: str, tmp_path_factory: pytest.TempPathFactory
-) -> list[dict]:
-    """The masks of one `annotator propagate` run per video (one torch thread, as a worker)."""
-    import torch
-
-    folder = tmp_path_factory.mktemp("single")
-    dumps = []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for i, video in enumerate(videos):
-            path = folder / f"p{i}.annotator"
-            make_project(path, video)
-            assert main(["propagate", str(path), "--model", checkpoint, *SIZE]) == 0
-            dumps.append(mask_dump(path))
-    finally:
-        torch.set_num_threads(threads)
-    assert all(len(d) == FRAMES for d in dumps)  # one object on every frame
-    return dumps
-
-
-def projects(folder: Path, videos: list[Path]) -> list[Path]:
-    paths = []
-    for i, video in enumerate(videos):
-        make_project(folder / f"p{i}.annotator", video)
-        paths.append(folder / f"p{i}.annotator")
-    return paths
+from tests.batch.conftest import FRAMES, SIZE, make_project, mask_dump, projects
 
 
 @pytest.mark.slow
