@@ -173,6 +173,7 @@ class ExportDialog(QDialog):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(False)  # no "0%" before anything ran
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -293,6 +294,7 @@ class ExportDialog(QDialog):
         self._started = time.perf_counter()
         self._set_running(True)
         self.progress_bar.setRange(0, 0)  # busy until the first frame reports
+        self.progress_bar.setTextVisible(True)
         self.status_label.setStyleSheet("")
         self.status_label.setText(f"Exporting {request.fmt} to {request.out_dir} …")
         task.start()

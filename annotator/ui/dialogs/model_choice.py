@@ -82,13 +82,15 @@ def default_precision(device: str) -> str:
 
 
 def status_text(status: CacheStatus) -> str:
-    """'downloaded', 'partial 45%', 'not downloaded' or 'wrong size (…)' for the models list."""
+    """'downloaded', 'partial 45%', 'not downloaded', or what is wrong, for the models list."""
     if status.state == "cached":
         return "downloaded"
     if status.state == "partial":
         return f"partial {100 * status.bytes_present // status.entry.size}%"
     if status.state == "wrong-size":
         return "wrong size: download again"
+    if status.state == "corrupt":
+        return "damaged: download again"
     return "not downloaded"
 
 

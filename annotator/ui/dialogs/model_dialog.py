@@ -48,6 +48,14 @@ ChooseFile = Callable[[QWidget], str]
 LOCAL_ROW = "local file"
 
 
+def short_path(path: Path) -> str:
+    """A path under the home folder as ~/..., others unchanged."""
+    try:
+        return "~/" + path.absolute().relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _choose_checkpoint(parent: QWidget) -> str:
     path, _ = QFileDialog.getOpenFileName(
         parent, "Open a SAM2 checkpoint", "", "Checkpoints (*.pt *.pth);;All files (*)"
@@ -91,7 +99,6 @@ class ModelDialog(QDialog):
         self.models = QTreeWidget()
         self.models.setHeaderLabels(["Model", "Size", "Status"])
         self.models.setRootIsDecorated(False)
-        self.models.setMinimumHeight(220)
         self.models.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.download_button = QPushButton("Download")
         self.download_button.clicked.connect(self.start_download)
@@ -102,6 +109,7 @@ class ModelDialog(QDialog):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,7 +150,7 @@ class ModelDialog(QDialog):
         buttons.addWidget(self.use_button)
         buttons.addWidget(close)
         root = QVBoxLayout(self)
-        root.addWidget(QLabel(f"Downloaded models live in {self.manager.cache_dir}"))
+        root.addWidget(QLabel(f"Downloaded models live in {short_path(self.manager.cache_dir)}"))
         root.addWidget(self.models)
         root.addLayout(row)
         root.addWidget(self.progress_bar)
@@ -150,7 +158,7 @@ class ModelDialog(QDialog):
         root.addLayout(form)
         root.addWidget(self.explanation)
         root.addLayout(buttons)
-        self.resize(620, 560)
+        self.resize(620, self.sizeHint().height())
 
     def refresh(self) -> None:
         """Re-read the cache: each model's state, and the local file if one was opened."""
@@ -174,6 +182,10 @@ class ModelDialog(QDialog):
             self.models.addTopLevelItem(item)
         for i in range(3):
             self.models.resizeColumnToContents(i)
+        rows = self.models.topLevelItemCount()
+        header = self.models.header().sizeHint().height()
+        frame = 2 * self.models.frameWidth()
+        self.models.setMinimumHeight(rows * self.models.sizeHintForRow(0) + header + frame + 2)
         self._select_row(keep)
         self._update_buttons()
 
@@ -188,11 +200,11 @@ class ModelDialog(QDialog):
                 max(0, self.precision_box.findData(current.precision))
             )
             self.size_box.setCurrentIndex(max(0, self.size_box.findData(current.image_size)))
-            if (
-                current.model_name in self.manager.registry
-                and current.checkpoint == self.manager.path(current.model_name)
-            ):
-                self._select_row(current.model_name)
+            name = current.model_name
+            if name in self.manager.registry and current.checkpoint == self.manager.path(name):
+                self._select_row(name)
+            else:  # a local file: shown (and selected) once checked
+                self.check_checkpoint(current.checkpoint)
         self._explain()
 
     def _select_row(self, name: str | None) -> None:
@@ -250,6 +262,7 @@ class ModelDialog(QDialog):
             return
         self.progress_bar.setRange(0, self.manager.entry(name).size)
         self.progress_bar.setValue(self.manager.status(name).bytes_present)
+        self.progress_bar.setTextVisible(True)
         self._say(f"Downloading {name} …")
         self.download.start(name)
         self._update_buttons()
@@ -260,7 +273,7 @@ class ModelDialog(QDialog):
         self.message.setText(f"{self.download.name}: {megabytes(done)} of {megabytes(total)}")
 
     def _on_downloaded(self, path: Path) -> None:
-        self._say(f"Downloaded and verified: {path}")
+        self._say(f"Downloaded and verified: {short_path(path)}")
         self.refresh()
 
     def _on_download_failed(self, text: str, cancelled: bool) -> None:
@@ -272,9 +285,14 @@ class ModelDialog(QDialog):
     def open_checkpoint(self) -> None:
         """Choose a checkpoint file; it is checked (off the GUI thread) before it can be used."""
         chosen = self._choose_file(self)
-        if not chosen or self._verify_task is not None:
+        if chosen:
+            self.check_checkpoint(Path(chosen))
+
+    def check_checkpoint(self, path: Path) -> None:
+        """Check a checkpoint file in the background; it becomes the "local file" row."""
+        if self._verify_task is not None:
             return
-        manager, path = self.manager, Path(chosen)
+        manager = self.manager
         task = BackgroundTask(lambda _report: manager.verify(path, checksum=False), self)
         task.succeeded.connect(self._on_verified)
         task.failed.connect(self._on_verify_failed)

@@ -4,6 +4,8 @@ a local checkpoint checked before use, and the choice handed to a callback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from annotator.engine.weights_registry import REGISTRY
@@ -14,7 +16,7 @@ from annotator.ui.dialogs.model_choice import (
     available_devices,
     default_precision,
 )
-from annotator.ui.dialogs.model_dialog import LOCAL_ROW, ModelDialog
+from annotator.ui.dialogs.model_dialog import LOCAL_ROW, ModelDialog, short_path
 
 from .conftest import MODEL
 
@@ -66,7 +68,7 @@ def test_download_with_progress_then_the_choice_reaches_the_callback(
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert dialog.progress_bar.value() == dialog.progress_bar.maximum() == size
     assert rows(dialog)[MODEL] == "downloaded"
-    assert dialog.message.text() == f"Downloaded and verified: {weights.path(MODEL)}"
+    assert dialog.message.text() == f"Downloaded and verified: {short_path(weights.path(MODEL))}"
     dialog.size_box.setCurrentIndex(dialog.size_box.findData(512))
     dialog.precision_box.setCurrentIndex(dialog.precision_box.findData("exact"))
     click(qtbot, dialog.use_button)
@@ -132,6 +134,9 @@ def test_a_local_checkpoint_is_checked_then_used(
     assert chosen == [
         ModelChoice(small_tiny_checkpoint, MODEL, device, default_precision(device), 1024)
     ]
+    again = make_dialog(qtbot, weights, [], current=chosen[0])  # the local file stays chosen
+    qtbot.waitUntil(lambda: again.selected_name() == LOCAL_ROW, timeout=60_000)
+    assert again.choice() == chosen[0]
 
 
 def test_the_current_choice_is_preselected(qtbot, weights, small_tiny_checkpoint) -> None:
@@ -180,3 +185,21 @@ def test_first_start_offer_opens_the_models_dialog(qtbot, weights) -> None:
     assert offer.models_dialog is not None and offer.models_dialog.isVisible()
     qtbot.addWidget(offer.models_dialog)
     assert not offer.isVisible()
+
+
+def test_a_damaged_file_is_not_usable_and_downloads_again(qtbot, weights, mirror) -> None:
+    weights.cache_dir.mkdir(parents=True)
+    weights.path(MODEL).write_bytes(b"x" * weights.entry(MODEL).size)
+    dialog = make_dialog(qtbot, weights, [])
+    dialog.select_model(MODEL)
+    assert rows(dialog)[MODEL] == "damaged: download again"
+    assert not dialog.use_button.isEnabled() and dialog.choice() is None
+    click(qtbot, dialog.download_button)
+    qtbot.waitUntil(lambda: not dialog.download.running, timeout=60_000)
+    assert rows(dialog)[MODEL] == "downloaded"
+    assert weights.path(MODEL).read_bytes() == mirror.files[REGISTRY[MODEL].url_path]
+
+
+def test_short_path_abbreviates_the_home_folder() -> None:
+    assert short_path(Path.home() / ".cache" / "m") == "~/.cache/m"
+    assert short_path(Path("/elsewhere/m")) == "/elsewhere/m"
