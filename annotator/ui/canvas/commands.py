@@ -42,8 +42,8 @@ TOOLS = (
     ToolSpec("prompt", "Prompt", "V", "Click: point (right: negative), drag: box; "
              "click a point to remove it, drag points and box handles; Tab: candidates"),
     ToolSpec("brush", "Brush", "B", "Paint the active object's mask ([ and ]: size)"),
-    ToolSpec("eraser", "Eraser", "Shift+B", "Erase from the active object's mask ([ and ]: size)"),
-    ToolSpec("polygon", "Polygon", "P", "Click vertices, close on the first one or Enter to add "
+    ToolSpec("eraser", "Eraser", "X", "Erase from the active object's mask ([ and ]: size)"),
+    ToolSpec("polygon", "Polygon", "L", "Click vertices, close on the first one or Enter to add "
              "(Shift: subtract); Backspace: drop a vertex, Esc: cancel"),
     ToolSpec("pan", "Pan", "H", "Drag the image (also: middle drag or Space+drag anywhere)"),
 )  # fmt: skip
