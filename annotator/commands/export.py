@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         # read-only: no lock, so a window may keep editing the project while it exports
         with open_project(args.project, read_only=True) as project:
             summary = exporter(project, args.out, options, _open_video_frames, **kwargs)
+            damage = getattr(project.storage, "damage_notice", None)
     except (FormatError, StoreError, FrameSourceError, DomainError, OSError) as exc:
         print(f"annotator export: error: {exc}", file=sys.stderr)
         return 1
@@ -91,4 +92,6 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in summary.skipped:
         print(f"  skipped: {note}", file=sys.stderr)
+    if damage is not None:  # the rows that could not be read are not in the export
+        print(f"annotator export: warning: {damage}", file=sys.stderr)
     return 0

@@ -149,10 +149,14 @@ def tracked_frames(
             )
 
 
-def propagate(project: Project, args: argparse.Namespace, out: Any = sys.stderr) -> int:
+def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> int:
     """Run the session over the project's video; frames written. Raises PropagateError."""
     from annotator.domain import History
 
+    out = sys.stderr if out is None else out  # not bound at import: tests swap sys.stderr
+    reason = getattr(project.storage, "read_only_reason", None)  # damaged, or read-only fs
+    if reason is not None:
+        raise PropagateError(reason)
     video = pick_video(project, args.video)
     records = require_keyframes(project, video)
     model = load_tracking_model(args)

@@ -14,9 +14,11 @@ import os
 import shutil
 import sqlite3
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.domain import Project
+from annotator.io.store.damage import DamagedRow, damage_notice, index_problem, scan_for_damage
 from annotator.io.store.errors import (
     CorruptProjectError,
     NewerSchemaError,
@@ -71,18 +73,72 @@ def _check_version(path: Path, version: int) -> None:
         )
 
 
-def _ro_uri(path: Path) -> str:
-    return "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+def read_only_location(path: Path) -> str | None:
+    """Why the file cannot be written where it is (read-only filesystem, file or folder),
+    in words for the user, or None when it can."""
+    with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return f"{path.name} is on a read-only filesystem"
+    if not os.access(path, os.W_OK):
+        return f"{path.name} is a read-only file"
+    if not os.access(path.parent, os.W_OK):
+        return f"{path.name} is in a folder that cannot be written ({path.parent})"
+    return None
 
 
-def _check_contents(path: Path, *, full_check: bool, tidy: bool) -> int:
-    """Read-only checks through SQLite (version incl. the WAL, quick_check, tables).
+def _read_only_notice(why: str) -> str:
+    return f"{why}, so it was opened read-only: to edit it, copy it to a writable folder."
+
+
+def _ro_connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A read-only connection. Where nothing can be written beside the file (no -shm can be
+    made) and no WAL is pending, the file is opened as immutable, which needs no -shm."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    unwritable = read_only_location(path) is not None
+    if unwritable and not pending:
+        uri += "&immutable=1"
+    conn = sqlite3.connect(
+        uri, uri=True, isolation_level=None, timeout=5.0, check_same_thread=check_same_thread
+    )
+    if pending and unwritable:
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise StoreError(
+                f"{path.name} cannot be read here: its latest changes are still in "
+                f"{wal.name}, which SQLite cannot open on a read-only filesystem without "
+                f"writing beside it ({exc}). Copy both files to a writable folder and open "
+                "the copy."
+            ) from exc
+    return conn
+
+
+@dataclass
+class _Checked:
+    """What the read-only checks found: schema version and any damaged rows."""
+
+    version: int
+    damaged: list[DamagedRow] = field(default_factory=list)
+    index_problem: str | None = None
+
+    def notice(self, name: str) -> str | None:
+        if not self.damaged and self.index_problem is None:
+            return None
+        return damage_notice(name, self.damaged, self.index_problem)
+
+
+def _check_contents(path: Path, *, full_check: bool, tidy: bool) -> _Checked:
+    """Read-only checks through SQLite (version incl. the WAL, quick_check, tables, then the
+    rows and indexes of masks).
 
     With `tidy` (only while we hold the project lock) the empty -wal/-shm files that a
     read-only open creates are removed again if the file is refused."""
     existing = {p for p in _sidecars(path) if p.exists()}
     try:
-        conn = sqlite3.connect(_ro_uri(path), uri=True, isolation_level=None, timeout=5.0)
+        conn = _ro_connect(path)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path.name}: {exc}") from exc
     refused = True
@@ -101,10 +157,18 @@ def _check_contents(path: Path, *, full_check: bool, tidy: bool) -> int:
         if version >= 1 and not tables >= EXPECTED_TABLES:
             missing = ", ".join(sorted(EXPECTED_TABLES - tables))
             raise CorruptProjectError(f"{path.name} is damaged (missing tables: {missing})")
+        checked = _Checked(version)
+        if version >= 1:
+            checked.damaged = scan_for_damage(conn)
+            checked.index_problem = index_problem(conn)
         refused = False
-        return version
+        return checked
     except sqlite3.DatabaseError as exc:
-        msg = f"{path.name} is damaged ({exc}); restore it from a copy"
+        why = read_only_location(path)
+        if why is not None and isinstance(exc, sqlite3.OperationalError):
+            msg = f"{why}, and SQLite cannot read it there ({exc}); copy it to a writable folder"
+            raise StoreError(msg) from exc
+        msg = f"{path.name} is damaged ({exc}); restore it from a backup copy"
         raise CorruptProjectError(msg) from exc
     finally:
         conn.close()
@@ -125,7 +189,7 @@ def inspect_file(path: str | os.PathLike[str], *, full_check: bool = False) -> i
     """
     path = Path(path)
     _check_header(path)
-    return _check_contents(path, full_check=full_check, tidy=False)
+    return _check_contents(path, full_check=full_check, tidy=False).version
 
 
 def _open_locked(path: Path, lock: ProjectLock) -> Project:
@@ -153,32 +217,50 @@ def _open_locked(path: Path, lock: ProjectLock) -> Project:
         raise
 
 
+def _open_read_only(path: Path, checked: _Checked, reason: str | None) -> Project:
+    if checked.version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path.name} uses an older project format; open it once for editing to upgrade"
+        )
+    try:
+        conn = _ro_connect(path, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path.name}: {exc}") from exc
+    storage = SqliteStorage(
+        conn, path, read_only=True, read_only_reason=reason, damaged=checked.damaged
+    )
+    if checked.index_problem is not None:
+        storage.note_index_problem(checked.index_problem)
+    return Project(storage)
+
+
 def open_project(path: str | os.PathLike[str], *, read_only: bool = False) -> Project:
     """Open an existing project file for editing (validated first; locked while open).
 
     `read_only=True` opens without the lock (e.g. to export while a window edits it): it
     sees edits committed elsewhere and refuses writes with `ReadOnlyProjectError`.
+    A file that cannot be written where it is (read-only filesystem) or that has damaged
+    mask rows opens read-only even for editing; `project.storage.read_only_reason` then says
+    why, and `project.storage.damaged_rows` lists the rows that could not be read.
     Close it with `project.close()` (or `with open_project(p) as project:`).
     """
     path = Path(path).absolute()
     _check_header(path)
-    if read_only:
-        version = _check_contents(path, full_check=False, tidy=False)
-        if version < SCHEMA_VERSION:
-            raise StoreError(
-                f"{path.name} uses an older project format; open it once for editing to upgrade"
-            )
-        try:
-            conn = sqlite3.connect(
-                _ro_uri(path), uri=True, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {path.name}: {exc}") from exc
-        return Project(SqliteStorage(conn, path, read_only=True))
+    unwritable = read_only_location(path)
+    if read_only or unwritable is not None:
+        checked = _check_contents(path, full_check=False, tidy=False)
+        reason = checked.notice(path.name)
+        if unwritable is not None and not read_only:
+            reason = _read_only_notice(unwritable)
+        return _open_read_only(path, checked, reason)
     lock = ProjectLock(path)
     lock.acquire()
     try:
-        version = _check_contents(path, full_check=False, tidy=True)
+        checked = _check_contents(path, full_check=False, tidy=True)
+        version = checked.version
+        if checked.notice(path.name) is not None:
+            lock.release()
+            return _open_read_only(path, checked, checked.notice(path.name))
         if version < SCHEMA_VERSION:
             shutil.copy2(path, path.with_name(f"{path.name}.v{version}.bak"))
     except OSError as exc:

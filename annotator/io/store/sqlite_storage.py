@@ -19,14 +19,18 @@ from typing import Any
 from annotator.domain import (
     Category,
     FrameMask,
-    Mask,
     MaskKey,
-    Prompt,
-    Provenance,
     Track,
     Video,
     colour_to_hex,
     parse_colour,
+)
+from annotator.io.store.damage import (
+    MASK_READ_COLUMNS,
+    DamagedRow,
+    DamagedRowError,
+    damage_notice,
+    mask_from_row,
 )
 from annotator.io.store.errors import (
     CorruptProjectError,
@@ -50,19 +54,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA cache_size = -32768")  # 32 MiB page cache
     return conn
-
-
-def _row_to_mask(row: tuple[Any, ...]) -> FrameMask:
-    video_id, frame, track_id, height, width, rle, provenance, score, prompt = row
-    return FrameMask(
-        video_id=video_id,
-        frame=frame,
-        track_id=track_id,
-        mask=Mask((height, width), bytes(rle)),
-        provenance=Provenance(provenance),
-        score=score,
-        prompt=Prompt.from_json(json.loads(prompt)) if prompt else None,
-    )
 
 
 def _mask_to_row(rec: FrameMask) -> tuple[Any, ...]:
@@ -89,10 +80,21 @@ class SqliteStorage:
     """
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, on_close: Any = None, *, read_only: bool = False
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        on_close: Any = None,
+        *,
+        read_only: bool = False,
+        read_only_reason: str | None = None,
+        damaged: list[DamagedRow] | None = None,
     ) -> None:
         self._conn: sqlite3.Connection | None = conn
         self.read_only = read_only
+        # why a project asked for editing was opened read-only (for the user), or None
+        self.read_only_reason = read_only_reason
+        self._damaged = {(r.video_id, r.frame, r.track_id): r for r in damaged or ()}
+        self._index_problem: str | None = None
         self.path = Path(path)
         self._on_close = on_close
         self._lock = threading.RLock()
@@ -117,7 +119,8 @@ class SqliteStorage:
             conn = self.conn
             if self.read_only:
                 raise ReadOnlyProjectError(
-                    f"{self.path.name} was opened read-only; open it for editing to change it"
+                    self.read_only_reason
+                    or f"{self.path.name} was opened read-only; open it for editing to change it"
                 )
             if self._depth == 0:
                 sync = "NORMAL" if bulk else "FULL"
@@ -161,7 +164,60 @@ class SqliteStorage:
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._lock:
-            return self._execute(sql, params).fetchall()
+            if self._index_problem is not None:
+                sql = sql.replace("FROM masks WHERE", "FROM masks NOT INDEXED WHERE")
+            try:
+                return self.conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if "malformed" not in str(exc) or "FROM masks WHERE" not in sql:
+                    raise _translate(exc, self.path) from exc
+                first = exc
+            try:  # a damaged index (quick_check passes): read the table itself
+                unindexed = sql.replace("FROM masks WHERE", "FROM masks NOT INDEXED WHERE")
+                rows = self.conn.execute(unindexed, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise _translate(exc, self.path) from first
+            self.note_index_problem(f"SQLite: {first}")
+            return rows
+
+    # --- damage -------------------------------------------------------------------------
+    @property
+    def damaged_rows(self) -> list[DamagedRow]:
+        """Mask rows found unreadable so far (at opening, or when read); they are skipped."""
+        with self._lock:
+            return sorted(self._damaged.values())
+
+    @property
+    def damage_notice(self) -> str | None:
+        """The message for a user when rows or the index are damaged, else None."""
+        with self._lock:
+            if not self._damaged and self._index_problem is None:
+                return None
+            return damage_notice(self.path.name, self.damaged_rows, self._index_problem)
+
+    def note_index_problem(self, problem: str) -> None:
+        """Read masks without the damaged indexes from now on, and write nothing more."""
+        with self._lock:
+            self._index_problem = problem
+            self._become_read_only()
+
+    def _become_read_only(self) -> None:
+        """Stop writing into a file found damaged: every later write explains why."""
+        self.read_only = True
+        self.read_only_reason = self.damage_notice
+
+    def _masks(self, rows: list[Any]) -> list[FrameMask]:
+        """FrameMasks of rows read; a damaged row is skipped and remembered."""
+        out = []
+        for row in rows:
+            try:
+                out.append(mask_from_row(row))
+            except DamagedRowError as exc:
+                key = (int(row[0]), int(row[1]), int(row[2]))
+                with self._lock:
+                    self._damaged.setdefault(key, DamagedRow(*key, exc.reason))
+                    self._become_read_only()
+        return out
 
     def close(self) -> None:
         """Commit nothing further, close the connection and release the lock."""
@@ -255,17 +311,20 @@ class SqliteStorage:
     # --- masks --------------------------------------------------------------------------
     def get_mask(self, video_id: int, frame: int, track_id: int) -> FrameMask | None:
         rows = self._query(
-            f"SELECT {_MASK_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? AND track_id = ?",
+            f"SELECT {MASK_READ_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? "
+            "AND track_id = ?",
             (video_id, frame, track_id),
         )
-        return _row_to_mask(rows[0]) if rows else None
+        found = self._masks(rows)
+        return found[0] if found else None
 
     def frame_masks(self, video_id: int, frame: int) -> list[FrameMask]:
         rows = self._query(
-            f"SELECT {_MASK_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? ORDER BY track_id",
+            f"SELECT {MASK_READ_COLUMNS} FROM masks WHERE video_id = ? AND frame = ? "
+            "ORDER BY track_id",
             (video_id, frame),
         )
-        return [_row_to_mask(r) for r in rows]
+        return self._masks(rows)
 
     def iter_masks(
         self,
@@ -285,11 +344,11 @@ class SqliteStorage:
             where.append("frame <= ?")
             params.append(last)
         rows = self._query(
-            f"SELECT {_MASK_COLUMNS} FROM masks WHERE {' AND '.join(where)} "
+            f"SELECT {MASK_READ_COLUMNS} FROM masks WHERE {' AND '.join(where)} "
             "ORDER BY frame, track_id",
             params,
         )
-        return (_row_to_mask(r) for r in rows)
+        return iter(self._masks(rows))
 
     def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
         if track_id is None:
@@ -347,8 +406,11 @@ class SqliteStorage:
 def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
     """Turn an sqlite3 error into our own, with a message a user can act on."""
     text = str(exc)
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return CorruptProjectError(f"{path.name} is damaged ({text}); restore it from a copy")
+    if "malformed" in text or "not a database" in text or "corrupt" in text or "decode" in text:
+        return CorruptProjectError(
+            f"{path.name} is damaged (SQLite: {text}); this part of it cannot be read. Nothing "
+            "was changed; restore the file from a backup copy."
+        )
     if "locked" in text or "busy" in text:
         return StoreError(f"{path.name} is busy in another program ({text})")
     if "disk" in text or "full" in text or "readonly" in text:
