@@ -30,7 +30,6 @@ from annotator.domain import Project
 from annotator.io.formats import ImportResult, apply_import, describe
 from annotator.ui.dialogs.background import BackgroundTask
 from annotator.ui.dialogs.import_job import (
-    FOLDER_FORMATS,
     ImportRequest,
     import_formats,
     preview_lines,
@@ -44,8 +43,8 @@ ChooseSource = Callable[[QWidget, bool], str]
 
 def _choose_source(parent: QWidget, folder: bool) -> str:
     if folder:
-        return QFileDialog.getExistingDirectory(parent, "Dataset folder (with data.yaml)")
-    path, _ = QFileDialog.getOpenFileName(parent, "Dataset file", "", "JSON (*.json);;All (*)")
+        return QFileDialog.getExistingDirectory(parent, "Dataset folder")
+    path, _ = QFileDialog.getOpenFileName(parent, "Dataset file")
     return path
 
 
@@ -73,11 +72,12 @@ class ImportDialog(QDialog):
             self.format_box.addItem(fmt, fmt)
         self.source_edit = QLineEdit()
         self.source_edit.setPlaceholderText("COCO / SA-V JSON file, or YOLO dataset folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_edit, 1)
-        source_row.addWidget(browse)
+        for label, folder in (("File…", False), ("Folder…", True)):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _checked=False, f=folder: self._browse(f))
+            source_row.addWidget(button)
         self.video_box = QComboBox()
         self.video_box.addItem("from the image file names", None)
         for video in project.videos:
@@ -120,8 +120,8 @@ class ImportDialog(QDialog):
         root.addLayout(buttons)
         self.resize(560, 420)
 
-    def _browse(self) -> None:
-        chosen = self._choose_source(self, self.current_format() in FOLDER_FORMATS)
+    def _browse(self, folder: bool) -> None:
+        chosen = self._choose_source(self, folder)
         if chosen:
             self.source_edit.setText(chosen)
 

@@ -15,9 +15,6 @@ from annotator.commands import import_ as import_command
 from annotator.domain import Project
 from annotator.io.formats import IMPORT_FORMATS, ImportError_, ImportResult, describe
 
-FOLDER_FORMATS = frozenset(f for f in IMPORT_FORMATS if f.startswith("yolo"))
-"""Formats whose source is a dataset folder rather than one file."""
-
 
 class ImportArgumentError(ValueError):
     """The dialog's choices are not arguments `annotator import` accepts."""

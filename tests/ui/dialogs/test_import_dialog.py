@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from annotator.io.formats import IMPORT_FORMATS, ExportOptions, export_coco, export_yolo
 from annotator.io.frames import open_frames
@@ -37,11 +38,18 @@ def exported(project_file: Path, out: Path, exporter, **kwargs) -> Path:
 
 
 def make_dialog(qtbot, project, source: Path, fmt: str) -> ImportDialog:
-    dialog = ImportDialog(project, choose_source=lambda _parent, _folder: str(source))
+    def choose(_parent, folder: bool) -> str:
+        assert folder == source.is_dir()
+        return str(source)
+
+    dialog = ImportDialog(project, choose_source=choose)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.select_format(fmt)
-    dialog.source_edit.setText(str(source))
+    label = "Folder…" if source.is_dir() else "File…"
+    (button,) = [b for b in dialog.findChildren(QPushButton) if b.text() == label]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.source_edit.text() == str(source)
     return dialog
 
 
