@@ -96,9 +96,16 @@ class ExportDialog(QDialog):
         self._task: BackgroundTask | None = None
         self._started = 0.0
         self.summary: ExportSummary | None = None
-        names = list(categories) if categories is not None else project_category_names(source)
+        problem = ""
+        try:
+            names = list(categories) if categories is not None else project_category_names(source)
+        except Exception as exc:  # a damaged or missing file: say so, keep the dialog usable
+            names, problem = [], f"Cannot read the project: {error_text(exc)}"
         self._build(names, default_out)
         self._on_format_changed()
+        if problem:
+            self._show_error(problem)
+            self.export_button.setEnabled(False)
 
     # ------------------------------------------------------------------ form
 

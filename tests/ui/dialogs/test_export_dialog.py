@@ -219,3 +219,22 @@ def test_an_open_project_exports_every_format(qtbot, opened, tmp_path) -> None:
         run(qtbot, dialog)
         assert dialog.summary is not None, (fmt, dialog.status_label.text())
         assert dialog.summary.images > 0 and list((tmp_path / fmt).iterdir())
+
+
+def test_a_missing_video_and_a_damaged_project_are_messages(
+    qtbot, project_file, frames_dir, opened, tmp_path
+) -> None:
+    for frame in frames_dir.iterdir():
+        frame.unlink()
+    frames_dir.rmdir()
+    dialog = make_dialog(qtbot, project_file, opened, default_out=tmp_path / "out")
+    run(qtbot, dialog)
+    text = dialog.status_label.text()
+    assert text.startswith("Export failed: ") and str(frames_dir) in text, text
+    assert not (tmp_path / "out").exists()
+
+    damaged = tmp_path / "damaged.annotator"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    broken = make_dialog(qtbot, damaged, opened)
+    assert broken.status_label.text().startswith(f"Cannot read the project: {damaged.name}")
+    assert not broken.export_button.isEnabled()
