@@ -5,7 +5,8 @@ brush stroke of circular samples runs through the real tool. Each sample is time
 mouse-move event to the end of the paint it causes (the disc painted into the working mask,
 the touched widget pixels re-rendered, that part of the widget painted). Printed: p50/p95/max per
 sample at fit, at 4x zoom, and for the eraser; the command applying the finished stroke to
-the stored RLE. Target: p95 <= 16 ms per sample.
+the stored RLE; and for scale, a pan step (the whole view re-rendered) on a 3840x2160 frame.
+Target: p95 <= 16 ms per brush sample.
 
     python bench/brush.py
 """
@@ -111,7 +112,31 @@ def main() -> None:
     history.execute(EditMask(vid, 0, tid, edits[0]))
     print(f"{'finished stroke -> stored RLE':<34} {(time.perf_counter() - t0) * 1000:5.1f} ms "
           f"(one command, {len(edits[0].points)} samples)")  # fmt: skip
+    pan_repaint(canvas)
     canvas.close()
+
+
+def pan_repaint(canvas: AnnotationCanvas, steps: int = 40) -> None:
+    """A 3840x2160 frame with its masks: every pan step re-renders the whole view."""
+    big_w, big_h = 3840, 2160
+    ys, xs = np.mgrid[0:big_h, 0:big_w]
+    blob = (xs - 1900) ** 2 + (ys - 1000) ** 2 < 700**2
+    rect = np.zeros((big_h, big_w), bool)
+    rect[300:1900, 500:3300] = True
+    canvas.set_frame_size(big_w, big_h)
+    canvas.set_frame(np.full((big_h, big_w, 3), 90, np.uint8))
+    canvas.set_masks([(1, rect, (0, 130, 200)), (2, blob, (230, 25, 75))], 2)
+    for label, zoom in [("4K view pan at fit", 1.0), ("4K view pan at 4x zoom", 4.0)]:
+        canvas.fit()
+        canvas.zoom_at(zoom)
+        QApplication.processEvents()
+        times = []
+        for i in range(steps):
+            t0 = time.perf_counter()
+            canvas.pan_by(3.0 if i % 2 else -3.0, 2.0)
+            QApplication.processEvents()
+            times.append((time.perf_counter() - t0) * 1000)
+        report(label, times)
 
 
 if __name__ == "__main__":

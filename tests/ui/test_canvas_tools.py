@@ -215,3 +215,18 @@ def test_masks_are_drawn_at_screen_resolution(qtbot, canvas) -> None:
     canvas.set_overlay_options(OverlayOptions(only_active=True))
     image = canvas.masks.image(canvas.viewport)
     assert image.pixelColor(left, top + 50).alpha() == 0  # object 1 is not the active one
+
+
+@pytest.mark.parametrize("delta", [(7.0, -5.0), (-13.0, 9.0), (0.0, 4.0)])
+def test_a_pan_shifts_the_mask_image_like_a_full_render(qtbot, canvas, delta) -> None:
+    mask = np.zeros((H, W), bool)
+    mask[30:90, 20:150] = True
+    mask[50:60, 60:70] = False
+    canvas.set_masks([(1, mask, COLOUR), (2, np.roll(mask, 25, axis=0), (0, 130, 200))], 1)
+    canvas.zoom_at(1.6, QPointF(300, 200))
+    canvas.masks.image(canvas.viewport)
+    canvas.pan_by(*delta)
+    shifted = canvas.masks.image(canvas.viewport).copy()
+    canvas.masks.invalidate()
+    full = canvas.masks.image(canvas.viewport)
+    assert shifted == full

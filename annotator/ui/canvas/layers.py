@@ -74,6 +74,11 @@ def screen_rect(viewport: Viewport, rect: PixelRect) -> PixelRect:
     )
 
 
+def _packed(colour: Colour, alpha: int) -> np.uint32:
+    """R, G, B, A bytes in memory order as one native 32-bit word."""
+    return np.frombuffer(bytes((*colour, alpha)), np.uint32)[0]
+
+
 def render_layers(
     layers: Sequence[MaskLayer],
     viewport: Viewport,
@@ -87,6 +92,7 @@ def render_layers(
     out = np.zeros((clip.height, clip.width, 4), np.uint8)
     if clip.is_empty or not viewport.has_image:
         return out
+    pixels = out.view(np.uint32)[..., 0]  # one 32-bit word per pixel: R, G, B, A bytes
     iw, ih = viewport.image_size
     # image column/row under each widget pixel centre of the clip, with a 2 px margin so an
     # outline at the clip's edge sees its neighbours
@@ -106,25 +112,22 @@ def render_layers(
             continue
         # widget pixels of this layer's box: a contiguous span of the (margin-padded) clip
         sx0, sx1, sy0, sy1 = cx[0], cx[-1] + 1, cy[0], cy[-1] + 1
-        sample = layer.mask[rows[sy0:sy1, None], cols[None, sx0:sx1]]
+        # nearest sample: whole rows first (a cheap take), then the columns of those rows
+        box_rows = layer.mask[box.y0 : box.y1, box.x0 : box.x1]
+        picked = np.take(box_rows, rows[sy0:sy1] - box.y0, axis=0)
+        sample = np.take(np.ascontiguousarray(picked), cols[sx0:sx1] - box.x0, axis=1)
         padded = np.zeros((sample.shape[0] + 2, sample.shape[1] + 2), bool)
         padded[1:-1, 1:-1] = sample  # outside the box is outside the mask
         inner = shrink(padded, 2 if layer.track_id == active_track else 1)[1:-1, 1:-1]
-        edge = sample & ~inner
         # back to the clip without its margin
         ox0, oy0 = max(sx0, margin), max(sy0, margin)
         ox1, oy1 = min(sx1, margin + clip.width), min(sy1, margin + clip.height)
         if ox0 >= ox1 or oy0 >= oy1:
             continue
         part = (slice(oy0 - sy0, oy1 - sy0), slice(ox0 - sx0, ox1 - sx0))
-        region = out[oy0 - margin : oy1 - margin, ox0 - margin : ox1 - margin]
+        region = pixels[oy0 - margin : oy1 - margin, ox0 - margin : ox1 - margin]
+        inside, edge = sample[part], sample[part] & ~inner[part]
         if not options.outline_only and fill_alpha > 0:
-            np.copyto(
-                region,
-                np.array([*layer.colour, fill_alpha], np.uint8),
-                where=sample[part][..., None],
-            )
-        np.copyto(
-            region, np.array([*layer.colour, OUTLINE_ALPHA], np.uint8), where=edge[part][..., None]
-        )
+            region[inside] = _packed(layer.colour, fill_alpha)
+        region[edge] = _packed(layer.colour, OUTLINE_ALPHA)
     return out

@@ -27,6 +27,7 @@ class MaskDisplay:
         self.working: MaskLayer | None = None  # the active mask while an edit previews
         self._buffer: np.ndarray | None = None  # rendered masks, widget size RGBA
         self._image: QImage | None = None  # shares _buffer's memory
+        self._view: tuple[tuple[float, tuple[int, int]], tuple[float, float]] | None = None
 
     def invalidate(self) -> None:
         self._buffer = self._image = None
@@ -86,17 +87,61 @@ class MaskDisplay:
         return [la for la in self.layers if la.track_id != stand_in.track_id] + [stand_in]
 
     def image(self, viewport: Viewport) -> QImage | None:
-        """The masks rendered for the whole widget, or None when there are none."""
+        """The masks rendered for the whole widget, or None when there are none. After a
+        pan by whole pixels the last image is shifted and only the uncovered strips are
+        rendered; a zoom or resize renders everything."""
         if not self.layers and self.working is None and not self.candidates:
             return None
+        view = (viewport.scale, viewport.widget_size)
+        if self._buffer is not None and self._view is not None and self._view[0] == view:
+            dx = viewport.offset[0] - self._view[1][0]
+            dy = viewport.offset[1] - self._view[1][1]
+            if (dx, dy) != (0, 0) and dx.is_integer() and dy.is_integer():
+                self._shift(viewport, int(dx), int(dy))
+            elif (dx, dy) != (0, 0):
+                self.invalidate()
+        elif self._buffer is not None:
+            self.invalidate()
+        if self._buffer is None:
+            ww, wh = viewport.widget_size
+            self._buffer = np.zeros((wh, ww, 4), np.uint8)
+            self._render(viewport, PixelRect(0, 0, ww, wh))
+        self._view = (view, viewport.offset)
         if self._image is None:
             ww, wh = viewport.widget_size
-            clip = screen_rect(viewport, viewport.visible_image_rect())
-            full = np.zeros((wh, ww, 4), np.uint8)
-            part = render_layers(
-                self.shown_layers(), viewport, self.options, clip, self.active_track
-            )
-            full[clip.y0 : clip.y1, clip.x0 : clip.x1] = part
-            self._buffer = full
-            self._image = QImage(full.data, ww, wh, 4 * ww, QImage.Format.Format_RGBA8888)
+            data = self._buffer.data
+            self._image = QImage(data, ww, wh, 4 * ww, QImage.Format.Format_RGBA8888)
         return self._image
+
+    def _render(self, viewport: Viewport, clip: PixelRect) -> None:
+        """Render the layers into the buffer over widget pixels `clip`."""
+        assert self._buffer is not None
+        clip = _intersect(clip, screen_rect(viewport, viewport.visible_image_rect()))
+        if clip.is_empty:
+            return
+        part = render_layers(self.shown_layers(), viewport, self.options, clip, self.active_track)
+        self._buffer[clip.y0 : clip.y1, clip.x0 : clip.x1] = part
+
+    def _shift(self, viewport: Viewport, dx: int, dy: int) -> None:
+        """Move the buffer's pixels by (dx, dy) and render the strips left uncovered."""
+        assert self._buffer is not None
+        buffer = self._buffer
+        wh, ww = buffer.shape[:2]
+        moved = np.zeros_like(buffer)
+        src_x, dst_x = (
+            (slice(0, ww - dx), slice(dx, ww)) if dx >= 0 else (slice(-dx, ww), slice(0, ww + dx))
+        )
+        src_y, dst_y = (
+            (slice(0, wh - dy), slice(dy, wh)) if dy >= 0 else (slice(-dy, wh), slice(0, wh + dy))
+        )
+        moved[dst_y, dst_x] = buffer[src_y, src_x]
+        buffer[...] = moved  # in place: the QImage shares this memory
+        # uncovered columns and rows, plus 3 px inside them for the outlines there
+        cols = PixelRect(0, 0, dx + 3, wh) if dx >= 0 else PixelRect(ww + dx - 3, 0, ww, wh)
+        rows = PixelRect(0, 0, ww, dy + 3) if dy >= 0 else PixelRect(0, wh + dy - 3, ww, wh)
+        for strip in (cols, rows):
+            self._render(viewport, strip)
+
+
+def _intersect(a: PixelRect, b: PixelRect) -> PixelRect:
+    return PixelRect(max(a.x0, b.x0), max(a.y0, b.y0), min(a.x1, b.x1), min(a.y1, b.y1))

@@ -195,7 +195,7 @@ class AnnotationCanvas(FrameView):
         self._view_changed()
 
     def _view_changed(self) -> None:
-        self._invalidate()
+        self.update()  # the mask image follows the viewport itself (a pan shifts it)
         self.zoomChanged.emit(self.viewport.scale)
 
     # --- coordinates (the older API, kept for the window) -------------------------------
