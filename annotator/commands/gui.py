@@ -111,7 +111,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
         raise GuiError(f"Cannot open the project {project_path}:\n{exc}") from exc
     try:
         video_id = ensure_video(project, frames, video)
-    except (ValueError, DomainError) as exc:
+    except (ValueError, DomainError, StoreError) as exc:  # StoreError: opened read-only
         project.close()
         frames.close()
         raise GuiError(f"{project_path.name} does not fit {video}:\n{exc}") from exc
@@ -136,6 +136,11 @@ class GuiError(Exception):
 
 def run(args: argparse.Namespace) -> int:
     """Start Qt, open the window and run the event loop until it closes."""
+    from annotator.platform_check import qt_platform_problem
+
+    if (problem := qt_platform_problem()) is not None:  # before Qt aborts the process
+        print(f"annotator: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
