@@ -1,9 +1,10 @@
 """The annotation canvas widget: the frame under a zoom/pan viewport, object masks painted
 at screen resolution, the active prompt, and the active tool.
 
-Input goes to the active tool first (see `tools/`); what is left zooms (wheel, + and -)
-and pans (middle drag, Space+drag). Everything reported is in frame pixels. Only the
-visible part of the frame and the masks is drawn, so 4K frames stay smooth at any zoom.
+Input goes to the active tool first (see `tools/`); the wheel zooms at the cursor, the
+middle button or Space+drag pans (the window binds + - 0 1 to zoom_at_cursor, fit, 1:1).
+Everything reported is in frame pixels. Only the visible part of the frame and the masks is
+drawn, so 4K frames stay smooth at any zoom.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QCursor,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -35,11 +37,6 @@ from annotator.ui.canvas.viewport import ZOOM_STEP, PixelRect, Viewport
 from annotator.ui.frame_view import FrameView, array_to_qimage
 
 NO_OBJECT_TO_EDIT = "Select or add an object first: brush, eraser and polygon edit its mask"
-_ZOOM_KEYS: dict[int, float] = {
-    Qt.Key.Key_Plus: ZOOM_STEP,
-    Qt.Key.Key_Equal: ZOOM_STEP,
-    Qt.Key.Key_Minus: 1 / ZOOM_STEP,
-}
 
 
 class AnnotationCanvas(FrameView):
@@ -182,6 +179,11 @@ class AnnotationCanvas(FrameView):
         self.viewport.zoom_at(factor, (pos.x(), pos.y()))
         self._view_changed()
 
+    def zoom_at_cursor(self, factor: float) -> None:
+        """Zoom at the mouse cursor when it is over the canvas, else at the centre (keys)."""
+        pos = self.mapFromGlobal(QCursor.pos())
+        self.zoom_at(factor, QPointF(pos) if self.rect().contains(pos) else None)
+
     def fit(self) -> None:
         self.viewport.fit()
         self._view_changed()
@@ -322,14 +324,6 @@ class AnnotationCanvas(FrameView):
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
-        elif key in _ZOOM_KEYS:
-            pos = self.mapFromGlobal(self.cursor().pos())
-            inside = self.rect().contains(pos)
-            self.zoom_at(_ZOOM_KEYS[key], QPointF(pos) if inside else None)
-        elif key == Qt.Key.Key_0:
-            self.fit()
-        elif key == Qt.Key.Key_1:
-            self.one_to_one()
         else:
             super().keyPressEvent(event)
 
