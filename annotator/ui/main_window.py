@@ -1,26 +1,40 @@
-"""The main window: composes the canvas, object panel, timeline, propagation bar and the
-controllers, and holds the actions and shortcuts; the logic lives in the controllers."""
+"""The main window: composition only. The canvas and the object panel over the timeline and
+the propagation bar; menus built from the action registry; a status bar with a permanent
+model / device / precision field. The logic lives in the controller and its presenters.
+
+Hooks for other parts: `window.document` (project, video, frames, history),
+`window.view` (the current frame, active object, click mode: subscribe to it),
+`window.registry` (add ActionSpecs; menus and the F1 list read it), `window.client` (engine
+requests with then/fail callbacks), `window.events` (the project's changes on the GUI thread).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from annotator.domain import History, Project
-from annotator.service import Direction
+from annotator.io.media import ensure_video
+from annotator.service import ModelLoaded
+from annotator.ui.actions import ActionRegistry
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.canvas import AnnotationCanvas
+from annotator.ui.document import Document
 from annotator.ui.engine_bridge import EngineBridge
+from annotator.ui.engine_client import EngineClient
 from annotator.ui.frame_loader import FrameLoader, FrameSource
-from annotator.ui.object_panel import ObjectPanel
-from annotator.ui.project_setup import ensure_video
+from annotator.ui.project_events import ProjectEvents
 from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.propagation_controller import PropagationController
 from annotator.ui.timeline import Timeline
+from annotator.ui.view_model import ViewChange, ViewModel
+from annotator.ui.widgets.object_panel import ObjectPanel
+from annotator.ui.window_actions import edit_actions, navigation_actions, propagation_actions
+
+MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
 
 
 class MainWindow(QMainWindow):
@@ -39,19 +53,25 @@ class MainWindow(QMainWindow):
         video_id: int | None = None,
         bridge: EngineBridge | None = None,
         history: History | None = None,
+        document: Document | None = None,
     ) -> None:
         super().__init__()
         if len(frames) == 0:
             raise ValueError("the video has no frames")
+        if document is None:
+            project = project if project is not None else Project()
+            if video_id is None:
+                video_id = ensure_video(project, frames)
+            document = Document(project, video_id, frames, history or History(project))
+        self.document = document
         self._frames = frames
         self._shown: tuple[int, bool] = (-1, False)
         self._closed = False
         self._cleanups: list[Callable[[], object]] = []
         self.setWindowTitle(title)
-        self.project = project if project is not None else Project()
-        if video_id is None:
-            video_id = ensure_video(self.project, frames)
+        self.project = document.project
         self.bridge = bridge
+        self.view = ViewModel(len(frames))
 
         self.canvas = AnnotationCanvas()
         self.frame_view = self.canvas  # the older name
@@ -60,23 +80,53 @@ class MainWindow(QMainWindow):
         self.propagation_bar = PropagationBar()
         self.frame_label = QLabel()
         self.frame_label.setMinimumWidth(110)
+        self.model_label = QLabel("No model")
+        self.model_label.setToolTip("The model answering clicks, its device and precision")
+        self.statusBar().addPermanentWidget(self.model_label)
         self._layout()
 
         self.controller = AnnotationController(
-            self.project, video_id, self.canvas, self.objects, self.timeline, bridge, history
+            document.project,
+            document.video_id,
+            self.canvas,
+            self.objects,
+            self.timeline,
+            bridge,
+            document.history,
+            view=self.view,
         )
         self.propagation = PropagationController(self.controller, self.propagation_bar)
         self.controller.statusMessage.connect(self.statusBar().showMessage)
         self.propagation.statusMessage.connect(self.statusBar().showMessage)
-        self._make_actions()
+        self.client.modelLoaded.connect(self._show_model)
+        self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
+
+        self.registry = ActionRegistry(self)
+        self.registry.add_all(edit_actions(self))
+        self.registry.add_all(navigation_actions(self))
+        self.registry.add_all(propagation_actions(self))
+        self.menus: dict[str, QMenu] = {}
+        self.build_menus()
+        self.controller.historyChanged.connect(lambda *_: self.refresh_actions())
+        self.view.subscribe(self._on_view_change)
+        self.refresh_actions()
 
         self.loader = FrameLoader(frames, self)
         self.loader.frameReady.connect(self._paint_frame)
         self.timeline.frameRequested.connect(self.show_frame)
         state = self.project.view_state
-        start = state.frame if state.video_id == video_id else 0  # "where was I"
+        start = state.frame if state.video_id == document.video_id else 0  # "where was I"
         self._current = -1
         self.show_frame(min(start, len(frames) - 1))
+
+    # --- hooks ---------------------------------------------------------------------------
+    @property
+    def client(self) -> EngineClient:
+        return self.controller.client
+
+    @property
+    def events(self) -> ProjectEvents:
+        return self.controller.events
 
     def _layout(self) -> None:
         top = QHBoxLayout()
@@ -93,53 +143,33 @@ class MainWindow(QMainWindow):
         central.setLayout(layout)
         self.setCentralWidget(central)
 
-    def _make_actions(self) -> None:
-        menu = self.menuBar().addMenu("&Edit")
-        specs: list[tuple[str, QKeySequence, Callable[[], object]]] = [
-            ("Undo", QKeySequence(QKeySequence.StandardKey.Undo), self.controller.undo),
-            ("Redo", QKeySequence("Ctrl+Shift+Z"), self.controller.redo),
-            ("New object", QKeySequence("N"), self.controller.add_object),
-            (
-                "Propagate forward",
-                QKeySequence("P"),
-                lambda: self.propagation.propagate(Direction.FORWARD),
-            ),
-            (
-                "Propagate backward",
-                QKeySequence("Shift+B"),
-                lambda: self.propagation.propagate(Direction.BACKWARD),
-            ),
-            (
-                "Propagate both ways",
-                QKeySequence("Shift+P"),
-                lambda: self.propagation.propagate(Direction.BOTH),
-            ),
-            ("Cancel propagation", QKeySequence("Esc"), self.propagation.cancel),
-            ("Clear object on this frame", QKeySequence("Backspace"), self.controller.clear_frame),
-            ("Next frame", QKeySequence("."), lambda: self.show_frame(self._current + 1)),
-            ("Previous frame", QKeySequence(","), lambda: self.show_frame(self._current - 1)),
-        ]
-        self.actions_by_name: dict[str, QAction] = {}
-        for name, keys, slot in specs:
-            action = QAction(name, self)
-            action.setShortcut(keys)
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.triggered.connect(slot)
-            menu.addAction(action)
-            self.actions_by_name[name] = action
-        undo, redo = self.actions_by_name["Undo"], self.actions_by_name["Redo"]
-        undo.setEnabled(False)
-        redo.setEnabled(False)
-        redo.setShortcuts(
-            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
-        )
+    def build_menus(self) -> None:
+        """(Re)build the menu bar from the registry: one menu per ActionSpec.menu."""
+        self.menuBar().clear()
+        self.menus = {}
+        for name in MENUS:
+            actions = self.registry.in_menu(name)
+            if actions:
+                menu = self.menuBar().addMenu(f"&{name}")
+                menu.addActions(actions)
+                self.menus[name] = menu
 
-        def history_changed(can_undo: bool, can_redo: bool) -> None:
-            undo.setEnabled(can_undo)
-            redo.setEnabled(can_redo)
+    def refresh_actions(self) -> None:
+        """Enabled states from their rules; Undo/Redo say what they would take back."""
+        self.registry.refresh()
+        history = self.controller.history
+        undo, redo = self.registry["undo"], self.registry["redo"]
+        undo.setText(f"Undo {history.undo_label}" if history.undo_label else "Undo")
+        redo.setText(f"Redo {history.redo_label}" if history.redo_label else "Redo")
 
-        self.controller.historyChanged.connect(history_changed)
+    def _on_view_change(self, change: ViewChange) -> None:
+        if change.field != "frame":
+            self.refresh_actions()
 
+    def _show_model(self, event: ModelLoaded) -> None:
+        self.model_label.setText(f"{event.model_name} · {event.device}")
+
+    # --- frames --------------------------------------------------------------------------
     @property
     def current_frame(self) -> int:
         return self._current
@@ -164,6 +194,7 @@ class MainWindow(QMainWindow):
             self.canvas.set_frame(frame)
             self._shown = (index, exact)
 
+    # --- closing -------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Cancel a propagation, save the view state, stop the engine, run the cleanups
         (idempotent)."""
@@ -172,8 +203,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.propagation.close()
         self.controller.close()
-        if self.bridge is not None:
-            self.bridge.close()
+        self.client.close()
         for cleanup in self._cleanups:
             cleanup()
 

@@ -42,6 +42,8 @@ class ObjectPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget()
+        # never keyboard focus: arrows, Space and Del are the window's shortcuts, not the list's
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.add_button = QPushButton("Add object")
         self.add_button.setToolTip("New object (N)")
         self.remove_button = QPushButton("Remove")
@@ -87,6 +89,16 @@ class ObjectPanel(QWidget):
                 if track.id == active_id:
                     self.list.setCurrentItem(item)
         self.remove_button.setEnabled(self.list.count() > 0)
+
+    def set_active(self, track_id: int | None) -> None:
+        """Select the row of `track_id` (emits nothing)."""
+        with QSignalBlocker(self.list):
+            for row in range(self.list.count()):
+                item = self.list.item(row)
+                if int(item.data(_ID_ROLE)) == track_id:
+                    self.list.setCurrentItem(item)
+                    return
+            self.list.setCurrentRow(-1)
 
     def _remove_selected(self) -> None:
         if self.active_id is not None:

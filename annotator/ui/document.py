@@ -1,0 +1,151 @@
+"""What the window edits (Qt-free): a project, the video on screen, its frames and the undo
+history. `open_document()` is the one way in, used by `annotator gui` and File > Open, so the
+window can close one document and show another without being rebuilt.
+
+Every failure is a `DocumentError` whose message names the file, says what is wrong and what
+to do; whatever was opened before the failure is closed again (the project's lock included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.domain import DomainError, History, Project, Video
+from annotator.io.frames import FrameSourceError, open_frames
+from annotator.io.media import Frames, ensure_video, media_kind
+from annotator.io.store import StoreError, add_recent, create_project, open_project
+
+PathLike = str | os.PathLike[str]
+
+
+class DocumentError(Exception):
+    """A document cannot be opened; the message is for the user."""
+
+
+@dataclass
+class Document:
+    """An open project with one of its videos shown; `close()` releases both (idempotent)."""
+
+    project: Project
+    video_id: int
+    frames: Frames
+    history: History
+    path: Path | None = None  # the project file (None: in memory)
+    closers: list[Callable[[], object]] = field(default_factory=list)
+    _closed: bool = False
+
+    @property
+    def video(self) -> Video:
+        return self.project.video(self.video_id)
+
+    @property
+    def is_photo(self) -> bool:
+        """The shown video is one photo of a photo set (no propagation, no timeline)."""
+        return media_kind(self.video) == "photo"
+
+    @property
+    def title(self) -> str:
+        name = Path(self.video.path).name
+        return f"annotator — {name} — {self.path.name}" if self.path else f"annotator — {name}"
+
+    def close(self) -> None:
+        """Close the frames and the project (its lock file goes with it)."""
+        if self._closed:
+            return
+        self._closed = True
+        for closer in reversed(self.closers):
+            with contextlib.suppress(Exception):  # closing what is already broken
+                closer()
+
+
+def _open_media(path: Path) -> Frames:
+    try:
+        return open_frames(path)
+    except FrameSourceError as exc:
+        raise DocumentError(f"Cannot open {path}:\n{exc}") from exc
+    except OSError as exc:
+        raise DocumentError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _open_project(path: Path) -> Project:
+    try:
+        if path.exists():
+            return open_project(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return create_project(path)
+    except StoreError as exc:
+        raise DocumentError(f"Cannot open the project {path}:\n{exc}") from exc
+    except OSError as exc:
+        raise DocumentError(
+            f"Cannot open the project {path}: {exc.strerror or exc}. "
+            "Check that the folder exists and is writable."
+        ) from exc
+
+
+def _stored_media(project: Project, path: Path, video_id: int | None) -> tuple[Video, Path]:
+    """The video to show of an opened project: `video_id`, else where the user was, else the
+    first; with the path of its media (the stored one, else one beside the project)."""
+    videos = project.videos
+    if not videos:
+        raise DocumentError(
+            f"The project {path.name} holds no video or images yet. "
+            "Create it again with File > New project from its media."
+        )
+    wanted = video_id if video_id is not None else project.view_state.video_id
+    video = next((v for v in videos if v.id == wanted), videos[0])
+    media = Path(video.path)
+    if not media.exists() and (path.parent / media.name).exists():
+        media = path.parent / media.name  # the project moved together with its media
+    return video, media
+
+
+def open_document(
+    media: PathLike | None = None,
+    project_path: PathLike | None = None,
+    *,
+    video_id: int | None = None,
+) -> Document:
+    """Open `project_path` (created when missing) showing `media` (added to the project when
+    new), or, without media, the project's own video `video_id` (default: where the user
+    was). Raises DocumentError; nothing stays open or locked after it."""
+    if media is None and project_path is None:
+        raise DocumentError("Nothing to open: give a video, an image folder or a project file.")
+    if project_path is None:
+        raise DocumentError("A document needs a project file to save into.")
+    project_file = Path(project_path).expanduser()
+    project = _open_project(project_file)
+    closers: list[Callable[[], object]] = [project.close]
+    try:
+        try:
+            if media is None:
+                _video, media_path = _stored_media(project, project_file, video_id)
+            else:
+                media_path = Path(media).expanduser()
+            frames = _open_media(media_path)
+            closers.append(getattr(frames, "close", lambda: None))
+            try:
+                shown = ensure_video(project, frames, media_path)
+            except (ValueError, DomainError) as exc:
+                raise DocumentError(
+                    f"{project_file.name} does not fit {media_path}:\n{exc}"
+                ) from exc
+            # reading the project's records, so a damaged file fails here, not in the window
+            project.tracks(shown)
+            project.view_state  # noqa: B018 - read for the same reason
+        except (StoreError, DomainError, ValueError) as exc:
+            raise DocumentError(
+                f"The project {project_file} cannot be read: {exc}\n"
+                "Open a backup copy of it, or create a new project from the media."
+            ) from exc
+    except BaseException:
+        for closer in reversed(closers):
+            with contextlib.suppress(Exception):
+                closer()
+        raise
+    with contextlib.suppress(Exception):  # the recent list is a convenience
+        add_recent(project_file)
+    return Document(project, shown, frames, History(project), project_file, closers)

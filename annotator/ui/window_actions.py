@@ -1,0 +1,209 @@
+"""The annotation window's own commands as ActionSpecs (Edit, navigation, propagation).
+Keys are window-wide: they work whatever widget has focus. Other parts add theirs to the
+same registry (`window.registry.add(ActionSpec(...))`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from annotator.service import Direction
+from annotator.ui.actions import ActionSpec
+
+if TYPE_CHECKING:
+    from annotator.ui.annotation_controller import AnnotationController
+    from annotator.ui.main_window import MainWindow
+
+
+def edit_actions(window: MainWindow) -> list[ActionSpec]:
+    """Undo/redo (labelled with what they take back), objects and the click mode."""
+
+    def ctl() -> (
+        AnnotationController
+    ):  # the controller of the document shown now (documents can be swapped)
+        return window.controller
+
+    return [
+        ActionSpec(
+            "undo",
+            "Undo",
+            lambda: ctl().undo(),
+            ("Ctrl+Z",),
+            "Take back the last step",
+            "Edit",
+            lambda: window.controller.history.can_undo,
+            section="Edit",
+        ),
+        ActionSpec(
+            "redo",
+            "Redo",
+            lambda: ctl().redo(),
+            ("Ctrl+Shift+Z", "Ctrl+Y"),
+            "Do the undone step again",
+            "Edit",
+            lambda: window.controller.history.can_redo,
+            section="Edit",
+        ),
+        ActionSpec(
+            "new_object",
+            "New object",
+            lambda: ctl().add_object(),
+            ("N",),
+            "Start a new object: the next click prompts it",
+            "Edit",
+            section="Objects",
+        ),
+        ActionSpec(
+            "delete_object",
+            "Delete object",
+            lambda: _delete_active(window),
+            ("Del",),
+            "Delete the active object and its masks (undoable)",
+            "Edit",
+            lambda: window.controller.active_track is not None,
+            section="Objects",
+        ),
+        ActionSpec(
+            "clear_frame",
+            "Clear object on this frame",
+            lambda: ctl().clear_frame(),
+            ("Backspace",),
+            "Remove the active object's mask and clicks on this frame",
+            "Edit",
+            lambda: window.controller.active_track is not None,
+            section="Objects",
+        ),
+        ActionSpec(
+            "positive_clicks",
+            "Positive clicks",
+            lambda: ctl().view.set_positive_clicks(True),
+            ("Q",),
+            "A left click adds to the object (right click: background)",
+            "Edit",
+            section="Prompts",
+        ),
+        ActionSpec(
+            "negative_clicks",
+            "Negative clicks",
+            lambda: ctl().view.set_positive_clicks(False),
+            ("E",),
+            "A left click marks background (right click: object)",
+            "Edit",
+            section="Prompts",
+        ),
+        ActionSpec(
+            "save",
+            "Save",
+            lambda: window.statusBar().showMessage(
+                "Saved: every change is written to the project as you make it", 4000
+            ),
+            ("Ctrl+S",),
+            "Every change is saved as it is made",
+            "File",
+            section="File",
+        ),
+    ]
+
+
+def _delete_active(window: MainWindow) -> None:
+    track = window.controller.active_track
+    if track is not None:
+        window.controller.remove_object(track)
+
+
+def navigation_actions(window: MainWindow) -> list[ActionSpec]:
+    """Frame steps (A/D, arrows, comma/period) and the first/last frame."""
+
+    def step(delta: int) -> None:
+        window.show_frame(window.current_frame + delta)
+
+    return [
+        ActionSpec(
+            "next_frame",
+            "Next frame",
+            lambda: step(1),
+            ("D", "Right", "."),
+            "Show the next frame",
+            "View",
+            section="Frames",
+        ),
+        ActionSpec(
+            "previous_frame",
+            "Previous frame",
+            lambda: step(-1),
+            ("A", "Left", ","),
+            "Show the previous frame",
+            "View",
+            section="Frames",
+        ),
+        ActionSpec(
+            "first_frame",
+            "First frame",
+            lambda: window.show_frame(0),
+            ("Home",),
+            "Show the first frame",
+            "View",
+            section="Frames",
+        ),
+        ActionSpec(
+            "last_frame",
+            "Last frame",
+            lambda: window.show_frame(window.controller.view.num_frames - 1),
+            ("End",),
+            "Show the last frame",
+            "View",
+            section="Frames",
+        ),
+    ]
+
+
+def propagation_actions(window: MainWindow) -> list[ActionSpec]:
+    """Propagate forward, backward, both ways, and cancel."""
+
+    def ready() -> bool:
+        return window.controller.engine_ready and not window.propagation.running
+
+    def run(direction: Direction) -> None:
+        window.propagation.propagate(direction)
+
+    return [
+        ActionSpec(
+            "propagate_forward",
+            "Propagate forward",
+            lambda: run(Direction.FORWARD),
+            ("P",),
+            "Track every object forward from this frame",
+            "Track",
+            ready,
+            section="Tracking",
+        ),
+        ActionSpec(
+            "propagate_backward",
+            "Propagate backward",
+            lambda: run(Direction.BACKWARD),
+            ("Shift+B",),
+            "Track every object backward from this frame",
+            "Track",
+            ready,
+            section="Tracking",
+        ),
+        ActionSpec(
+            "propagate_both",
+            "Propagate both ways",
+            lambda: run(Direction.BOTH),
+            ("Shift+P",),
+            "Track every object both ways from this frame",
+            "Track",
+            ready,
+            section="Tracking",
+        ),
+        ActionSpec(
+            "cancel_propagation",
+            "Cancel propagation",
+            lambda: window.propagation.cancel(),
+            ("Esc",),
+            "Stop; every frame tracked so far is kept",
+            "Track",
+            lambda: window.propagation.running,
+            section="Tracking",
+        ),
+    ]
