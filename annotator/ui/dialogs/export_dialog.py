@@ -72,8 +72,10 @@ def _non_empty_folder(path: Path) -> bool:
 
 
 class ExportDialog(QDialog):
-    """Export a project as a dataset; `exported(summary)` is emitted after a success."""
+    """Export a project as a dataset; `progressed(frames_done, frames_total)` while it runs,
+    `exported(summary)` after a success."""
 
+    progressed = Signal(int, int)
     exported = Signal(object)
 
     def __init__(
@@ -261,6 +263,11 @@ class ExportDialog(QDialog):
         """Whether an export is in progress."""
         return self._task is not None
 
+    @property
+    def task(self) -> BackgroundTask | None:
+        """The running export's thread, or None."""
+        return self._task
+
     def start_export(self) -> None:
         """Validate the form and start the export in a background thread."""
         if self.running:
@@ -329,6 +336,7 @@ class ExportDialog(QDialog):
         self.progress_bar.setValue(done)
         if done >= total:
             self.status_label.setText("Writing the annotation files …")
+        self.progressed.emit(done, total)
 
     def _finish(self) -> None:
         if self._task is not None:

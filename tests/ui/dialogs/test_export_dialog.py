@@ -94,12 +94,10 @@ def test_frame_and_category_choices_reach_the_export(qtbot, project_file, opened
         assert [r.split()[0] for r in rows if r] == ["0"]  # the one exported category
 
 
-def test_cancel_removes_the_half_written_folder(qtbot, project_file, opened, tmp_path) -> None:
-    reached, release = threading.Event(), threading.Event()
+def held_frames(reached: threading.Event, release: threading.Event) -> type:
+    """A frame opener over the real frames that holds the export on frame 3 until `release`."""
 
     class HeldFrames:
-        """The real frames, holding the export on frame 3 until the test cancels."""
-
         def __init__(self, video: Video) -> None:
             self.source = open_video_frames(video)
             self.fingerprint = self.source.fingerprint
@@ -116,6 +114,12 @@ def test_cancel_removes_the_half_written_folder(qtbot, project_file, opened, tmp
         def close(self) -> None:
             self.source.close()
 
+    return HeldFrames
+
+
+def test_cancel_removes_the_half_written_folder(qtbot, project_file, opened, tmp_path) -> None:
+    reached, release = threading.Event(), threading.Event()
+    HeldFrames = held_frames(reached, release)  # noqa: N806 (a class)
     out = tmp_path / "cancelled"
     dialog = make_dialog(qtbot, project_file, opened, default_out=out, open_frames=HeldFrames)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
@@ -131,11 +135,30 @@ def test_cancel_removes_the_half_written_folder(qtbot, project_file, opened, tmp
     assert not dialog.open_folder_button.isEnabled() and dialog.export_button.isEnabled()
 
 
-def test_cancel_empties_a_chosen_empty_folder_only(qtbot, project_file, opened, tmp_path) -> None:
+def test_closing_during_an_export_cancels_it(qtbot, project_file, opened, tmp_path) -> None:
+    reached, release = threading.Event(), threading.Event()
+    out = tmp_path / "closed"
+    dialog = make_dialog(
+        qtbot, project_file, opened, default_out=out, open_frames=held_frames(reached, release)
+    )
+    dialog.start_export()
+    qtbot.waitUntil(reached.is_set, timeout=30_000)
+    task = dialog.task
+    assert task is not None
+    # let frame 3 go once the close has asked the export to stop
+    threading.Thread(target=lambda: (task.cancel_event.wait(30), release.set())).start()
+    dialog.reject()
+    assert task.isFinished() and not dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
+    assert not out.exists() and not list(tmp_path.glob(".closed.partial-*"))
+
+
+def test_a_cancelled_export_leaves_an_empty_folder_empty(
+    qtbot, project_file, opened, tmp_path
+) -> None:
     out = tmp_path / "empty"
     out.mkdir()
     dialog = make_dialog(qtbot, project_file, opened, default_out=out)
-    dialog.cancel_button.setEnabled(True)
     dialog.start_export()
     dialog.cancel_export()
     qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
@@ -174,10 +197,8 @@ def test_split_export_reports_each_frame_once(qtbot, project_file, opened, tmp_p
     dialog.val_spin.setValue(0.25)
     dialog.images_check.setChecked(False)
     seen: list[tuple[int, int]] = []
-    dialog.exported.connect(lambda _s: None)
+    dialog.progressed.connect(lambda done, total: seen.append((done, total)))
     dialog.start_export()
-    assert dialog._task is not None
-    dialog._task.progressed.connect(seen.append)
     qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
     train = json.loads((out / "annotations_train.json").read_text())
     val = json.loads((out / "annotations_val.json").read_text())

@@ -79,14 +79,16 @@ def test_download_with_progress_then_the_choice_reaches_the_callback(
 def test_cancel_keeps_the_part_and_the_next_download_resumes(qtbot, weights, mirror) -> None:
     dialog = make_dialog(qtbot, weights, [])
     dialog.select_model(MODEL)
-    click(qtbot, dialog.download_button)
-    task = dialog.download.task
-    assert task is not None
-    # press Cancel as soon as the first chunk is written: in the download's own thread, so
-    # the stop lands at a known byte count
-    task.progressed.connect(
-        lambda value: task.cancel() if value[0] > 0 else None, Qt.ConnectionType.DirectConnection
-    )
+    with mirror.lock:  # the server answers only once the hook below is in place
+        click(qtbot, dialog.download_button)
+        task = dialog.download.task
+        assert task is not None
+        # press Cancel as soon as the first chunk is written: in the download's own thread,
+        # so the stop lands at a known byte count
+        task.progressed.connect(
+            lambda value: task.cancel() if value[0] > 0 else None,
+            Qt.ConnectionType.DirectConnection,
+        )
     qtbot.waitUntil(lambda: not dialog.download.running, timeout=60_000)
     status = weights.status(MODEL)
     assert status.state == "partial" and status.bytes_present == 1 << 16
@@ -203,3 +205,20 @@ def test_a_damaged_file_is_not_usable_and_downloads_again(qtbot, weights, mirror
 def test_short_path_abbreviates_the_home_folder() -> None:
     assert short_path(Path.home() / ".cache" / "m") == "~/.cache/m"
     assert short_path(Path("/elsewhere/m")) == "/elsewhere/m"
+
+
+def test_closing_during_a_download_keeps_the_part(qtbot, weights, mirror) -> None:
+    dialog = make_dialog(qtbot, weights, [])
+    dialog.select_model(MODEL)
+    with mirror.lock:  # the server answers only once the hook below is in place
+        click(qtbot, dialog.download_button)
+        task = dialog.download.task
+        assert task is not None
+        # the download waits after its first chunk until the close asks it to stop
+        task.progressed.connect(
+            lambda value: task.cancel_event.wait(30) if value[0] > 0 else None,
+            Qt.ConnectionType.DirectConnection,
+        )
+    dialog.reject()
+    assert task.isFinished() and not dialog.isVisible()
+    assert weights.status(MODEL).state == "partial" and not weights.path(MODEL).exists()
