@@ -37,7 +37,7 @@ class BackgroundTask(QThread):
     def run(self) -> None:  # runs in the task's thread
         try:
             result = self._fn(self.progressed.emit)
-        except Exception as exc:  # every failure reaches the dialog as a message
+        except BaseException as exc:  # any failure (even SystemExit) ends the job visibly
             self.outcome = ("error", exc)
             self.failed.emit(exc)
         else:

@@ -38,7 +38,11 @@ DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple GPU (MPS)"}
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model to load: checkpoint file, its model name, device, precision, input size."""
+    """A model to load: checkpoint file, its model name, device, precision, input size.
+
+    For the engine service: `load_model(checkpoint, device, image_size)`, then videos opened
+    with `set_video(..., fast=choice.fast)`.
+    """
 
     checkpoint: Path
     model_name: str  # e.g. "sam2.1_hiera_tiny" (for a local file: the model it holds)
