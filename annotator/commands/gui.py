@@ -9,7 +9,6 @@ status bar says how to get one.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -85,48 +84,32 @@ def resolve_model(model: str) -> tuple[str | None, str]:
 
 
 def open_window(args: argparse.Namespace) -> MainWindow:
-    """Open the frames, the project and the engine and build the window (not yet shown).
-    Raises GuiError with a message for the user when something cannot be opened."""
-    from annotator.domain import DomainError
-    from annotator.io.frames import FrameSourceError, open_frames
-    from annotator.io.store import StoreError, add_recent, create_project, open_project
+    """Open the document (frames and project) and the engine and build the window (not yet
+    shown). Raises GuiError with a message for the user when something cannot be opened."""
+    from annotator.ui.document import DocumentError, open_document
     from annotator.ui.engine_bridge import EngineBridge
     from annotator.ui.main_window import MainWindow
-    from annotator.ui.project_setup import ensure_video
 
     video = args.video or sample_clip_path()
-    try:
-        frames = open_frames(video)
-    except FrameSourceError as exc:
-        raise GuiError(f"Cannot open {video}:\n{exc}") from exc
     project_path = args.project or default_project_path(args.video)
     try:
-        if project_path.exists():
-            project = open_project(project_path)
-        else:
-            project_path.parent.mkdir(parents=True, exist_ok=True)
-            project = create_project(project_path)
-    except (StoreError, OSError) as exc:
-        frames.close()
-        raise GuiError(f"Cannot open the project {project_path}:\n{exc}") from exc
-    try:
-        video_id = ensure_video(project, frames, video)
-    except (ValueError, DomainError, StoreError) as exc:  # StoreError: opened read-only
-        project.close()
-        frames.close()
-        raise GuiError(f"{project_path.name} does not fit {video}:\n{exc}") from exc
-    with contextlib.suppress(Exception):  # the recent list is a convenience
-        add_recent(project_path)
+        document = open_document(video, project_path)
+    except DocumentError as exc:
+        raise GuiError(str(exc)) from exc
     source, why_not = resolve_model(args.model)
     bridge = EngineBridge() if source is not None else None
-    title = f"annotator — {Path(video).name} — {project_path.name}"
-    window = MainWindow(frames, title, project=project, video_id=video_id, bridge=bridge)
+    try:
+        window = MainWindow(document.frames, document.title, document=document, bridge=bridge)
+    except BaseException:
+        if bridge is not None:
+            bridge.close()
+        document.close()
+        raise
     if source is not None:
-        window.controller.start_engine(frames, source, args.image_size)
+        window.controller.start_engine(document.frames, source, args.image_size)
     else:
         window.controller.set_no_model(why_not)
-    window.add_cleanup(project.close)  # after the engine stopped writing
-    window.add_cleanup(frames.close)
+    window.add_cleanup(lambda: window.document.close())  # after the engine stopped writing
     return window
 
 

@@ -28,6 +28,7 @@ from annotator.domain import (
     SetTrackFlags,
     ViewState,
 )
+from annotator.io.store import StoreError
 from annotator.service import EngineError, ModelLoaded
 from annotator.service.events import Event
 from annotator.ui.engine_bridge import EngineBridge
@@ -103,8 +104,16 @@ class AnnotationController(QObject):
         self._land_timer.timeout.connect(self._land)
 
         canvas.set_frame_size(video.width, video.height)
-        canvas.pointClicked.connect(self.prompting.add_point)
-        canvas.boxDrawn.connect(self.prompting.add_box)
+        self._wired: list[tuple[Any, Callable[..., object]]] = [
+            (canvas.pointClicked, self.prompting.add_point),
+            (canvas.boxDrawn, self.prompting.add_box),
+            (panel.addRequested, self.add_object),
+            (panel.removeRequested, self.remove_object),
+            (panel.activeChanged, self.set_active),
+            (panel.visibilityChanged, self.set_visible),
+        ]
+        for signal, slot in self._wired:
+            signal.connect(slot)
         self.client.statusMessage.connect(self.statusMessage)
         self.client.modelLoaded.connect(self._on_model_loaded)
         self.client.ready.connect(self._on_engine_ready)
@@ -112,10 +121,6 @@ class AnnotationController(QObject):
         self.events.historyChanged.connect(self._on_history)
         if bridge is not None:
             bridge.anyEvent.connect(self._on_engine_event)
-        panel.addRequested.connect(self.add_object)
-        panel.removeRequested.connect(self.remove_object)
-        panel.activeChanged.connect(self.set_active)
-        panel.visibilityChanged.connect(self.set_visible)
         self._unsubscribe = [
             self.view.subscribe(self._on_frame, "frame"),
             self.view.subscribe(lambda c: panel.set_active(c.new), "active_track"),
@@ -130,6 +135,7 @@ class AnnotationController(QObject):
         self.lanes = LanesPresenter(project, video_id, timeline, self.events, self)
         self._refresh_panel()
         self.overlay.refresh()
+        timeline.set_current(self.view.frame)
 
     # --- what other parts read ---------------------------------------------------------------
     @property
@@ -279,7 +285,7 @@ class AnnotationController(QObject):
     def _step(self, action: Callable[[], Command | None], verb: str) -> None:
         try:
             command = action()
-        except DomainError as exc:
+        except (DomainError, StoreError) as exc:
             self.statusMessage.emit(str(exc))
             return
         if command is None:
@@ -300,7 +306,7 @@ class AnnotationController(QObject):
         """Run an undoable command; a refusal becomes a status message (None returned)."""
         try:
             return self.history.execute(command)
-        except DomainError as exc:
+        except (DomainError, StoreError) as exc:  # StoreError: e.g. a project opened read-only
             self.statusMessage.emit(str(exc))
             return None
 
@@ -335,6 +341,9 @@ class AnnotationController(QObject):
         self._closed = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        for signal, slot in self._wired:  # the canvas and panel may serve the next document
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
         self.events.close()
         self.prompting.close()
         self.overlay.close()

@@ -17,7 +17,13 @@ from pathlib import Path
 from annotator.domain import DomainError, History, Project, Video
 from annotator.io.frames import FrameSourceError, open_frames
 from annotator.io.media import Frames, ensure_video, media_kind
-from annotator.io.store import StoreError, add_recent, create_project, open_project
+from annotator.io.store import (
+    ReadOnlyProjectError,
+    StoreError,
+    add_recent,
+    create_project,
+    open_project,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -117,25 +123,33 @@ def open_document(
     if project_path is None:
         raise DocumentError("A document needs a project file to save into.")
     project_file = Path(project_path).expanduser()
-    project = _open_project(project_file)
-    closers: list[Callable[[], object]] = [project.close]
+    closers: list[Callable[[], object]] = []
     try:
-        try:
-            if media is None:
-                _video, media_path = _stored_media(project, project_file, video_id)
-            else:
-                media_path = Path(media).expanduser()
+        frames = None
+        if media is not None:  # the media first: a bad file creates no project
+            media_path = Path(media).expanduser()
             frames = _open_media(media_path)
             closers.append(getattr(frames, "close", lambda: None))
+        project = _open_project(project_file)
+        closers.insert(0, project.close)
+        try:
+            if frames is None:
+                _video, media_path = _stored_media(project, project_file, video_id)
+                frames = _open_media(media_path)
+                closers.append(getattr(frames, "close", lambda: None))
             try:
                 shown = ensure_video(project, frames, media_path)
             except (ValueError, DomainError) as exc:
-                raise DocumentError(
-                    f"{project_file.name} does not fit {media_path}:\n{exc}"
-                ) from exc
+                message = f"{project_file.name} does not fit {media_path}:\n{exc}"
+                raise DocumentError(message) from exc
             # reading the project's records, so a damaged file fails here, not in the window
             project.tracks(shown)
             project.view_state  # noqa: B018 - read for the same reason
+        except ReadOnlyProjectError as exc:
+            raise DocumentError(
+                f"The project {project_file} can only be read here: {exc}\n"
+                "Copy it to a folder you can write to, or make this one writable."
+            ) from exc
         except (StoreError, DomainError, ValueError) as exc:
             raise DocumentError(
                 f"The project {project_file} cannot be read: {exc}\n"

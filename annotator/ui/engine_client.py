@@ -132,10 +132,17 @@ class EngineClient(QObject):
 
     # --- the session ------------------------------------------------------------------------
     def start(
-        self, frames: object, model: str | None = None, image_size: int | None = None
+        self,
+        frames: object,
+        model: str | None = None,
+        image_size: int | None = None,
+        *,
+        device: str = "cpu",
+        fast: bool = False,
     ) -> None:
         """Load `model` (a checkpoint path or cached model name; None: the service has one)
-        and open `frames`; `ready` follows, or `unavailable` with the reason."""
+        on `device` and open `frames` (`fast`: bf16 where native); `ready` follows, or
+        `unavailable` with the reason."""
         if self.bridge is None:
             raise RuntimeError("the window has no engine bridge")
         self._generation += 1
@@ -143,12 +150,12 @@ class EngineClient(QObject):
         self.expected, self.ready_now = True, False
         if model is not None:
             self.statusMessage.emit(f"Loading model {model}…")
-            self.send(lambda s: s.load_model(model, image_size=image_size)).then(
+            self.send(lambda s: s.load_model(model, device=device, image_size=image_size)).then(
                 lambda e: self._on_model(generation, e)
             ).fail(lambda f: self._on_start_failed(generation, f))
-        self.send(lambda s: s.set_video(frames)).then(lambda e: self._on_video(generation, e)).fail(
-            lambda f: self._on_start_failed(generation, f)
-        )
+        self.send(lambda s: s.set_video(frames, fast=fast)).then(
+            lambda e: self._on_video(generation, e)
+        ).fail(lambda f: self._on_start_failed(generation, f))
 
     def set_no_model(self, message: str = NO_MODEL_HINT) -> None:
         """No model will be loaded: prompts answer with `message`."""
@@ -185,10 +192,6 @@ class EngineClient(QObject):
             self.set_no_model(f"The model could not be used: {event.message}")
 
     def close(self) -> None:
-        """Drop every outstanding reply and close the bridge (idempotent)."""
-        if self._closed:
-            return
+        """Drop every outstanding reply (idempotent); the window closes the bridge."""
         self._closed = True
         self.ready_now = False
-        if self.bridge is not None:
-            self.bridge.close()

@@ -63,61 +63,95 @@ class MainWindow(QMainWindow):
             if video_id is None:
                 video_id = ensure_video(project, frames)
             document = Document(project, video_id, frames, history or History(project))
-        self.document = document
-        self._frames = frames
-        self._shown: tuple[int, bool] = (-1, False)
         self._closed = False
         self._cleanups: list[Callable[[], object]] = []
         self.setWindowTitle(title)
-        self.project = document.project
         self.bridge = bridge
         self.view = ViewModel(len(frames))
-
         self.canvas = AnnotationCanvas()
         self.frame_view = self.canvas  # the older name
         self.objects = ObjectPanel()
-        self.timeline = Timeline(len(frames))
-        self.propagation_bar = PropagationBar()
         self.frame_label = QLabel()
         self.frame_label.setMinimumWidth(110)
         self.model_label = QLabel("No model")
         self.model_label.setToolTip("The model answering clicks, its device and precision")
         self.statusBar().addPermanentWidget(self.model_label)
+        self.registry = ActionRegistry(self)
+        self.menus: dict[str, QMenu] = {}
+        self._scrub = QHBoxLayout()
+        self._central = QVBoxLayout()
+        self._show_document(document)
         self._layout()
+        self.registry.add_all(edit_actions(self))
+        self.registry.add_all(navigation_actions(self))
+        self.registry.add_all(propagation_actions(self))
+        self.build_menus()
+        self.view.subscribe(self._on_view_change)
+        self.refresh_actions()
 
+    def _show_document(self, document: Document) -> None:
+        """Build the per-document parts (controller, presenters, timeline, loader)."""
+        self.document = document
+        self.project = document.project
+        self._frames = document.frames
+        self._shown = (-1, False)
+        self._current = -1
+        num_frames = len(document.frames)
+        self.view.set_num_frames(num_frames)
+        self.timeline = Timeline(num_frames)
+        self.propagation_bar = PropagationBar()
         self.controller = AnnotationController(
             document.project,
             document.video_id,
             self.canvas,
             self.objects,
             self.timeline,
-            bridge,
+            self.bridge,
             document.history,
+            self,
             view=self.view,
         )
-        self.propagation = PropagationController(self.controller, self.propagation_bar)
+        self.propagation = PropagationController(self.controller, self.propagation_bar, self)
         self.controller.statusMessage.connect(self.statusBar().showMessage)
         self.propagation.statusMessage.connect(self.statusBar().showMessage)
+        self.controller.historyChanged.connect(lambda *_: self.refresh_actions())
         self.client.modelLoaded.connect(self._show_model)
         self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
-
-        self.registry = ActionRegistry(self)
-        self.registry.add_all(edit_actions(self))
-        self.registry.add_all(navigation_actions(self))
-        self.registry.add_all(propagation_actions(self))
-        self.menus: dict[str, QMenu] = {}
-        self.build_menus()
-        self.controller.historyChanged.connect(lambda *_: self.refresh_actions())
-        self.view.subscribe(self._on_view_change)
-        self.refresh_actions()
-
-        self.loader = FrameLoader(frames, self)
+        self.loader = FrameLoader(document.frames, self)
         self.loader.frameReady.connect(self._paint_frame)
         self.timeline.frameRequested.connect(self.show_frame)
+        self._scrub.insertWidget(0, self.timeline, 1)
+        self._central.addWidget(self.propagation_bar)
         state = self.project.view_state
         start = state.frame if state.video_id == document.video_id else 0  # "where was I"
-        self._current = -1
-        self.show_frame(min(start, len(frames) - 1))
+        self.show_frame(min(start, num_frames - 1))
+
+    def set_document(self, document: Document, *, close_old: bool = True) -> None:
+        """Show another document in this window (File > Open, New, switching videos): the
+        old one is closed (its lock released) and the engine opens the new frames with the
+        model it has."""
+        had_engine = self.controller.client.expected
+        no_model = self.controller.client.no_model_message
+        self._close_document(close_old)
+        self._show_document(document)
+        self.setWindowTitle(document.title)
+        if self.bridge is not None and had_engine:
+            self.controller.start_engine(document.frames)
+        else:
+            self.controller.set_no_model(no_model)
+        self.refresh_actions()
+
+    def _close_document(self, close_old: bool) -> None:
+        self.propagation.close()
+        self.controller.close()
+        self.client.close()
+        for widget in (self.timeline, self.propagation_bar):
+            widget.setParent(None)
+            widget.deleteLater()
+        for part in (self.propagation, self.controller, self.loader):
+            part.deleteLater()
+        if close_old:
+            self.document.close()
 
     # --- hooks ---------------------------------------------------------------------------
     @property
@@ -132,15 +166,11 @@ class MainWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.canvas, 1)
         top.addWidget(self.objects)
-        scrub = QHBoxLayout()
-        scrub.addWidget(self.timeline, 1)
-        scrub.addWidget(self.frame_label)
-        layout = QVBoxLayout()
-        layout.addLayout(top, 1)
-        layout.addLayout(scrub)
-        layout.addWidget(self.propagation_bar)
+        self._scrub.addWidget(self.frame_label)
+        self._central.insertLayout(0, top, 1)
+        self._central.insertLayout(1, self._scrub)
         central = QWidget()
-        central.setLayout(layout)
+        central.setLayout(self._central)
         self.setCentralWidget(central)
 
     def build_menus(self) -> None:
@@ -204,6 +234,8 @@ class MainWindow(QMainWindow):
         self.propagation.close()
         self.controller.close()
         self.client.close()
+        if self.bridge is not None:
+            self.bridge.close()
         for cleanup in self._cleanups:
             cleanup()
 
