@@ -145,9 +145,9 @@ def export_davis(
                 )
                 summary.images += 1
                 summary.annotations += sum(1 for r in records if not r.mask.is_empty)
-        for subset, names in _subsets(plan, sequences, options).items():
+        for subset, listed in _subsets(plan, sequences, options).items():
             path = out / "ImageSets" / "2017" / f"{subset}.txt"
-            write_text_atomic(path, "".join(s + "\n" for s in names))
+            write_text_atomic(path, "".join(name + "\n" for name in listed))
             summary.files.append(path)
         write_text_atomic(out / "meta.json", json.dumps({"videos": meta}, indent=1))
         summary.files.append(out / "meta.json")
