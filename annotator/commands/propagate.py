@@ -152,6 +152,7 @@ def tracked_frames(
 def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> int:
     """Run the session over the project's video; frames written. Raises PropagateError."""
     from annotator.domain import History
+    from annotator.io.frames import FrameSourceError
 
     out = sys.stderr if out is None else out  # not bound at import: tests swap sys.stderr
     reason = getattr(project.storage, "read_only_reason", None)  # damaged, or read-only fs
@@ -177,6 +178,12 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
         except KeyboardInterrupt:
             print(f"\ncancelled: the {written} frames done are saved", file=out)
             return written
+        except FrameSourceError as exc:  # e.g. one damaged image of a folder
+            print(file=out)
+            raise PropagateError(
+                f"propagation stopped at frame {getattr(exc, 'frame', '?')}: {exc}; the "
+                f"{written} frames tracked before it are saved"
+            ) from exc
     print(file=out)
     return written
 

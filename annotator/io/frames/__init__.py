@@ -29,6 +29,7 @@ from annotator.io.frames.errors import (
     SourceClosedError,
     SourceMissingError,
     TruncatedVideoError,
+    UnreadableFrameError,
     UnreadableImageError,
     UnsupportedCodecError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "SourceClosedError",
     "SourceMissingError",
     "TruncatedVideoError",
+    "UnreadableFrameError",
     "UnreadableImageError",
     "UnsupportedCodecError",
     "VIDEO_EXTENSIONS",

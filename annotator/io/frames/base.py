@@ -75,6 +75,7 @@ class FrameSource(ABC):
         self.fingerprint = fingerprint
         self.damaged = False
         self.warning: str | None = None
+        self._problems: dict[int, str] = {}  # frame -> why it cannot be decoded
         self.proxies_reused = False
         self.cache = cache
         self._closed = False
@@ -170,6 +171,14 @@ class FrameSource(ABC):
             except FrameSourceError as exc:
                 future.set_exception(exc)
         return future
+
+    def frame_problem(self, index: int) -> str | None:
+        """Why frame `index` cannot be decoded, once a read or the background pass found
+        out, else None (GUI-safe: never decodes)."""
+        return self._problems.get(self._check_index(index))
+
+    def _note_problem(self, index: int, message: str) -> None:
+        self._problems[index] = message
 
     @property
     def prefetcher(self) -> Prefetcher | None:
@@ -282,6 +291,8 @@ class FrameSource(ABC):
             return
         self._index_complete(self._index, None)
         if self._cache_entry is None or self._spill_path is None or self._proxies is None:
+            return
+        if self._problems:  # placeholders for unreadable frames are not kept for reuse
             return
         meta = {
             "kind": self.kind,

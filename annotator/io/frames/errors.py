@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class FrameSourceError(Exception):
     """Base class: anything that stops a video or image folder from being read."""
@@ -33,6 +35,19 @@ class MixedImageSizesError(FrameSourceError):
 
 class UnreadableImageError(FrameSourceError):
     """An image in a folder cannot be decoded (corrupt, truncated, or not an image)."""
+
+
+class UnreadableFrameError(UnreadableImageError):
+    """One frame of an opened folder cannot be decoded (its file is truncated or damaged);
+    `.frame` is its index, `.path` its file. The other frames stay readable."""
+
+    def __init__(self, frame: int, path: Path) -> None:
+        self.frame, self.path = frame, path
+        super().__init__(
+            f"frame {frame} ({path.name} in {path.parent}) cannot be decoded: the image file is "
+            "truncated or damaged. Replace it with a good copy, or move it out of the folder and "
+            "open the folder again."
+        )
 
 
 class FrameIndexError(FrameSourceError, IndexError):

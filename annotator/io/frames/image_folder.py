@@ -17,7 +17,12 @@ import numpy as np
 from annotator.io.frames.background import FrameFeed, ProgressCallback
 from annotator.io.frames.base import FrameSource
 from annotator.io.frames.cache import FrameCache
-from annotator.io.frames.errors import EmptyFolderError, MixedImageSizesError, UnreadableImageError
+from annotator.io.frames.errors import (
+    EmptyFolderError,
+    MixedImageSizesError,
+    UnreadableFrameError,
+    UnreadableImageError,
+)
 from annotator.io.frames.fingerprint import folder_fingerprint
 from annotator.io.frames.imagesize import image_size
 from annotator.io.frames.proxy import DEFAULT_PROXY_MEMORY_BYTES
@@ -128,7 +133,7 @@ class ImageFolderSource(FrameSource):
 
     def _decode(self, i: int) -> np.ndarray:
         path = self.files[i]
-        bgr = _read_bgr(path)
+        bgr = self._read_frame(i)
         if bgr.shape[:2] != (self.height, self.width):
             raise MixedImageSizesError(
                 f"{path.name} decodes to {bgr.shape[1]}x{bgr.shape[0]}, "
@@ -136,6 +141,22 @@ class ImageFolderSource(FrameSource):
             )
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
+    def _read_frame(self, i: int) -> np.ndarray:
+        """Image i as BGR; UnreadableFrameError (remembered) when its file cannot be decoded."""
+        try:
+            return _read_bgr(self.files[i])
+        except UnreadableImageError:
+            error = UnreadableFrameError(i, self.files[i])
+            self._note_problem(i, str(error))
+            raise error from None
+
     def _feed(self) -> FrameFeed:
-        for i, path in enumerate(self.files):
-            yield _read_bgr(path), float(i), True
+        placeholder = None
+        for i in range(len(self.files)):
+            try:
+                bgr = self._read_frame(i)
+            except UnreadableFrameError:  # a grey preview; the frame itself stays an error
+                if placeholder is None:
+                    placeholder = np.full((self.height, self.width, 3), 128, np.uint8)
+                bgr = placeholder
+            yield bgr, float(i), True
