@@ -1,8 +1,9 @@
 """Help > Keyboard shortcuts (F1): every shortcut of the window, and rebinding them.
 
-The dialog is given the actions as (name, key sequence or sequences) pairs and never looks
-at the window: it shows them, lets the user pick new keys for one (a key another action
-uses is refused with a message saying which), and hands back the whole new mapping
+The dialog is given the actions as (name, key sequence or sequences) pairs, optionally
+with labels and sections (the action registry's text and section), and never looks at the
+window: it shows them, lets the user pick new keys for one (a key another action uses is
+refused with a message saying which), and hands back the whole new mapping by name
 (`mapping()`, the `rebound` signal, or the `on_rebind` callback) when the user saves.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -51,9 +52,14 @@ def shortcut_table(actions: Iterable[tuple[str, str | Sequence[str]]]) -> Shortc
     return {name: tuple(keys) for name, keys in table.items()}
 
 
-def rebind(table: Mapping[str, Keys], name: str, keys: Sequence[str]) -> Shortcuts:
-    """`table` with `name` bound to `keys` (empty ones dropped); ShortcutConflict if another
-    action has one of them."""
+def rebind(
+    table: Mapping[str, Keys],
+    name: str,
+    keys: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> Shortcuts:
+    """`table` with `name` bound to `keys` (empty ones dropped); ShortcutConflict (naming the
+    other action by its label) if another action has one of them."""
     if name not in table:
         raise KeyError(name)
     wanted: list[str] = []
@@ -63,13 +69,24 @@ def rebind(table: Mapping[str, Keys], name: str, keys: Sequence[str]) -> Shortcu
     for other, bound in table.items():
         taken = [k for k in wanted if k in bound and other != name]
         if taken:
+            label = (labels or {}).get(other, other)
             raise ShortcutConflict(
-                f"{taken[0]} is already the shortcut of \u201c{other}\u201d: choose another "
+                f"{taken[0]} is already the shortcut of \u201c{label}\u201d: choose another "
                 "key, or give that action another key first."
             )
     new = dict(table)
     new[name] = tuple(wanted)
     return new
+
+
+def _section_row(title: str) -> QTreeWidgetItem:
+    """A bold, unselectable heading row grouping a section's actions."""
+    item = QTreeWidgetItem([title])
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    font = item.font(0)
+    font.setBold(True)
+    item.setFont(0, font)
+    return item
 
 
 class ShortcutsDialog(QDialog):
@@ -83,12 +100,15 @@ class ShortcutsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         defaults: Iterable[tuple[str, str | Sequence[str]]] | None = None,
+        labels: Mapping[str, str] | None = None,
+        sections: Mapping[str, str] | None = None,
         on_rebind: Callable[[Shortcuts], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self._table = shortcut_table(actions)
-        self._original = dict(self._table)
+        self._labels = {name: (labels or {}).get(name, name) for name in self._table}
+        self._sections = dict(sections or {})
         self._defaults = shortcut_table(defaults) if defaults is not None else None
         self._on_rebind = on_rebind
 
@@ -98,6 +118,7 @@ class ShortcutsDialog(QDialog):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Action", "Shortcut", "Alternate"])
         self.tree.setRootIsDecorated(False)
+        self.tree.setItemsExpandable(False)
         self.tree.currentItemChanged.connect(lambda *_: self._load_editor())
         self.primary_edit = QKeySequenceEdit()
         self.alternate_edit = QKeySequenceEdit()
@@ -144,27 +165,54 @@ class ShortcutsDialog(QDialog):
     def _fill(self) -> None:
         keep = self.selected_action()
         self.tree.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
         for name, keys in self._table.items():
-            item = QTreeWidgetItem([name, keys[0] if keys else "", ", ".join(keys[1:])])
-            self.tree.addTopLevelItem(item)
+            item = QTreeWidgetItem(
+                [self._labels[name], keys[0] if keys else "", ", ".join(keys[1:])]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, name)
+            section = self._sections.get(name, "")
+            if section:
+                if section not in groups:
+                    groups[section] = _section_row(section)
+                    self.tree.addTopLevelItem(groups[section])
+                groups[section].addChild(item)
+            else:
+                self.tree.addTopLevelItem(item)
             if name == keep:
                 self.tree.setCurrentItem(item)
+        self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         self._apply_filter()
 
+    def _items(self) -> list[QTreeWidgetItem]:
+        """Every action's row (section rows left out)."""
+        found = []
+        pending = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while pending:
+            item = pending.pop(0)
+            if item is None:
+                continue
+            pending.extend(item.child(i) for i in range(item.childCount()))
+            if item.data(0, Qt.ItemDataRole.UserRole) is not None:
+                found.append(item)
+        return found
+
     def _apply_filter(self) -> None:
         needle = self.filter_edit.text().strip().lower()
+        for item in self._items():
+            text = " ".join(item.text(c) for c in range(3)).lower()
+            item.setHidden(bool(needle) and needle not in text)
         for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item is not None:
-                text = " ".join(item.text(c) for c in range(3)).lower()
-                item.setHidden(bool(needle) and needle not in text)
+            group = self.tree.topLevelItem(i)
+            if group is not None and group.childCount():
+                children = [group.child(k) for k in range(group.childCount())]
+                group.setHidden(all(c is None or c.isHidden() for c in children))
 
     def select_action(self, name: str) -> None:
-        """Select an action's row (KeyError if there is none)."""
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item is not None and item.text(0) == name:
+        """Select an action's row by name (KeyError if there is none)."""
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == name:
                 self.tree.setCurrentItem(item)
                 return
         raise KeyError(name)
@@ -172,7 +220,7 @@ class ShortcutsDialog(QDialog):
     def selected_action(self) -> str | None:
         """The name of the selected action, or None."""
         item = self.tree.currentItem()
-        return None if item is None else item.text(0)
+        return None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
 
     def _load_editor(self) -> None:
         name = self.selected_action()
@@ -196,7 +244,7 @@ class ShortcutsDialog(QDialog):
 
     def _set(self, name: str, keys: Sequence[str]) -> None:
         try:
-            self._table = rebind(self._table, name, keys)
+            self._table = rebind(self._table, name, keys, self._labels)
         except ShortcutConflict as exc:
             self.message.setStyleSheet("color: #b00020;")
             self.message.setText(str(exc))
@@ -204,7 +252,7 @@ class ShortcutsDialog(QDialog):
             return
         self.message.setStyleSheet("")
         bound = ", ".join(self._table[name]) or "no shortcut"
-        self.message.setText(f"\u201c{name}\u201d: {bound}")
+        self.message.setText(f"\u201c{self._labels[name]}\u201d: {bound}")
         self._fill()
 
     def restore_defaults(self) -> None:

@@ -106,3 +106,31 @@ def test_keys_compare_in_one_spelling() -> None:
     assert rebind(table, "Redo", ["ctrl+shift+z", "Ctrl+Shift+Z", ""])["Redo"] == ("Ctrl+Shift+Z",)
     with pytest.raises(KeyError):
         rebind(table, "Fly", ["F"])
+
+
+def test_labels_and_sections_of_the_action_registry(qtbot) -> None:
+    saved: list = []
+    names = [("edit.undo", "Ctrl+Z"), ("edit.redo", ("Ctrl+Shift+Z", "Ctrl+Y")), ("help", "F1")]
+    dialog = ShortcutsDialog(
+        names,
+        labels={"edit.undo": "Undo", "edit.redo": "Redo", "help": "Keyboard shortcuts"},
+        sections={"edit.undo": "Edit", "edit.redo": "Edit"},
+        on_rebind=saved.append,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    edit = dialog.tree.topLevelItem(0)
+    assert edit is not None and edit.text(0) == "Edit"
+    assert [edit.child(i).text(0) for i in range(edit.childCount())] == ["Undo", "Redo"]
+    assert dialog.tree.topLevelItem(1).text(0) == "Keyboard shortcuts"
+    dialog.select_action("help")
+    dialog.primary_edit.setKeySequence(QKeySequence("Ctrl+Y"))
+    qtbot.mouseClick(dialog.assign_button, Qt.MouseButton.LeftButton)
+    assert dialog.message.text().startswith("Ctrl+Y is already the shortcut of \u201cRedo\u201d")
+    dialog.primary_edit.setKeySequence(QKeySequence("Shift+F1"))
+    qtbot.mouseClick(dialog.assign_button, Qt.MouseButton.LeftButton)
+    dialog.filter_edit.setText("shift+f1")
+    edit, helps = dialog.tree.topLevelItem(0), dialog.tree.topLevelItem(1)  # rows rebuilt
+    assert edit.isHidden() and not helps.isHidden() and helps.text(1) == "Shift+F1"
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert saved[0]["help"] == ("Shift+F1",) and saved[0]["edit.undo"] == ("Ctrl+Z",)
