@@ -81,13 +81,24 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise BatchError("--gpus-per-worker is for --executor ray (locally, use --device)")
 
 
+GB_PER_WORKER = 2  # a worker's model, frames and feature cache, with room to spare
+
+
+def _memory_gb() -> int:
+    """This machine's memory in GiB (a large number where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**30
+    except (ValueError, OSError, AttributeError):
+        return 1 << 20
+
+
 def _local_pool(args: argparse.Namespace, jobs: int) -> tuple[int, Callable[[], Any]]:
     """(workers, worker factory) of local processes sharing this machine's cores."""
     from annotator.commands.batch_jobs import setup_worker, track_video
     from annotator.service.batch import LocalWorker, WorkerSpec
 
     cores = os.cpu_count() or 1
-    workers = args.workers or max(1, min(jobs, cores // 2))
+    workers = args.workers or max(1, min(jobs, cores, _memory_gb() // GB_PER_WORKER))
     threads = args.threads_per_worker or max(1, cores // workers)
     spec = WorkerSpec(setup_worker, track_video, args, threads)
     return workers, lambda: LocalWorker(spec)
