@@ -35,6 +35,7 @@ from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import NO_MODEL_HINT, EngineClient
 from annotator.ui.engine_sync import EngineSync
 from annotator.ui.presenters.lanes import LanesPresenter
+from annotator.ui.presenters.mask_editing import MaskEditingPresenter
 from annotator.ui.presenters.overlay import OverlayPresenter
 from annotator.ui.presenters.prompting import PromptingPresenter
 from annotator.ui.project_events import ProjectEvents
@@ -96,6 +97,19 @@ class AnnotationController(QObject):
         )
         self.overlay = OverlayPresenter(
             project, video_id, self.view, canvas, self.events, self.prompting.current_prompt, self
+        )
+        self.editing = MaskEditingPresenter(
+            project,
+            video_id,
+            self.view,
+            canvas,
+            self.prompting,
+            self.client,
+            self.sync,
+            execute=self.execute,
+            clear_frame=self.clear_frame,
+            status=self.statusMessage.emit,
+            parent=self,
         )
         self.prompting.promptShown.connect(self._show_prompt)
         self._land_timer = QTimer(self)  # frames passed over while dragging are not encoded
@@ -346,6 +360,7 @@ class AnnotationController(QObject):
                 signal.disconnect(slot)
         self.events.close()
         self.prompting.close()
+        self.editing.close()
         self.overlay.close()
         self.lanes.close()
         self._land_timer.stop()

@@ -22,6 +22,7 @@ from annotator.service import ModelLoaded
 from annotator.ui.actions import ActionRegistry
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.canvas import AnnotationCanvas
+from annotator.ui.canvas_actions import install_canvas_tools
 from annotator.ui.document import Document
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import EngineClient
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.registry.add_all(edit_actions(self))
         self.registry.add_all(navigation_actions(self))
         self.registry.add_all(propagation_actions(self))
+        self.canvas_tools = install_canvas_tools(self)
         self.build_menus()
         self.view.subscribe(self._on_view_change)
         self.refresh_actions()

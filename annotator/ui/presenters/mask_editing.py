@@ -1,0 +1,183 @@
+"""Turns the canvas's corrections into project commands and engine requests.
+
+- A mask edit (brush, eraser, polygon, or an operation such as fill holes) becomes one
+  `EditMask` (provenance EDITED). The engine gets the edited mask as a mask prompt on that
+  frame before the next propagation (EngineSync replays EDITED keyframes with add_mask), so
+  tracking continues from the corrected shape; propagation keeps the frame.
+- Removing or moving a click, or adjusting the box, sends the corrected full prompt (its
+  answer is stored like any click's: one undoable step); removing the last click clears the
+  frame.
+- Tab asks the engine for the three candidates of a single click; Enter stores the one shown
+  (EDITED, so tracking follows that reading; the click is kept for display).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from annotator.domain import Command, Mask, Project, Prompt, Provenance, SetMask
+from annotator.domain.edit_commands import EditMask
+from annotator.domain.mask_edit import MaskEdit
+from annotator.domain.prompt_edits import with_box, with_point_moved, without_point
+from annotator.service import CandidatesFound
+from annotator.ui.canvas import AnnotationCanvas
+from annotator.ui.canvas.commands import OPERATIONS
+from annotator.ui.canvas.view import NO_OBJECT_TO_EDIT
+from annotator.ui.engine_client import EngineClient
+from annotator.ui.engine_sync import EngineSync
+from annotator.ui.presenters.prompting import PromptingPresenter
+from annotator.ui.view_model import ViewModel
+
+
+class MaskEditingPresenter(QObject):
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        project: Project,
+        video_id: int,
+        view: ViewModel,
+        canvas: AnnotationCanvas,
+        prompting: PromptingPresenter,
+        client: EngineClient,
+        sync: EngineSync,
+        *,
+        execute: Callable[[Command], Command | None],
+        clear_frame: Callable[[], object],
+        status: Callable[[str], object],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.project, self.video_id, self.view, self.canvas = project, video_id, view, canvas
+        self.prompting, self.client, self.sync = prompting, client, sync
+        self._execute, self._clear_frame, self._status = execute, clear_frame, status
+        self._candidates: tuple[int, int, np.ndarray] | None = None  # frame, track, masks
+        self._asked = 0  # request id of the candidates asked for last
+        canvas.maskEdited.connect(self.edit_mask)
+        canvas.pointRemoved.connect(self.remove_point)
+        canvas.pointMoved.connect(self.move_point)
+        canvas.boxAdjusted.connect(self.adjust_box)
+        canvas.candidatesRequested.connect(self.find_candidates)
+        canvas.candidateChosen.connect(self.keep_candidate)
+        canvas.editRefused.connect(status)
+        self._unsubscribe = [
+            view.subscribe(self._drop_candidates, "frame"),
+            view.subscribe(self._drop_candidates, "active_track"),
+        ]
+        prompting.promptShown.connect(self._drop_candidates)
+
+    # --- mask edits -----------------------------------------------------------------------
+    def edit_mask(self, edit: MaskEdit) -> Command | None:
+        """Apply an edit to the active object's mask on the shown frame (one undo step)."""
+        track = self.view.active_track
+        command = None
+        if track is not None:
+            command = self._execute(EditMask(self.video_id, self.view.frame, track, edit))
+        if command is None:  # no object, or refused (a locked object...): said already
+            self.canvas.cancel_mask_edit()
+            return None
+        if command.delta is not None:
+            self.sync.note_change(command.delta.masks, [])
+        return command
+
+    def apply_operation(self, name: str) -> Command | None:
+        """Run a whole-mask operation of `canvas.commands.OPERATIONS` (fill holes...) on the
+        active object's mask on the shown frame."""
+        spec = next((op for op in OPERATIONS if op.name == name), None)
+        if spec is None:
+            raise ValueError(f"no mask operation {name!r}")
+        if self.view.active_track is None:
+            self._status(NO_OBJECT_TO_EDIT)
+            return None
+        return self.edit_mask(spec.make())
+
+    # --- prompt corrections -----------------------------------------------------------------
+    def _prompt(self, index: int | None = None) -> tuple[int, Prompt] | None:
+        track = self.view.active_track
+        if track is None:
+            return None
+        prompt = self.prompting.current_prompt(self.view.frame, track)
+        if prompt is None or (index is not None and index >= len(prompt.points)):
+            return None
+        return track, prompt
+
+    def remove_point(self, index: int) -> None:
+        """Drop click `index`; with the last one gone the frame's mask goes too."""
+        found = self._prompt(index)
+        if found is None:
+            return
+        remaining = without_point(found[1], index)
+        if remaining is None:
+            self._clear_frame()
+        else:
+            self.prompting.send(self.view.frame, found[0], remaining)
+
+    def move_point(self, index: int, x: float, y: float) -> None:
+        found = self._prompt(index)
+        if found is not None:
+            moved = with_point_moved(found[1], index, x, y)
+            self.prompting.send(self.view.frame, found[0], moved)
+
+    def adjust_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        found = self._prompt()
+        if found is not None:
+            boxed = with_box(found[1], (x0, y0, x1, y1))
+            self.prompting.send(self.view.frame, found[0], boxed)
+
+    # --- candidates -------------------------------------------------------------------------
+    def find_candidates(self) -> None:
+        """Ask the engine for the single click's three masks."""
+        found = self._prompt()
+        if found is None or self.client.service is None or not self.client.ready_now:
+            return
+        track, prompt = found
+        if len(prompt.points) != 1 or prompt.box is not None:
+            return
+        frame = self.view.frame
+        point, label = prompt.points[0], prompt.labels[0]
+        reply = self.client.send(lambda s: s.find_candidates(frame, track, point, label))
+        self._asked = reply.request_id
+        reply.then(lambda event: self._on_candidates(frame, track, event), own_only=True)
+
+    def _on_candidates(self, frame: int, track: int, event: object) -> None:
+        if not isinstance(event, CandidatesFound) or event.request_id != self._asked:
+            return
+        if (frame, track) != (self.view.frame, self.view.active_track):
+            return  # the user moved on
+        if event.candidates is None:
+            self._status("No candidates for this click any more: click again")
+            return
+        masks = event.candidates.masks
+        self._candidates = (frame, track, masks)
+        self.canvas.set_candidates(list(masks), (event.candidates.best + 1) % len(masks))
+        self._status("Tab: next candidate, Enter: keep it, Esc: keep the mask as it was")
+
+    def keep_candidate(self, index: int) -> Command | None:
+        """Store candidate `index` as the object's mask on its frame (one undo step)."""
+        kept, self._candidates = self._candidates, None
+        self.canvas.set_candidates(None)
+        if kept is None:
+            return None
+        frame, track, masks = kept
+        prompt = self.prompting.current_prompt(frame, track)
+        mask = Mask.from_array(masks[index])
+        choice = SetMask(self.video_id, frame, track, mask, Provenance.EDITED, None, prompt)
+        choice.label = "Choose candidate"
+        command = self._execute(choice)
+        if command is not None and command.delta is not None:
+            self.sync.note_change(command.delta.masks, [])
+        return command
+
+    def _drop_candidates(self, *_args: object) -> None:
+        """The frame, the object or the prompt changed: the candidates no longer apply."""
+        self._asked = 0
+        if self._candidates is not None or self.canvas.candidate_count:
+            self._candidates = None
+            self.canvas.set_candidates(None)
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()

@@ -1,0 +1,199 @@
+"""End to end on the real window and engine (seeded tiny SAM2, offscreen): zoomed clicks land
+on the right pixel, clicks on points remove them, Tab/Enter keep another candidate, brush,
+eraser, polygon and fill holes store exactly their pixels (undo: the same RLE bytes), and a
+hand-edited frame survives propagation and steers the tracking after it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from annotator.domain import Mask, Provenance
+from annotator.domain.mask_edit import polygon_mask
+from annotator.service import Direction
+from tests.domain.test_mask_edit import brute_capsule
+
+pytestmark = pytest.mark.slow
+
+
+def at(win, x: float, y: float) -> QPoint:
+    return win.canvas.frame_to_widget(x, y).toPoint()
+
+
+def image_point(win, pos: QPoint) -> tuple[float, float]:
+    return win.canvas.viewport.widget_to_image((pos.x(), pos.y()))
+
+
+def record(win, frame: int, track: int):
+    ctl = win.controller
+    return ctl.project.mask(ctl.video_id, frame, track)
+
+
+def wait_prompt(qtbot, win, frame: int, track: int, points: int) -> None:
+    def answered() -> bool:
+        rec = record(win, frame, track)
+        return rec is not None and rec.prompt is not None and len(rec.prompt.points) == points
+
+    qtbot.waitUntil(answered, timeout=60_000)
+
+
+def first_object(qtbot, win, x: float = 35.0, y: float = 45.0) -> int:
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
+    track = win.controller.active_track
+    assert track is not None
+    wait_prompt(qtbot, win, 0, track, 1)
+    qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=10_000)
+    return track
+
+
+def drag(qtbot, win, points: list[QPoint], button=Qt.MouseButton.LeftButton) -> None:
+    canvas = win.canvas
+    qtbot.mousePress(canvas, button, pos=points[0])
+    for p in points[1:]:
+        qtbot.mouseMove(canvas, p)
+    qtbot.mouseRelease(canvas, button, pos=points[-1])
+
+
+def stroke_pixels(win, points: list[QPoint], radius: float) -> np.ndarray:
+    """The pixels a stroke through these widget points covers (brute force, frame size)."""
+    w, h = win.canvas.frame_size
+    xy = [image_point(win, p) for p in points]
+    out = brute_capsule(h, w, xy[0], xy[0], radius)
+    for a, b in zip(xy[:-1], xy[1:], strict=True):
+        out |= brute_capsule(h, w, a, b, radius)
+    return out
+
+
+def test_a_click_after_zooming_4x_lands_on_the_same_frame_pixel(qtbot, annotator_window) -> None:
+    win = annotator_window
+    canvas = win.canvas
+    target = QPointF(canvas.frame_to_widget(35.5, 45.5))
+    canvas.zoom_at(4.0, target)
+    pos = at(win, 35.5, 45.5)
+    assert abs(pos.x() - target.x()) <= 1 and abs(pos.y() - target.y()) <= 1
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pos)
+    track = win.controller.active_track
+    wait_prompt(qtbot, win, 0, track, 1)
+    ((x, y),) = record(win, 0, track).prompt.points
+    assert (int(x), int(y)) == (35, 45)
+    assert (x, y) == pytest.approx(image_point(win, pos))
+
+
+def test_a_click_on_a_point_removes_it(qtbot, annotator_window) -> None:
+    win = annotator_window
+    track = first_object(qtbot, win)
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=at(win, 100.0, 20.0))
+    wait_prompt(qtbot, win, 0, track, 2)
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=at(win, 35.0, 45.0))
+    wait_prompt(qtbot, win, 0, track, 1)
+    ((x, y),) = record(win, 0, track).prompt.points
+    assert (x, y) == pytest.approx((100.0, 20.0), abs=1.0)
+    assert win.controller.history.undo_label == "Prompt mask"
+
+
+def test_tab_cycles_three_candidates_and_enter_stores_the_one_shown(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    canvas = win.canvas
+    track = first_object(qtbot, win)
+    before = record(win, 0, track)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: canvas.candidate_count == 3, timeout=60_000)
+    candidates = [layer.copy() for layer in canvas.masks.candidates]
+    first = canvas.candidate_index
+    qtbot.keyClick(canvas, Qt.Key.Key_Tab)
+    chosen = (first + 1) % 3
+    assert canvas.candidate_index == chosen
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    stored = record(win, 0, track)
+    assert stored.mask == Mask.from_array(candidates[chosen])
+    assert stored.provenance is Provenance.EDITED and stored.prompt == before.prompt
+    assert canvas.candidate_count == 0
+    win.controller.undo()
+    assert record(win, 0, track).mask.counts == before.mask.counts
+
+
+def test_brush_eraser_polygon_fill_holes_store_exact_pixels_and_undo(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    canvas, ctl = win.canvas, win.controller
+    track = first_object(qtbot, win)
+    base = record(win, 0, track)
+    pixels = base.mask.to_array()
+
+    canvas.set_tool("brush")
+    canvas.set_brush_radius(3.0)
+    path = [at(win, 80, 70), at(win, 95, 72), at(win, 110, 85)]
+    drag(qtbot, win, path)
+    brushed = record(win, 0, track)
+    expected = pixels | stroke_pixels(win, path, 3.0)
+    assert brushed.provenance is Provenance.EDITED and brushed.mask == Mask.from_array(expected)
+    assert ctl.history.undo_label == "Brush"
+
+    canvas.set_tool("eraser")
+    drag(qtbot, win, path)
+    erased = record(win, 0, track)
+    expected &= ~stroke_pixels(win, path, 3.0)
+    assert erased.mask == Mask.from_array(expected) and ctl.history.undo_label == "Erase"
+
+    canvas.set_tool("polygon")
+    corners = [(5.0, 70.0), (30.0, 70.0), (30.0, 90.0), (5.0, 90.0)]
+    for x, y in corners:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    polygon = record(win, 0, track)
+    vertices = [image_point(win, at(win, x, y)) for x, y in corners]
+    expected |= polygon_mask((96, 128), vertices)
+    assert polygon.mask == Mask.from_array(expected) and ctl.history.undo_label == "Add polygon"
+
+    canvas.set_tool("eraser")
+    canvas.set_brush_radius(1.5)
+    hole = [at(win, 17.5, 80.5)]
+    drag(qtbot, win, hole)
+    holed = record(win, 0, track).mask.to_array()
+    assert holed.sum() < expected.sum()  # a hole inside the polygon
+    win.registry["mask_fill_holes"].trigger()  # Edit > Fill holes
+    assert record(win, 0, track).mask == Mask.from_array(expected)
+    assert ctl.history.undo_label == "Fill holes"
+
+    for _ in range(5):  # fill holes, the hole, polygon, eraser, brush
+        ctl.undo()
+    assert record(win, 0, track).mask.counts == base.mask.counts
+    assert record(win, 0, track).provenance is Provenance.PROMPTED
+
+
+def test_propagation_keeps_a_hand_edited_frame_and_tracks_from_it(qtbot, annotator_window) -> None:
+    win = annotator_window
+    canvas = win.canvas
+    track = first_object(qtbot, win)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    tracked_before = record(win, 3, track).mask.to_array()
+    win.show_frame(2)
+    qtbot.waitUntil(lambda: canvas.has_overlay, timeout=10_000)
+    canvas.set_tool("polygon")
+    corners = [(60.0, 10.0), (120.0, 10.0), (120.0, 90.0), (60.0, 90.0)]  # a large new part
+    for x, y in corners:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    edited = record(win, 2, track)
+    assert edited.provenance is Provenance.EDITED
+    win.show_frame(0)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    kept = record(win, 2, track)
+    assert kept.mask.counts == edited.mask.counts and kept.provenance is Provenance.EDITED
+    after = record(win, 3, track)
+    assert after.provenance is Provenance.PROPAGATED
+    shape = edited.mask.to_array()
+    tracked_after = after.mask.to_array()
+
+    def iou(a: np.ndarray, b: np.ndarray) -> float:
+        return float((a & b).sum()) / max(1, int((a | b).sum()))
+
+    assert not np.array_equal(tracked_after, tracked_before)  # the engine got the edit
+    assert iou(tracked_after, shape) > iou(tracked_before, shape)
