@@ -314,15 +314,11 @@ class ExportDialog(QDialog):
         task.start()
 
     def cancel_export(self) -> None:
-        """Stop the running export after the frame it is writing; its folder is removed."""
+        """Stop the running export after the frame it is writing; nothing is left behind."""
         if self._task is not None:
             self._task.cancel()
             self.cancel_button.setEnabled(False)
             self.status_label.setText("Cancelling …")
-
-    def wait(self, timeout_ms: int = 60_000) -> bool:
-        """Block until the running export's thread has ended (for shutdown)."""
-        return self._task is None or self._task.wait(timeout_ms)
 
     def _set_running(self, running: bool) -> None:
         for widget in (self.export_button, self.close_button, self.format_box, self.out_edit):

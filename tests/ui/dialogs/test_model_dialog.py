@@ -15,6 +15,7 @@ from annotator.ui.dialogs.model_choice import (
     ModelChoice,
     available_devices,
     default_precision,
+    has_downloaded_model,
 )
 from annotator.ui.dialogs.model_dialog import LOCAL_ROW, ModelDialog, short_path
 
@@ -152,6 +153,7 @@ def test_the_current_choice_is_preselected(qtbot, weights, small_tiny_checkpoint
 
 def test_first_start_offer_downloads_tiny(qtbot, weights) -> None:
     chosen: list[ModelChoice] = []
+    assert not has_downloaded_model(weights)  # the window shows the offer
     offer = FirstModelOffer(weights, chosen.append)
     qtbot.addWidget(offer)
     offer.show()
@@ -162,6 +164,7 @@ def test_first_start_offer_downloads_tiny(qtbot, weights) -> None:
     click(qtbot, offer.download_button)
     qtbot.waitUntil(lambda: bool(chosen), timeout=60_000)
     assert chosen[0].checkpoint == weights.path(MODEL) and weights.status(MODEL).state == "cached"
+    assert has_downloaded_model(weights)
     assert not offer.isVisible()
 
 
