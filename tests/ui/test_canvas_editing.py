@@ -72,6 +72,8 @@ def test_a_click_after_zooming_4x_lands_on_the_same_frame_pixel(qtbot, annotator
     canvas.zoom_at(4.0, target)
     pos = at(win, 35.5, 45.5)
     assert abs(pos.x() - target.x()) <= 1 and abs(pos.y() - target.y()) <= 1
+    qtbot.mouseMove(canvas, pos)
+    assert win.canvas_tools.position.text() == "x 35  y 45"  # the status bar
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pos)
     track = win.controller.active_track
     wait_prompt(qtbot, win, 0, track, 1)
@@ -197,3 +199,31 @@ def test_propagation_keeps_a_hand_edited_frame_and_tracks_from_it(qtbot, annotat
 
     assert not np.array_equal(tracked_after, tracked_before)  # the engine got the edit
     assert iou(tracked_after, shape) > iou(tracked_before, shape)
+
+
+def test_after_a_document_swap_an_edit_goes_to_the_new_document_once(
+    qtbot, annotator_window, tmp_path
+) -> None:
+    from annotator.domain import AddTrack, History
+    from annotator.io.media import ensure_video
+    from annotator.io.store import create_project
+    from annotator.ui.document import Document
+    from tests.ui.conftest import moving_square_frames
+
+    win = annotator_window
+    old_history = win.controller.history
+    frames = moving_square_frames()
+    project = create_project(tmp_path / "second.annotator")
+    video_id = ensure_video(project, frames)
+    history = History(project)
+    track = history.execute(AddTrack(video_id)).track_id
+    win.set_document(Document(project, video_id, frames, history), close_old=False)
+    qtbot.waitUntil(lambda: win.controller.active_track == track, timeout=10_000)
+    win.canvas.set_tool("brush")
+    win.canvas.set_brush_radius(2.0)
+    path = [at(win, 20, 20), at(win, 30, 20)]
+    drag(qtbot, win, path)
+    rec = project.mask(video_id, 0, track)
+    assert rec is not None and rec.mask == Mask.from_array(stroke_pixels(win, path, 2.0))
+    assert history.depth[0] == 2 and history.undo_label == "Brush"  # one step, not two
+    assert old_history.undo_label != "Brush"

@@ -56,18 +56,26 @@ class MaskEditingPresenter(QObject):
         self._execute, self._clear_frame, self._status = execute, clear_frame, status
         self._candidates: tuple[int, int, np.ndarray] | None = None  # frame, track, masks
         self._asked = 0  # request id of the candidates asked for last
-        canvas.maskEdited.connect(self.edit_mask)
-        canvas.pointRemoved.connect(self.remove_point)
-        canvas.pointMoved.connect(self.move_point)
-        canvas.boxAdjusted.connect(self.adjust_box)
-        canvas.candidatesRequested.connect(self.find_candidates)
-        canvas.candidateChosen.connect(self.keep_candidate)
-        canvas.editRefused.connect(status)
+        # the canvas outlives documents: these are disconnected again by close()
+        self._connections = [
+            (canvas.maskEdited, self.edit_mask),
+            (canvas.pointRemoved, self.remove_point),
+            (canvas.pointMoved, self.move_point),
+            (canvas.boxAdjusted, self.adjust_box),
+            (canvas.candidatesRequested, self.find_candidates),
+            (canvas.candidateChosen, self.keep_candidate),
+            (canvas.editRefused, self._refused),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
         self._unsubscribe = [
             view.subscribe(self._drop_candidates, "frame"),
             view.subscribe(self._drop_candidates, "active_track"),
         ]
         prompting.promptShown.connect(self._drop_candidates)
+
+    def _refused(self, message: str) -> None:
+        self._status(message)
 
     # --- mask edits -----------------------------------------------------------------------
     def edit_mask(self, edit: MaskEdit) -> Command | None:
@@ -179,5 +187,11 @@ class MaskEditingPresenter(QObject):
             self.canvas.set_candidates(None)
 
     def close(self) -> None:
+        """Stop listening (the document closes; the canvas stays with the window)."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections = []
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        self._drop_candidates()
+        self.canvas.cancel_mask_edit()
