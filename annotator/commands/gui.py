@@ -45,6 +45,12 @@ def add_parser(subparsers: Any) -> None:
         help="run the model at this square input size, a multiple of 32 (default: 1024); "
         "smaller is faster and coarser",
     )
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="save a picture of the window once it shows the first frame, then quit",
+    )
 
 
 def sample_clip_path() -> Path:
@@ -124,6 +130,11 @@ def run(args: argparse.Namespace) -> int:
     if (problem := qt_platform_problem()) is not None:  # before Qt aborts the process
         print(f"annotator: {problem}", file=sys.stderr)
         return 1
+    from annotator.ui.qt_build import installed_qt_problem
+
+    if (problem := installed_qt_problem()) is not None:  # a build that would crash later
+        print(f"annotator: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -134,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"annotator: {exc}", file=sys.stderr)
         return 1
     window.show()
+    if args.screenshot is not None:
+        from annotator.ui.screenshot import save_when_ready
+
+        save_when_ready(window, lambda: window.shown_exact, args.screenshot)
     try:
         return int(app.exec())
     finally:
