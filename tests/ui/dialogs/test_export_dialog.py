@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from pycocotools.coco import COCO
@@ -259,3 +261,39 @@ def test_a_missing_video_and_a_damaged_project_are_messages(
     broken = make_dialog(qtbot, damaged, opened)
     assert broken.status_label.text().startswith(f"Cannot read the project: {damaged.name}")
     assert not broken.export_button.isEnabled()
+
+
+def test_a_photo_set_exports_each_image_at_its_own_size(
+    qtbot, shared_dir, opened, tmp_path
+) -> None:
+    from annotator.domain import FrameMask, Mask, Provenance, Track
+    from annotator.io.media import create_project_with_media
+
+    photos = sorted((shared_dir / "data" / "images").glob("*.jpg"))
+    project, added = create_project_with_media(tmp_path / "photos.annotator", photos)
+    with project:
+        category = project.add_category("thing", (255, 0, 0))
+        for item in added:
+            video = project.video(item.video_id)
+            track = Track(project.allocate_id("track"), video.id, category.id, video.path)
+            project.put_track(track)
+            box = np.zeros((video.height, video.width), bool)
+            box[10:40, 20:60] = True
+            project.put_masks(
+                [FrameMask(video.id, 0, track.id, Mask.from_array(box), Provenance.EDITED)]
+            )
+        sizes = {Path(v.path).stem: (v.width, v.height) for v in project.videos}
+    assert len(set(sizes.values())) == 3  # three different sizes
+    out = tmp_path / "coco"
+    dialog = make_dialog(qtbot, tmp_path / "photos.annotator", opened, default_out=out)
+    run(qtbot, dialog)
+    coco = COCO(str(out / "annotations.json"))
+    images = coco.loadImgs(coco.getImgIds())
+    assert len(images) == 3 and len(coco.getAnnIds()) == 3
+    for image in images:
+        stem = next(s for s in sizes if image["file_name"].startswith(s))
+        assert (image["width"], image["height"]) == sizes[stem]
+        written = cv2.imread(str(out / "images" / image["file_name"]))
+        assert written.shape[:2] == (image["height"], image["width"])
+        (ann,) = coco.loadAnns(coco.getAnnIds(imgIds=image["id"]))
+        assert int(coco.annToMask(ann).sum()) == 30 * 40
