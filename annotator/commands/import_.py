@@ -31,16 +31,25 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("src", help="COCO/SA-V JSON file, or YOLO dataset folder (with data.yaml)")
     p.add_argument("--video", type=int, help="project video id the labels belong to")
     p.add_argument("--category", help="SA-V: category of the imported masklets")
+    p.add_argument(
+        "--frame-offset",
+        type=int,
+        default=0,
+        metavar="N",
+        help="subtract N from frame numbers read from file names (1 for ffmpeg's 1-based %%06d)",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
 
 def _read(project: Any, args: argparse.Namespace) -> ImportResult:
     if args.fmt == "coco":
-        return read_coco(project, args.src, video_id=args.video)
+        return read_coco(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "sav":
         return read_sav(project, args.src, video_id=args.video, category=args.category)
     task = "segment" if args.fmt == "yolo-seg" else "detect"
-    return read_yolo(project, args.src, task=task, video_id=args.video)
+    return read_yolo(
+        project, args.src, task=task, video_id=args.video, frame_offset=args.frame_offset
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"annotator import: error: {exc}", file=sys.stderr)
         return 1
     counts = describe(result)
+    for note in counts["notes"]:
+        print(f"  {note}", file=sys.stderr)
     verb = "would add" if args.dry_run else "added"
     print(
         f"{args.fmt}: {verb} {counts['tracks']} tracks, {counts['masks']} masks, "

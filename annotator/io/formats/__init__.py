@@ -16,7 +16,11 @@ in one transaction; every problem is an `ImportError_` naming file and line or a
 Geometry (`geometry`): exact mask <-> polygon conversion, keyhole bridging of holes and parts.
 """
 
-from annotator.io.formats.coco import export_coco, read_coco
+from collections.abc import Callable
+from typing import Any
+
+from annotator.io.formats.coco import export_coco
+from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
 from annotator.io.formats.importing import ImportResult, apply_import, describe
@@ -24,10 +28,13 @@ from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
 from annotator.io.formats.plan import ExportSummary
 from annotator.io.formats.sav import read_sav
-from annotator.io.formats.yolo import export_yolo, read_yolo
+from annotator.io.formats.yolo import export_yolo
+from annotator.io.formats.yolo_import import read_yolo
 from annotator.io.formats.ytvis import export_ytvis
 
-EXPORTERS = {
+Exporter = Callable[..., ExportSummary]
+
+EXPORTERS: dict[str, tuple[Exporter, dict[str, Any]]] = {
     "coco": (export_coco, {}),
     "coco-poly": (export_coco, {"segmentation": "polygons"}),
     "yolo-seg": (export_yolo, {"task": "segment"}),

@@ -11,17 +11,15 @@ written segmentation. Each image also carries `video`/`frame_index`, each annota
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pycocotools import mask as mask_utils
 
 from annotator.domain import Mask, Project
 from annotator.io.formats import geometry
-from annotator.io.formats.importing import FrameResolver, ImportResult, PlannedMask, PlannedTrack
-from annotator.io.formats.naming import frame_stem, is_safe_relative, sequence_name
+from annotator.io.formats.naming import frame_stem, sequence_name
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
@@ -34,18 +32,6 @@ from annotator.io.formats.plan import (
 )
 from annotator.io.formats.rle import mask_rings
 from annotator.io.formats.split import TRAIN, VAL
-from annotator.io.formats.validate import (
-    MAX_SIDE,
-    Where,
-    as_dict,
-    as_float,
-    as_int,
-    as_list,
-    as_str,
-    get,
-    load_json,
-    read_rle,
-)
 
 INFO = {"description": "exported by annotator", "version": "1.0", "contributor": "annotator"}
 
@@ -165,145 +151,3 @@ def export_coco(
             summary.images += len(data["images"])
             summary.annotations += len(data["annotations"])
     return summary
-
-
-# --- import -------------------------------------------------------------------------------
-
-
-def read_coco(project: Project, path: str | Path, *, video_id: int | None = None) -> ImportResult:
-    """Validate a COCO file against the project; return what importing it would add.
-
-    Images are matched to project frames by name (see `FrameResolver`); sizes must equal
-    the video's. Segmentations may be RLE (compressed or not) or polygons; an annotation
-    with only a bbox becomes a box prompt. Categories missing from the project are created.
-    """
-    path = Path(path)
-    root = load_json(path)
-    where = Where(path)
-    root = as_dict(root, "the top level", where)
-    resolver = FrameResolver(project, video_id)
-    images = _read_images(as_list(get(root, "images", where), "images", where), resolver, where)
-    cats = _read_categories(as_list(get(root, "categories", where), "categories", where), where)
-    result = ImportResult(source=str(path))
-    known = {c.name for c in project.categories}
-    result.new_categories = sorted(
-        {n for n in cats.values() if n not in known}, key=list(cats.values()).index
-    )
-    seen_ids: set[int] = set()
-    seen_keys: set[tuple[Hashable, int]] = set()
-    planned: set[Hashable] = set()
-    anns = as_list(get(root, "annotations", where), "annotations", where)
-    for index, ann in enumerate(anns):
-        here = where.at(
-            annotation_id=ann.get("id", f"#{index}") if isinstance(ann, dict) else index
-        )
-        ann = as_dict(ann, "annotation", here)
-        ann_id = as_int(get(ann, "id", here), "id", here)
-        if ann_id in seen_ids:
-            raise here.error("duplicate annotation id")
-        seen_ids.add(ann_id)
-        image_id = as_int(get(ann, "image_id", here), "image_id", here)
-        if image_id not in images:
-            raise here.error(f"image_id {image_id} names no image")
-        video_id_, frame, (h, w) = images[image_id]
-        cat_id = as_int(get(ann, "category_id", here), "category_id", here)
-        if cat_id not in cats:
-            raise here.error(f"category_id {cat_id} is not in the file's categories")
-        track_raw = ann.get("track_id")
-        track_key: Hashable = (
-            ("t", video_id_, as_int(track_raw, "track_id", here))
-            if track_raw is not None
-            else ("a", ann_id)
-        )
-        if (track_key, frame) in seen_keys:
-            raise here.error(f"track {track_raw} already has an annotation on that image")
-        seen_keys.add((track_key, frame))
-        mask, box = _read_segmentation(ann, h, w, here)
-        if track_key not in planned:
-            planned.add(track_key)
-            name = f"{cats[cat_id]} {track_raw if track_raw is not None else ann_id}"
-            result.tracks.append(PlannedTrack(track_key, video_id_, cats[cat_id], name))
-        result.masks.append(PlannedMask(track_key, frame, mask, box))
-    return result
-
-
-def _read_images(
-    raw: list[Any], resolver: FrameResolver, where: Where
-) -> dict[int, tuple[int, int, tuple[int, int]]]:
-    """image id -> (video id, frame, (h, w)), validating names and sizes."""
-    images: dict[int, tuple[int, int, tuple[int, int]]] = {}
-    for index, img in enumerate(raw):
-        here = where.at(annotation_id=f"image #{index}")
-        img = as_dict(img, "image", here)
-        image_id = as_int(get(img, "id", here), "image id", here)
-        here = where.at(annotation_id=f"image {image_id}")
-        if image_id in images:
-            raise here.error("duplicate image id")
-        name = as_str(get(img, "file_name", here), "file_name", here)
-        if not is_safe_relative(name):
-            raise here.error(f"file_name {name!r:.80} escapes the dataset folder")
-        width = as_int(get(img, "width", here), "width", here, lo=1, hi=MAX_SIDE)
-        height = as_int(get(img, "height", here), "height", here, lo=1, hi=MAX_SIDE)
-        found = resolver.resolve(name)
-        if found is None:
-            raise here.error(f"{name!r:.80} matches no video frame of the project")
-        video, frame = found
-        if (width, height) != (video.width, video.height):
-            raise here.error(
-                f"image is {width}x{height} but video {video.id} is {video.width}x{video.height}"
-            )
-        if frame >= video.num_frames:
-            raise here.error(f"frame {frame} is past the end of video {video.id}")
-        images[image_id] = (video.id, frame, (height, width))
-    return images
-
-
-def _read_categories(raw: list[Any], where: Where) -> dict[int, str]:
-    cats: dict[int, str] = {}
-    for index, cat in enumerate(raw):
-        here = where.at(annotation_id=f"category #{index}")
-        cat = as_dict(cat, "category", here)
-        cat_id = as_int(get(cat, "id", here), "category id", here)
-        name = as_str(get(cat, "name", here), "category name", here).strip()
-        if not name or len(name) > 200:
-            raise here.error("category name must be 1..200 characters")
-        if cat_id in cats:
-            raise here.error(f"duplicate category id {cat_id}")
-        if name in cats.values():
-            raise here.error(f"duplicate category name {name!r}")
-        cats[cat_id] = name
-    return cats
-
-
-def _read_segmentation(
-    ann: dict[str, Any], h: int, w: int, here: Where
-) -> tuple[Mask | None, tuple[float, float, float, float] | None]:
-    seg = ann.get("segmentation")
-    if seg is None or seg == []:
-        x, y, bw, bh = _read_bbox(get(ann, "bbox", here), h, w, here)
-        return None, (x, y, x + bw, y + bh)
-    if isinstance(seg, dict):
-        return read_rle(seg, h, w, here), None
-    polys = as_list(seg, "segmentation", here)
-    arrays = []
-    for poly in polys:
-        coords = [as_float(v, "polygon coordinate", here) for v in as_list(poly, "polygon", here)]
-        if len(coords) % 2 or len(coords) < 6:
-            raise here.error(
-                f"a polygon needs an even number >= 6 of coordinates, has {len(coords)}"
-            )
-        pts = np.asarray(coords, np.float64).reshape(-1, 2)
-        if pts.min() < 0 or pts[:, 0].max() > w or pts[:, 1].max() > h:
-            raise here.error(f"polygon coordinates outside the {w}x{h} image")
-        arrays.append(pts)
-    return Mask.from_array(geometry.polygons_to_mask(arrays, h, w)), None
-
-
-def _read_bbox(raw: Any, h: int, w: int, here: Where) -> tuple[float, float, float, float]:
-    vals = as_list(raw, "bbox", here)
-    if len(vals) != 4:
-        raise here.error("bbox must be [x, y, width, height]")
-    x, y, bw, bh = (as_float(v, "bbox value", here) for v in vals)
-    if bw <= 0 or bh <= 0 or x < 0 or y < 0 or x + bw > w + 1e-6 or y + bh > h + 1e-6:
-        raise here.error(f"bbox {vals} is empty or outside the {w}x{h} image")
-    return x, y, bw, bh

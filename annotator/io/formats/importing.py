@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from annotator.domain import (
@@ -20,10 +19,8 @@ from annotator.domain import (
     Prompt,
     Provenance,
     Track,
-    Video,
 )
 from annotator.io.formats.errors import ImportError_
-from annotator.io.formats.naming import parse_frame_stem, safe_stem, trailing_frame_number
 
 _TRACK_COLOURS = [
     (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
@@ -59,6 +56,8 @@ class ImportResult:
     new_categories: list[str] = field(default_factory=list)
     tracks: list[PlannedTrack] = field(default_factory=list)
     masks: list[PlannedMask] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the reader matched or skipped, and warnings (shown by the CLI and the dialog)."""
 
     @property
     def boxes(self) -> int:
@@ -112,42 +111,50 @@ def _record(
     )
 
 
-class FrameResolver:
-    """Maps a dataset image file name to a (video, frame) of the project.
+def drop_already_imported(project: Project, result: ImportResult) -> None:
+    """Leave out planned tracks the project already holds (same masks, or box prompts, on
+    the same frames of the same video: the same file imported before), with a note.
 
-    Tries, in order: a name made by our exporters (`<stem>_v<id>_f<frame>`, the stem must
-    match that video's file); the named `video_id` (or the only video) with the frame number
-    the name ends with ("00042.jpg" -> 42).
+    Raises ImportError_ when that is every planned track, so a repeated import says so
+    instead of duplicating every track.
     """
+    by_track: dict[Hashable, list[PlannedMask]] = {}
+    for pm in result.masks:
+        by_track.setdefault(pm.track_key, []).append(pm)
+    existing: dict[tuple[int, int], list[FrameMask]] = {}
+    present: set[Hashable] = set()
+    for pt in result.tracks:
+        candidates: set[int] | None = None
+        for pm in by_track.get(pt.key, []):
+            key = (pt.video_id, pm.frame)
+            if key not in existing:
+                existing[key] = project.frame_masks(*key)
+            same = {r.track_id for r in existing[key] if _same(r, pm)}
+            candidates = same if candidates is None else candidates & same
+            if not candidates:
+                break
+        if candidates:
+            present.add(pt.key)
+    if not present:
+        return
+    if len(present) == len(result.tracks):
+        raise ImportError_(
+            "everything in it is already in the project (the same masks on the same frames): "
+            "it was imported before; nothing to add",
+            file=result.source,
+        )
+    result.tracks = [t for t in result.tracks if t.key not in present]
+    result.masks = [m for m in result.masks if m.track_key not in present]
+    result.notes.append(
+        f"{len(present)} tracks are already in the project (the same masks on the same "
+        "frames): left out"
+    )
 
-    def __init__(self, project: Project, video_id: int | None = None) -> None:
-        self._videos = {v.id: v for v in project.videos}
-        if video_id is not None and video_id not in self._videos:
-            raise ImportError_(f"the project has no video {video_id}")
-        self._default = video_id
-        if self._default is None and len(self._videos) == 1:
-            self._default = next(iter(self._videos))
-        self._by_stem: dict[str, list[Video]] = {}
-        for v in self._videos.values():
-            self._by_stem.setdefault(safe_stem(v.path), []).append(v)
 
-    def resolve(self, file_name: str) -> tuple[Video, int] | None:
-        stem = Path(file_name.replace("\\", "/")).stem
-        ours = parse_frame_stem(stem)
-        if ours is not None:
-            vid, frame = ours
-            seq_stem = stem.rsplit("_v", 1)[0]
-            video = self._videos.get(vid)
-            if video is not None and safe_stem(video.path) == seq_stem:
-                return video, frame
-            same = self._by_stem.get(seq_stem, [])
-            if len(same) == 1:
-                return same[0], frame
-        if self._default is not None:
-            number = trailing_frame_number(stem)
-            if number is not None:
-                return self._videos[self._default], number
-        return None
+def _same(rec: FrameMask, pm: PlannedMask) -> bool:
+    if pm.mask is not None:
+        return rec.mask == pm.mask
+    return rec.mask.is_empty and rec.prompt is not None and rec.prompt.box == pm.box
 
 
 def describe(result: ImportResult) -> dict[str, Any]:
@@ -157,4 +164,5 @@ def describe(result: ImportResult) -> dict[str, Any]:
         "masks": len(result.masks) - result.boxes,
         "box_prompts": result.boxes,
         "new_categories": list(result.new_categories),
+        "notes": list(result.notes),
     }

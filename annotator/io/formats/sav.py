@@ -13,7 +13,12 @@ from pathlib import Path
 
 from annotator.domain import Project, Video
 from annotator.io.formats.errors import ImportError_
-from annotator.io.formats.importing import ImportResult, PlannedMask, PlannedTrack
+from annotator.io.formats.importing import (
+    ImportResult,
+    PlannedMask,
+    PlannedTrack,
+    drop_already_imported,
+)
 from annotator.io.formats.validate import (
     MAX_SIDE,
     Where,
@@ -101,4 +106,5 @@ def read_sav(
             result.masks.append(
                 PlannedMask(("sav", mid), frame, read_rle(rle, height, width, here))
             )
+    drop_already_imported(project, result)
     return result

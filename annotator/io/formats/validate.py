@@ -26,6 +26,10 @@ class Where:
     def at(self, *, line: int | None = None, annotation_id: object = None) -> Where:
         return Where(self.file, line if line is not None else self.line, annotation_id)
 
+    def note(self, message: str) -> str:
+        """The message prefixed with this location, for an import note (not an error)."""
+        return str(self.error(message))
+
     def error(self, message: str) -> ImportError_:
         return ImportError_(
             message, file=self.file, line=self.line, annotation_id=self.annotation_id

@@ -15,7 +15,8 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from annotator.domain import Project, Provenance
-from annotator.io.formats.coco import export_coco, read_coco
+from annotator.io.formats.coco import export_coco
+from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
 from annotator.io.formats.options import ExportOptions
@@ -150,7 +151,7 @@ def _snapshot(p: Project) -> tuple:
         (lambda d: d["annotations"][3].update(category_id=7), "category_id 7"),
         (lambda d: d["annotations"][3].update(image_id=10**30), "out of range"),
         (lambda d: d["annotations"][3].update(segmentation=[[0, 0, 5, 5, 500, 3]]), "outside"),
-        (lambda d: d["annotations"][3].update(segmentation=[[0, 0, 5, 5]]), "even number >= 6"),
+        (lambda d: d["annotations"][3].update(segmentation=[[0, 0, 5, 5, 7]]), "even number"),
         (lambda d: d["annotations"][3]["segmentation"].update(counts="!!"), "bad RLE"),
         (lambda d: d["annotations"][3]["segmentation"].update(size=[1, 2]), "RLE size"),
         (lambda d: d["annotations"][3].update(id="7"), "must be an integer"),

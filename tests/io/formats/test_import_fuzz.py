@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.domain import Project
-from annotator.io.formats.coco import export_coco, read_coco
+from annotator.io.formats.coco import export_coco
+from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.sav import read_sav
-from annotator.io.formats.yolo import export_yolo, read_yolo
+from annotator.io.formats.yolo import export_yolo
+from annotator.io.formats.yolo_import import read_yolo
 
 from .conftest import empty_copy, make_project
 

@@ -13,7 +13,8 @@ from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
 from annotator.io.formats.naming import frame_stem
 from annotator.io.formats.options import ExportOptions
-from annotator.io.formats.yolo import export_yolo, read_names, read_yolo
+from annotator.io.formats.yolo import export_yolo
+from annotator.io.formats.yolo_import import read_names, read_yolo
 
 from .conftest import empty_copy, make_project
 

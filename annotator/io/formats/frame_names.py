@@ -1,0 +1,129 @@
+"""Which project frame an imported file name means: explicit rules, and a report of which matched.
+
+Rules, tried in this order on the file's stem (folders and extension dropped):
+1. Roboflow renames `<stem>_<ext>.rf.<hex hash>` are reduced to `<stem>` first
+   (`frame_000010_jpg.rf.3f2a9c.jpg` -> `frame_000010`), so the hash's digits never count.
+2. Our export names `<video stem>_v<id>_f<frame>` name the video and the frame exactly.
+3. A parent folder named like our sequences (`<video stem>_v<id>/00042.jpg`, YouTube-VIS and
+   DAVIS) names the video; the stem's number is the frame.
+4. Otherwise the stem's trailing number is the frame of the named (or only) video.
+In rules 3 and 4, `frame_offset` is subtracted first: 1 for 1-based names such as those of
+ffmpeg's `%06d` (`000001.jpg` is frame 0). Names whose numbers start at 1 while no offset
+is given get a note saying so, and a frame past the end of the video says to try it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import PurePosixPath
+
+from annotator.domain import Project, Video
+from annotator.io.formats.errors import ImportError_
+from annotator.io.formats.naming import parse_frame_stem, safe_stem, trailing_frame_number
+
+_ROBOFLOW = re.compile(
+    r"^(?P<stem>.+)_(?:jpe?g|png|bmp|webp|tiff?)\.rf\.[0-9a-f]{6,}$", re.IGNORECASE
+)
+_SEQUENCE = re.compile(r"^(?P<stem>.*)_v(?P<video>\d+)$")
+
+RULES = {
+    "export": "annotator export names (<video>_v<id>_f<frame>)",
+    "sequence": "sequence folder + frame number (<video>_v<id>/<frame>)",
+    "number": "trailing frame number",
+}
+
+
+def strip_roboflow(stem: str) -> tuple[str, bool]:
+    """(stem without Roboflow's `_<ext>.rf.<hash>` suffix, whether there was one)."""
+    m = _ROBOFLOW.match(stem)
+    return (m.group("stem"), True) if m else (stem, False)
+
+
+class FrameResolver:
+    """Maps dataset image file names to (video, frame) of a project (see module doc)."""
+
+    def __init__(
+        self, project: Project, video_id: int | None = None, *, frame_offset: int = 0
+    ) -> None:
+        self._videos = {v.id: v for v in project.videos}
+        if video_id is not None and video_id not in self._videos:
+            raise ImportError_(f"the project has no video {video_id}")
+        if not isinstance(frame_offset, int) or frame_offset < 0:
+            raise ImportError_(f"frame offset must be an int >= 0, got {frame_offset!r}")
+        self._default = video_id
+        if self._default is None and len(self._videos) == 1:
+            self._default = next(iter(self._videos))
+        self._by_stem: dict[str, list[Video]] = {}
+        for v in self._videos.values():
+            self._by_stem.setdefault(safe_stem(v.path), []).append(v)
+        self.frame_offset = frame_offset
+        self.matched: Counter[str] = Counter()
+        self.roboflow = 0
+        self._numbers: list[int] = []
+
+    def _video_of_sequence(self, name: str) -> Video | None:
+        m = _SEQUENCE.match(name)
+        if not m:
+            return None
+        video = self._videos.get(int(m.group("video")))
+        if video is not None and safe_stem(video.path) == m.group("stem"):
+            return video
+        same = self._by_stem.get(m.group("stem"), [])
+        return same[0] if len(same) == 1 else None
+
+    def resolve(self, file_name: str) -> tuple[Video, int] | None:
+        """(video, frame) the name means, or None when no rule matches."""
+        path = PurePosixPath(file_name.replace("\\", "/"))
+        stem, renamed = strip_roboflow(path.stem)
+        found = self._resolve(stem, path.parent.name)
+        if found is not None:
+            self.roboflow += renamed
+        return found
+
+    def _resolve(self, stem: str, folder: str) -> tuple[Video, int] | None:
+        ours = parse_frame_stem(stem)
+        if ours is not None:
+            video = self._video_of_sequence(stem.rsplit("_f", 1)[0])
+            if video is not None:
+                self.matched["export"] += 1
+                return video, ours[1]
+        number = trailing_frame_number(stem)
+        if number is None:
+            return None
+        video = self._video_of_sequence(folder) if folder else None
+        rule = "sequence"
+        if video is None and self._default is not None:
+            video, rule = self._videos[self._default], "number"
+        if video is None or number < self.frame_offset:
+            return None
+        self.matched[rule] += 1
+        self._numbers.append(number)
+        return video, number - self.frame_offset
+
+    def past_end(self, video: Video, frame: int) -> str | None:
+        """Why frame is not in video (with the --frame-offset hint), or None when it is."""
+        if frame < video.num_frames:
+            return None
+        hint = ""
+        if self.frame_offset == 0 and frame == video.num_frames:
+            hint = " (if the names are 1-based, as ffmpeg's %06d writes them, use --frame-offset 1)"
+        return (
+            f"frame {frame} is past the end of video {video.id} ({video.num_frames} frames){hint}"
+        )
+
+    def notes(self) -> list[str]:
+        """What matched how, and a warning when numbered names look 1-based."""
+        out = []
+        if self.matched:
+            parts = [f"{n} by {RULES[rule]}" for rule, n in sorted(self.matched.items())]
+            offset = f", offset {self.frame_offset} subtracted" if self.frame_offset else ""
+            out.append(f"frame names matched: {'; '.join(parts)}{offset}")
+        if self.roboflow:
+            out.append(f"{self.roboflow} Roboflow-renamed names (<name>_<ext>.rf.<hash>) read")
+        if self._numbers and self.frame_offset == 0 and min(self._numbers) == 1:
+            out.append(
+                "warning: the frame numbers in the names start at 1, not 0; if they are "
+                "1-based (ffmpeg's %06d), import again with --frame-offset 1"
+            )
+        return out
