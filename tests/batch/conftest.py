@@ -33,18 +33,20 @@ def write_video(path: Path, seed: int) -> Path:
     return path
 
 
-def make_project(path: Path, video: Path, keyframe: int = 1) -> None:
-    """A project over `video` with one object clicked on `keyframe` (a PROMPTED mask)."""
-    project, added = create_project_with_media(path, [video])
+def make_project(path: Path, *videos: Path, keyframe: int = 1) -> None:
+    """A project over `videos`, each with one object clicked on `keyframe` (PROMPTED)."""
+    project, added = create_project_with_media(path, list(videos))
     with project:
         history = History(project)
-        vid = added[0].video_id
-        track = history.execute(AddTrack(vid, name="square")).track_id
-        blob = np.zeros((HEIGHT, WIDTH), bool)
-        blob[20:40, 24:44] = True
-        prompt = Prompt(points=((34.0, 30.0),), labels=(1,))
-        mask = Mask.from_array(blob)
-        history.execute(SetMask(vid, keyframe, track, mask, Provenance.PROMPTED, 2.0, prompt))
+        for item in added:
+            track = history.execute(AddTrack(item.video_id, name="square")).track_id
+            blob = np.zeros((HEIGHT, WIDTH), bool)
+            blob[20:40, 24:44] = True
+            prompt = Prompt(points=((34.0, 30.0),), labels=(1,))
+            mask = Mask.from_array(blob)
+            history.execute(
+                SetMask(item.video_id, keyframe, track, mask, Provenance.PROMPTED, 2.0, prompt)
+            )
 
 
 def mask_dump(path: Path) -> dict[tuple[int, int], tuple[bytes, float | None, str]]:

@@ -93,6 +93,21 @@ def test_failures_stay_with_their_job_and_the_exit_status_says_so(
     assert len(mask_dump(good)) == 3  # frames 0..2 around the keyframe 1, despite the others
 
 
+def test_two_videos_of_one_project_run_one_after_the_other(
+    tmp_path: Path, videos: list[Path], checkpoint: str
+) -> None:
+    from annotator.io.store import open_project
+
+    path = tmp_path / "two.annotator"
+    make_project(path, videos[0], videos[1])
+    manifest = tmp_path / "jobs.txt"
+    manifest.write_text("two.annotator 1 2  # both videos\n")
+    args = ["batch", "propagate", "--manifest", str(manifest), "--model", checkpoint, *SIZE]
+    assert main([*args, "--workers", "2", "--frames", "1", "--direction", "forward"]) == 0
+    with open_project(path, read_only=True) as project:  # a second opener would be refused
+        assert [project.frames_with_masks(v.id) for v in project.videos] == [[1, 2], [1, 2]]
+
+
 def test_bad_batch_input_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", "propagate"]) == 1
     assert "name project files or a --manifest" in capsys.readouterr().err
