@@ -69,6 +69,7 @@ class AboutDialog(QDialog):
         for widget in (title, summary, self.versions):
             root.addWidget(widget)
         root.addLayout(buttons)
+        self.setMinimumWidth(440)
 
     def copy_versions(self) -> None:
         """Put the version report on the clipboard (for a bug report)."""

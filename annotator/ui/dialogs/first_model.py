@@ -27,7 +27,7 @@ from annotator.ui.dialogs.model_choice import (
     megabytes,
     preferred_device,
 )
-from annotator.ui.dialogs.model_dialog import ModelDialog
+from annotator.ui.dialogs.model_dialog import ModelDialog, short_path
 from annotator.ui.dialogs.model_download import ModelDownload
 
 EXPLANATION = (
@@ -62,11 +62,12 @@ class FirstModelOffer(QDialog):
 
         question = QLabel(first_model_question(manager))
         question.setStyleSheet("font-weight: bold;")
-        explanation = QLabel(EXPLANATION.format(cache=manager.cache_dir))
+        explanation = QLabel(EXPLANATION.format(cache=short_path(manager.cache_dir)))
         explanation.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, manager.entry(DEFAULT_MODEL).size)
         self.progress_bar.setValue(manager.status(DEFAULT_MODEL).bytes_present)
+        self.progress_bar.setTextVisible(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -97,6 +98,7 @@ class FirstModelOffer(QDialog):
             return
         self.message.setStyleSheet("")
         self.message.setText(f"Downloading {DEFAULT_MODEL} …")
+        self.progress_bar.setTextVisible(True)
         self.download.start(DEFAULT_MODEL)
         self._set_running(True)
 
