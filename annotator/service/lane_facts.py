@@ -1,0 +1,120 @@
+"""What a timeline lane shows of one object, per frame, as numpy vectors (Qt-free).
+
+`LaneFacts` holds, for every frame of a video, the kind of the object's annotation there
+(none, propagated, prompted, edited, imported, absent), its object score and its area.
+`read_lane` fills it from the project, for a whole video or only a changed frame range, so
+a propagation streaming frames costs one small read per event, not a re-read of the lane.
+`kind_runs` turns a vector into runs, which is what the widget draws (runs, not frames).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from annotator.domain import Project, Provenance
+from annotator.domain.absence import absent_spans
+
+
+class FrameKind(enum.IntEnum):
+    """The story of one object on one frame, as a lane draws it."""
+
+    NONE = 0
+    PROPAGATED = 1
+    PROMPTED = 2
+    EDITED = 3
+    IMPORTED = 4
+    ABSENT = 5
+
+
+_BY_PROVENANCE = {
+    Provenance.PROPAGATED: FrameKind.PROPAGATED,
+    Provenance.PROMPTED: FrameKind.PROMPTED,
+    Provenance.EDITED: FrameKind.EDITED,
+    Provenance.IMPORTED: FrameKind.IMPORTED,
+}
+
+
+@dataclass
+class LaneFacts:
+    """Per-frame vectors of one object: kinds (uint8 FrameKind), scores (float32 object
+    score logits, NaN where none is known) and areas (int64 mask pixels)."""
+
+    track_id: int
+    kinds: np.ndarray = field(repr=False)
+    scores: np.ndarray = field(repr=False)
+    areas: np.ndarray = field(repr=False)
+
+    @classmethod
+    def empty(cls, track_id: int, num_frames: int) -> LaneFacts:
+        return cls(
+            track_id,
+            np.zeros(num_frames, np.uint8),
+            np.full(num_frames, np.nan, np.float32),
+            np.zeros(num_frames, np.int64),
+        )
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.kinds.shape[0])
+
+    def frames_of(self, *kinds: FrameKind) -> np.ndarray:
+        """Sorted frames whose kind is one of `kinds`."""
+        return np.flatnonzero(np.isin(self.kinds, [int(k) for k in kinds]))
+
+    @property
+    def keyframes(self) -> np.ndarray:
+        """Frames the user made (prompted or edited), sorted."""
+        return self.frames_of(FrameKind.PROMPTED, FrameKind.EDITED)
+
+
+def read_lane(
+    project: Project,
+    video_id: int,
+    track_id: int,
+    facts: LaneFacts | None = None,
+    first: int = 0,
+    last: int | None = None,
+) -> LaneFacts:
+    """Fill `facts` (a new one when None) from the project on frames first..last."""
+    n = project.video(video_id).num_frames
+    facts = LaneFacts.empty(track_id, n) if facts is None else facts
+    last = n - 1 if last is None else min(last, n - 1)
+    if last < first:
+        return facts
+    span = slice(first, last + 1)
+    facts.kinds[span] = FrameKind.NONE
+    facts.scores[span] = np.nan
+    facts.areas[span] = 0
+    for a, b in absent_spans(project, video_id, track_id):
+        lo, hi = max(a, first), min(b, last)
+        if lo <= hi:
+            facts.kinds[lo : hi + 1] = FrameKind.ABSENT
+    for rec in project.masks(video_id, track=track_id, first=first, last=last):
+        facts.kinds[rec.frame] = _BY_PROVENANCE[rec.provenance]
+        facts.areas[rec.frame] = rec.mask.area
+        if rec.score is not None:
+            facts.scores[rec.frame] = rec.score
+    return facts
+
+
+def kind_runs(kinds: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first, last, kind) inclusive runs of equal non-zero values of a uint8 vector."""
+    if kinds.size == 0:
+        return []
+    change = np.flatnonzero(np.diff(kinds.astype(np.int16))) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change - 1, [kinds.size - 1]))
+    values = kinds[starts]
+    keep = values != 0
+    return [
+        (int(a), int(b), int(v))
+        for a, b, v in zip(starts[keep], ends[keep], values[keep], strict=True)
+    ]
+
+
+def flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) inclusive runs of True in a bool vector."""
+    return [(a, b) for a, b, _ in kind_runs(flags.astype(np.uint8))]

@@ -1,0 +1,167 @@
+"""Painting of the timeline's layers: ruler, lanes (drawn as runs, never frame by frame) and
+the markers that stay visible over the playhead. Pure functions of a QPainter and the data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+
+from annotator.domain import Colour
+from annotator.service.lane_facts import FrameKind, flag_runs, kind_runs
+from annotator.ui.widgets.time_axis import TimeAxis
+
+BACKGROUND = QColor(38, 38, 42)
+LANE_BG = QColor(56, 56, 62)
+ACTIVE_BG = QColor(78, 78, 90)
+RULER_TEXT = QColor(170, 170, 178)
+RANGE_FILL = QColor(90, 140, 255, 45)
+RANGE_EDGE = QColor(110, 160, 255)
+ABSENT_FILL = QColor(28, 28, 30)
+ABSENT_HATCH = QColor(150, 150, 150)
+LOW_SCORE = QColor(235, 64, 52)
+FLAG = QColor(255, 170, 0)
+KEY_FILL = QColor(255, 255, 255)
+KEY_EDGE = QColor(0, 0, 0)
+EDIT_FILL = QColor(255, 214, 0)
+
+
+@dataclass
+class Lane:
+    """One object's row. `masked`/`keyframes`: bool per frame; `kinds` (uint8 FrameKind per
+    frame) tells propagated, prompted, edited, imported and absent frames apart (derived
+    from the two bool vectors when not given); `low_score`, `flags`: bool per frame."""
+
+    track_id: int
+    colour: Colour
+    masked: np.ndarray = field(repr=False)
+    keyframes: np.ndarray = field(repr=False)
+    kinds: np.ndarray | None = field(default=None, repr=False)
+    low_score: np.ndarray | None = field(default=None, repr=False)
+    flags: np.ndarray | None = field(default=None, repr=False)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kinds is None:
+            kinds = np.where(self.masked, FrameKind.PROPAGATED, FrameKind.NONE)
+            self.kinds = np.where(self.keyframes, FrameKind.PROMPTED, kinds).astype(np.uint8)
+        n = len(self.kinds)
+        for name in ("masked", "keyframes", "low_score", "flags"):
+            vec = getattr(self, name)
+            if vec is not None and len(vec) != n:
+                raise ValueError(f"lane of track {self.track_id}: {name} is not {n} long")
+        # what painting reads, computed once per lane (a 10,000-frame lane has few runs)
+        self.runs = kind_runs(self.kinds)
+        self.key_frames = np.flatnonzero(self.kinds == FrameKind.PROMPTED)
+        self.edit_frames = np.flatnonzero(self.kinds == FrameKind.EDITED)
+        self.low_runs = flag_runs(self.low_score) if self.low_score is not None else []
+        self.flag_frames = (
+            np.flatnonzero(self.flags) if self.flags is not None else np.zeros(0, np.int64)
+        )
+
+    @property
+    def num_frames(self) -> int:
+        assert self.kinds is not None
+        return len(self.kinds)
+
+
+def paint_ruler(
+    painter: QPainter, axis: TimeAxis, height: int, in_out: tuple[int, int] | None
+) -> None:
+    """Ticks and frame numbers at a spacing that suits the zoom, and the in/out range."""
+    lo, hi = axis.visible()
+    step = axis.tick_step()
+    painter.setPen(RULER_TEXT)
+    font = painter.font()
+    font.setPixelSize(9)
+    painter.setFont(font)
+    minor = max(1, step // 5)
+    first_minor = (lo // minor) * minor
+    for frame in range(first_minor, hi + 1, minor):
+        x = int(axis.x_of(frame))
+        tall = frame % step == 0
+        painter.drawLine(x, height - (7 if tall else 3), x, height - 1)
+        if tall:
+            painter.drawText(x + 2, height - 9, str(frame))
+    if in_out is not None:
+        a, b = in_out
+        x0, x1 = axis.x_of(a), axis.x_of(b + 1)
+        painter.fillRect(QRectF(x0, 0, x1 - x0, height), RANGE_FILL)
+        painter.setPen(QPen(RANGE_EDGE, 2))
+        for edge, inward in ((x0, 4.0), (x1, -4.0)):
+            painter.drawLine(QPointF(edge, 0), QPointF(edge, height))
+            painter.drawLine(QPointF(edge, 1), QPointF(edge + inward, 1))
+            painter.drawLine(QPointF(edge, height - 1), QPointF(edge + inward, height - 1))
+
+
+def paint_lane(painter: QPainter, axis: TimeAxis, lane: Lane, rect: QRectF, active: bool) -> None:
+    """The lane's runs: propagated (tinted), imported (faint), edited (hatched), prompted
+    (solid), absent (dark, cross-hatched), and a red underline where the score is low."""
+    painter.fillRect(rect, ACTIVE_BG if active else LANE_BG)
+    lo, hi = axis.visible()
+    base = QColor(*lane.colour)
+    looks = {
+        FrameKind.PROPAGATED: (QColor(base.red(), base.green(), base.blue(), 165), None),
+        FrameKind.IMPORTED: (QColor(base.red(), base.green(), base.blue(), 100), None),
+        FrameKind.PROMPTED: (base, None),
+        FrameKind.EDITED: (base, QBrush(QColor(255, 255, 255, 200), Qt.BrushStyle.BDiagPattern)),
+        FrameKind.ABSENT: (ABSENT_FILL, QBrush(ABSENT_HATCH, Qt.BrushStyle.DiagCrossPattern)),
+    }
+    for first, last, kind in lane.runs:
+        if last < lo or first > hi:
+            continue
+        x0, x1 = axis.x_of(max(first, lo - 1)), axis.x_of(min(last, hi + 1) + 1)
+        run = QRectF(x0, rect.top(), max(1.0, x1 - x0), rect.height())
+        fill, hatch = looks[FrameKind(kind)]
+        painter.fillRect(run, fill)
+        if hatch is not None:
+            painter.fillRect(run, hatch)
+    for first, last in lane.low_runs:
+        if last < lo or first > hi:
+            continue
+        x0, x1 = axis.x_of(first), axis.x_of(last + 1)
+        painter.fillRect(QRectF(x0, rect.bottom() - 3, max(1.0, x1 - x0), 3), LOW_SCORE)
+
+
+def paint_markers(painter: QPainter, axis: TimeAxis, lane: Lane, rect: QRectF) -> None:
+    """Prompted-keyframe diamonds (white), hand-edited squares (yellow) and review-flag
+    triangles, one per pixel column at most: drawn after the playhead so a marker under it
+    stays visible."""
+    lo, hi = axis.visible()
+    painter.setPen(QPen(KEY_EDGE, 1))
+    half = rect.height() / 2
+    painter.setBrush(EDIT_FILL)
+    for x in _columns(axis, lane.edit_frames, lo, hi):
+        painter.drawRect(QRectF(x - 3, rect.top() + 1, 6, rect.height() - 2))
+    painter.setBrush(KEY_FILL)
+    for x in _columns(axis, lane.key_frames, lo, hi):
+        cy = rect.center().y()
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(x, cy - half - 1),
+                    QPointF(x + 4, cy),
+                    QPointF(x, cy + half + 1),
+                    QPointF(x - 4, cy),
+                ]
+            )
+        )
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(FLAG)
+    for x in _columns(axis, lane.flag_frames, lo, hi):
+        top = rect.top()
+        painter.drawPolygon(
+            QPolygonF([QPointF(x - 3.5, top - 1), QPointF(x + 3.5, top - 1), QPointF(x, top + 5)])
+        )
+
+
+def _columns(axis: TimeAxis, frames: np.ndarray, lo: int, hi: int) -> Sequence[float]:
+    """x centres of the frames in view, deduplicated to whole pixels."""
+    inside = frames[(frames >= lo) & (frames <= hi)]
+    if inside.size == 0:
+        return []
+    xs = axis.left + (inside + 0.5 - axis.first) * axis.px_per_frame
+    return [float(x) for x in np.unique(np.round(xs))]
