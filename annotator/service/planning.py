@@ -1,4 +1,4 @@
-"""Pre-encode planning and propagation frame counts: pure arithmetic, no torch.
+"""Pre-encode planning, propagation frame counts and run ranges: pure arithmetic, no torch.
 
 Kept apart from the worker so the service (and the GUI that imports it) loads without torch;
 torch is first imported on the engine thread.
@@ -6,7 +6,9 @@ torch is first imported on the engine thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from annotator.service.requests import Direction, EncodeFrame
 
@@ -47,3 +49,64 @@ def count_propagated(start: int, direction: Direction, max_frames: int | None, n
     if direction == Direction.BACKWARD:
         return bwd
     return fwd + bwd - 1
+
+
+class RunEnd(str, Enum):
+    """Where a propagation from the current frame stops."""
+
+    RANGE = "range"  # the in/out marker in the direction of travel
+    VIDEO = "video"  # the first or last frame of the video
+    NEXT_KEYFRAME = "keyframe"  # the active object's next keyframe in the direction of travel
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One propagation request: from `start` in `direction`, at most `max_frames` past it."""
+
+    start: int
+    direction: Direction
+    max_frames: int | None
+
+
+def plan_runs(
+    current: int,
+    direction: Direction,
+    end: RunEnd,
+    num_frames: int,
+    in_out: tuple[int, int] | None = None,
+    keyframes: Sequence[int] = (),
+) -> list[RunPlan]:
+    """The requests that propagate from `current` to `end` (BOTH: forward, then backward from
+    the frame before `current`, each to its own end); empty when there is nothing to run.
+
+    RANGE without markers means the whole video; NEXT_KEYFRAME without a keyframe ahead runs
+    to the video's end (the keyframe itself is included: it is where the run meets it)."""
+    if not 0 <= current < num_frames:
+        return []
+    lo, hi = sorted(in_out) if in_out is not None else (0, num_frames - 1)
+    lo, hi = max(0, lo), min(num_frames - 1, hi)
+    plans = []
+    if direction in (Direction.FORWARD, Direction.BOTH):
+        stop = _stop(current, 1, end, num_frames - 1, hi, keyframes)
+        if stop is not None and stop >= current:
+            plans.append(RunPlan(current, Direction.FORWARD, stop - current))
+    if direction in (Direction.BACKWARD, Direction.BOTH):
+        start = current if direction == Direction.BACKWARD else current - 1
+        stop = _stop(current, -1, end, 0, lo, keyframes)
+        if start >= 0 and stop is not None and stop <= start:
+            plans.append(RunPlan(start, Direction.BACKWARD, start - stop))
+    return plans
+
+
+def _stop(
+    current: int, step: int, end: RunEnd, video_end: int, marker: int, keyframes: Sequence[int]
+) -> int | None:
+    if end == RunEnd.VIDEO:
+        return video_end
+    if end == RunEnd.RANGE:
+        inside = current <= marker if step > 0 else current >= marker
+        return marker if inside else None
+    ahead = [k for k in keyframes if (k - current) * step > 0]
+    if not ahead:
+        return video_end
+    return min(ahead) if step > 0 else max(ahead)
