@@ -14,8 +14,11 @@ from annotator.io.formats import (
     apply_import,
     describe,
     read_coco,
+    read_davis,
+    read_mot,
     read_sav,
     read_yolo,
+    read_ytvis,
 )
 
 
@@ -23,12 +26,15 @@ def add_parser(subparsers: Any) -> None:
     """Register the `import` subcommand."""
     p = subparsers.add_parser(
         "import",
-        help="import labels from COCO, YOLO or SA-V",
+        help="import labels from COCO, YOLO, SA-V, YouTube-VIS, DAVIS or MOT",
         description="Validate a dataset fully, then add all of it to the project (or nothing).",
     )
     p.add_argument("project", help="project file (.annot)")
     p.add_argument("--format", required=True, choices=IMPORT_FORMATS, dest="fmt")
-    p.add_argument("src", help="COCO/SA-V JSON file, or YOLO dataset folder (with data.yaml)")
+    p.add_argument(
+        "src",
+        help="COCO/SA-V/YouTube-VIS JSON file, or YOLO (data.yaml), DAVIS or MOT folder",
+    )
     p.add_argument("--video", type=int, help="project video id the labels belong to")
     p.add_argument("--category", help="SA-V: category of the imported masklets")
     p.add_argument(
@@ -46,6 +52,12 @@ def _read(project: Any, args: argparse.Namespace) -> ImportResult:
         return read_coco(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "sav":
         return read_sav(project, args.src, video_id=args.video, category=args.category)
+    if args.fmt == "ytvis":
+        return read_ytvis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+    if args.fmt == "davis":
+        return read_davis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+    if args.fmt == "mot":
+        return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"
     return read_yolo(
         project, args.src, task=task, video_id=args.video, frame_offset=args.frame_offset

@@ -11,7 +11,9 @@ when `options.with_images`):
 
 Import (validate fully into an `ImportResult`, then `apply_import(project, result)` writes it
 in one transaction; every problem is an `ImportError_` naming file and line or annotation):
-- `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`.
+- `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`,
+  `read_ytvis(project, path)`, `read_davis(project, dir)`, `read_mot(project, dir)`;
+  file names map to frames by the rules of `frame_names` (`frame_offset` for 1-based names).
 
 Geometry (`geometry`): exact mask <-> polygon conversion, keyhole bridging of holes and parts.
 """
@@ -28,6 +30,7 @@ from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
 from annotator.io.formats.plan import ExportSummary
 from annotator.io.formats.sav import read_sav
+from annotator.io.formats.video_import import read_davis, read_mot, read_ytvis
 from annotator.io.formats.yolo import export_yolo
 from annotator.io.formats.yolo_import import read_yolo
 from annotator.io.formats.ytvis import export_ytvis
@@ -46,7 +49,7 @@ EXPORTERS: dict[str, tuple[Exporter, dict[str, Any]]] = {
 }
 """Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
 
-IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav")
+IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav", "ytvis", "davis", "mot")
 
 __all__ = [
     "EXPORTERS",
@@ -68,6 +71,9 @@ __all__ = [
     "parse_frame_ranges",
     "parse_split",
     "read_coco",
+    "read_davis",
+    "read_mot",
+    "read_ytvis",
     "read_sav",
     "read_yolo",
 ]

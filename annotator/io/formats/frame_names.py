@@ -62,7 +62,8 @@ class FrameResolver:
         self.roboflow = 0
         self._numbers: list[int] = []
 
-    def _video_of_sequence(self, name: str) -> Video | None:
+    def video_of_sequence(self, name: str) -> Video | None:
+        """The project video a sequence name of ours (`<video stem>_v<id>`) names, or None."""
         m = _SEQUENCE.match(name)
         if not m:
             return None
@@ -71,6 +72,18 @@ class FrameResolver:
             return video
         same = self._by_stem.get(m.group("stem"), [])
         return same[0] if len(same) == 1 else None
+
+    def sequence_video(self, name: str, where: str) -> Video:
+        """The video of a whole sequence: named like ours, else the named (or only) video."""
+        video = self.video_of_sequence(name)
+        if video is None and self._default is not None:
+            video = self._videos[self._default]
+        if video is None:
+            raise ImportError_(
+                f"sequence {name!r} names no project video: pass the video id (--video)",
+                file=where,
+            )
+        return video
 
     def resolve(self, file_name: str) -> tuple[Video, int] | None:
         """(video, frame) the name means, or None when no rule matches."""
@@ -84,14 +97,14 @@ class FrameResolver:
     def _resolve(self, stem: str, folder: str) -> tuple[Video, int] | None:
         ours = parse_frame_stem(stem)
         if ours is not None:
-            video = self._video_of_sequence(stem.rsplit("_f", 1)[0])
+            video = self.video_of_sequence(stem.rsplit("_f", 1)[0])
             if video is not None:
                 self.matched["export"] += 1
                 return video, ours[1]
         number = trailing_frame_number(stem)
         if number is None:
             return None
-        video = self._video_of_sequence(folder) if folder else None
+        video = self.video_of_sequence(folder) if folder else None
         rule = "sequence"
         if video is None and self._default is not None:
             video, rule = self._videos[self._default], "number"

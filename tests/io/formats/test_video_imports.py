@@ -1,0 +1,91 @@
+"""Our YouTube-VIS, DAVIS and MOT exports imported back: masks exact, boxes as box prompts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annotator.domain import FrameMask, Mask, Project, Provenance, Track
+from annotator.io.formats.davis import export_davis
+from annotator.io.formats.errors import ImportError_
+from annotator.io.formats.importing import apply_import
+from annotator.io.formats.mot import export_mot
+from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.video_import import read_davis, read_mot, read_ytvis
+from annotator.io.formats.ytvis import export_ytvis
+
+from .conftest import empty_copy, make_project
+
+NO_IMAGES = ExportOptions(with_images=False)
+
+
+def _masks(project: Project) -> dict[tuple[int, int], list[Mask]]:
+    """(video, frame) -> the sorted non-empty masks there (track ids differ after import)."""
+    out: dict[tuple[int, int], list[Mask]] = {}
+    for v in project.videos:
+        for r in project.masks(v.id):
+            if not r.mask.is_empty:
+                out.setdefault((v.id, r.frame), []).append(r.mask)
+    return {k: sorted(m, key=lambda m: m.counts) for k, m in out.items()}
+
+
+def test_ytvis_round_trip_is_exact(project, tmp_path):
+    export_ytvis(project, tmp_path, NO_IMAGES)
+    target = empty_copy(project)
+    apply_import(target, read_ytvis(target, tmp_path / "annotations.json"))
+    assert _masks(target) == _masks(project)
+    assert len(target.tracks()) == len(project.tracks())
+    for t in target.tracks():
+        assert target.category(t.category_id).name in ("person", "dog car")
+    with pytest.raises(ImportError_, match="already in the project"):
+        read_ytvis(target, tmp_path / "annotations.json")
+
+
+def _disjoint_project() -> Project:
+    """Masks that never overlap (a DAVIS label map holds one object per pixel)."""
+    p = make_project(videos=((40, 60, 5),))
+    with p.transaction():
+        for f in range(5):
+            for k, t in enumerate(p.tracks(1)):
+                m = np.zeros((40, 60), bool)
+                m[5 + k * 10 : 12 + k * 10, 3 + f : 30 + 2 * f] = True
+                m[7 + k * 10, 10] = False  # a hole
+                p.put_masks([FrameMask(1, f, t.id, Mask.from_array(m), Provenance.EDITED)])
+    return p
+
+
+def test_davis_round_trip_is_exact_with_names_and_categories(tmp_path):
+    project = _disjoint_project()
+    export_davis(project, tmp_path, NO_IMAGES)
+    target = empty_copy(project)
+    result = read_davis(target, tmp_path)
+    apply_import(target, result)
+    assert _masks(target) == _masks(project)
+    got = sorted((t.name, target.category(t.category_id).name) for t in target.tracks())
+    names = {c.id: c.name for c in project.categories}
+    assert got == sorted((t.name, names[t.category_id]) for t in project.tracks())
+
+
+def test_mot_boxes_come_back_as_box_prompts(project, tmp_path):
+    export_mot(project, tmp_path, NO_IMAGES)
+    target = empty_copy(project)
+    apply_import(target, read_mot(target, tmp_path))
+    by_name = {t.name: t for t in target.tracks()}
+    assert set(by_name) == {t.name for t in project.tracks()}
+    for track in project.tracks():
+        new: Track = by_name[track.name]
+        assert new.category_id == track.category_id and new.video_id == track.video_id
+        want = {r.frame: r.mask.bbox for r in project.masks(track.video_id, track=track.id)}
+        got = {r.frame: r.prompt.box for r in target.masks(new.video_id, track=new.id)}
+        assert set(got) == set(want)
+        for f, (x, y, w, h) in want.items():
+            assert got[f] == (x, y, x + w, y + h)
+
+
+def test_mot_rows_out_of_the_video_name_the_line(project, tmp_path):
+    export_mot(project, tmp_path, NO_IMAGES)
+    gt = tmp_path / "clip_1_v1" / "gt" / "gt.txt"
+    gt.write_text(gt.read_text() + "99,1,1,1,5,5,1,1,1\n")
+    n = len(gt.read_text().splitlines())
+    with pytest.raises(ImportError_, match=rf"gt.txt:{n}: frame 99 is outside video 1"):
+        read_mot(empty_copy(project), tmp_path)
