@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from annotator.domain import (
-    AddTrack,
     ClearMask,
     Command,
     DomainError,
@@ -24,8 +23,6 @@ from annotator.domain import (
     HistoryChanged,
     Project,
     Prompt,
-    RemoveTrack,
-    SetTrackFlags,
     ViewState,
 )
 from annotator.io.store import StoreError
@@ -34,10 +31,13 @@ from annotator.service.events import Event
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import NO_MODEL_HINT, EngineClient
 from annotator.ui.engine_sync import EngineSync
+from annotator.ui.presenters.categories import CategoriesPresenter
 from annotator.ui.presenters.lanes import LanesPresenter
 from annotator.ui.presenters.mask_editing import MaskEditingPresenter
+from annotator.ui.presenters.objects import ObjectsPresenter
 from annotator.ui.presenters.overlay import OverlayPresenter
 from annotator.ui.presenters.prompting import PromptingPresenter
+from annotator.ui.presenters.wiring import connect_all, disconnect_all
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.view_model import ViewChange, ViewModel
 
@@ -57,6 +57,7 @@ class AnnotationController(QObject):
 
     statusMessage = Signal(str)
     historyChanged = Signal(bool, bool)  # can undo, can redo
+    stepped = Signal()  # a command ran, or was undone or redone, on the GUI thread just now
     engineReady = Signal()
 
     def __init__(
@@ -71,6 +72,7 @@ class AnnotationController(QObject):
         parent: QObject | None = None,
         *,
         view: ViewModel | None = None,
+        category_panel: Any = None,
     ) -> None:
         super().__init__(parent)
         self.project, self.video_id, self.bridge = project, video_id, bridge
@@ -118,26 +120,20 @@ class AnnotationController(QObject):
         self._land_timer.timeout.connect(self._land)
 
         canvas.set_frame_size(video.width, video.height)
-        self._wired: list[tuple[Any, Callable[..., object]]] = [
-            (canvas.pointClicked, self.prompting.add_point),
-            (canvas.boxDrawn, self.prompting.add_box),
-            (panel.addRequested, self.add_object),
-            (panel.removeRequested, self.remove_object),
-            (panel.activeChanged, self.set_active),
-            (panel.visibilityChanged, self.set_visible),
-        ]
-        for signal, slot in self._wired:
-            signal.connect(slot)
+        self._wired = connect_all(
+            [
+                (canvas.pointClicked, self.prompting.add_point),
+                (canvas.boxDrawn, self.prompting.add_box),
+            ]
+        )
         self.client.statusMessage.connect(self.statusMessage)
         self.client.modelLoaded.connect(self._on_model_loaded)
         self.client.ready.connect(self._on_engine_ready)
-        self.events.tracksChanged.connect(self._refresh_panel)
         self.events.historyChanged.connect(self._on_history)
         if bridge is not None:
             bridge.anyEvent.connect(self._on_engine_event)
         self._unsubscribe = [
             self.view.subscribe(self._on_frame, "frame"),
-            self.view.subscribe(lambda c: panel.set_active(c.new), "active_track"),
         ]
 
         state = project.view_state
@@ -147,7 +143,30 @@ class AnnotationController(QObject):
         elif tracks:
             self.view.set_active_track(tracks[0].id)
         self.lanes = LanesPresenter(project, video_id, timeline, self.events, self)
-        self._refresh_panel()
+        self.objects = ObjectsPresenter(
+            project,
+            video_id,
+            self.view,
+            panel,
+            self.events,
+            execute=self.execute,
+            status=self.statusMessage.emit,
+            on_removed=self._forget_object,
+            parent=self,
+        )
+        self.categories = (
+            None
+            if category_panel is None
+            else CategoriesPresenter(
+                project,
+                self.view,
+                category_panel,
+                self.events,
+                execute=self.execute,
+                status=self.statusMessage.emit,
+                parent=self,
+            )
+        )
         self.overlay.refresh()
         timeline.set_current(self.view.frame)
 
@@ -228,24 +247,16 @@ class AnnotationController(QObject):
         self.view.set_active_track(track_id)
 
     def add_object(self) -> int:
-        """A new track (undoable), made active; returns its id (-1 if refused)."""
-        command = self.execute(AddTrack(self.video_id))
-        if command is None:
-            return -1
-        track_id = command.track_id  # type: ignore[attr-defined]
-        self.view.set_active_track(track_id)
-        self._refresh_panel()
-        return int(track_id)
+        """A new track in the current category (undoable), made active; its id (-1: refused)."""
+        return self.objects.add()
 
     def remove_object(self, track_id: int) -> None:
-        """Delete a track and its masks (undoable) and make the engine forget it."""
-        name = self.project.track(track_id).name if self.project.has_track(track_id) else ""
-        if self.execute(RemoveTrack(track_id)) is None:
-            return
+        """Delete a track and its masks (undoable); the engine forgets it."""
+        self.objects.remove(track_id)
+
+    def _forget_object(self, track_id: int) -> None:
         if self.bridge is not None and self.engine_ready:
             self.sync.note_replay(self.bridge.service.remove_object(track_id).request_id)
-        self._refresh_panel()
-        self.statusMessage.emit(f"Deleted {name} (Ctrl+Z brings it back)")
 
     def clear_frame(self) -> None:
         """Remove the active object's mask and prompt on the current frame (undoable)."""
@@ -258,7 +269,7 @@ class AnnotationController(QObject):
 
     def set_visible(self, track_id: int, visible: bool) -> None:
         """Show or hide a track's masks (undoable)."""
-        self.execute(SetTrackFlags(track_id, hidden=not visible))
+        self.objects.set_visible(track_id, visible)
 
     def _prompt_target(self) -> int | None:
         """The track a click prompts (a new one when none is active), or None with a reason."""
@@ -304,8 +315,9 @@ class AnnotationController(QObject):
             return
         if command is None:
             return
+        self.stepped.emit()
         self.statusMessage.emit(f"{verb} {command.label}")
-        self._refresh_panel()
+        self.objects.refresh()
         if command.delta is not None:
             self.sync.note_change(command.delta.masks, command.delta.tracks)
 
@@ -319,26 +331,17 @@ class AnnotationController(QObject):
     def execute(self, command: Command) -> Command | None:
         """Run an undoable command; a refusal becomes a status message (None returned)."""
         try:
-            return self.history.execute(command)
+            done = self.history.execute(command)
         except (DomainError, StoreError) as exc:  # StoreError: e.g. a project opened read-only
             self.statusMessage.emit(str(exc))
             return None
+        self.stepped.emit()
+        return done
 
     # --- views -------------------------------------------------------------------------------
     @Slot(object)
     def _on_history(self, event: HistoryChanged) -> None:
         self.historyChanged.emit(event.can_undo, event.can_redo)
-
-    def _refresh_panel(self, *_args: object) -> None:
-        if self._closed:
-            return
-        tracks = self.project.tracks(self.video_id)
-        active = self.view.active_track
-        if active is not None and all(t.id != active for t in tracks):
-            self.view.set_active_track(tracks[-1].id if tracks else None)
-        elif active is None and tracks:
-            self.view.set_active_track(tracks[-1].id)
-        self.panel.set_tracks(tracks, self.view.active_track)
 
     def refresh_overlay(self) -> None:
         """Repaint the masks and the active object's prompt on the current frame."""
@@ -355,9 +358,10 @@ class AnnotationController(QObject):
         self._closed = True
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        for signal, slot in self._wired:  # the canvas and panel may serve the next document
-            with contextlib.suppress(RuntimeError, TypeError):
-                signal.disconnect(slot)
+        disconnect_all(self._wired)  # the canvas and panels may serve the next document
+        self.objects.close()
+        if self.categories is not None:
+            self.categories.close()
         self.events.close()
         self.prompting.close()
         self.editing.close()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.domain import DomainError, History, Project, Video
+from annotator.domain.categories import ensure_default_category, give_default_category
 from annotator.io.frames import FrameSourceError, open_frames
 from annotator.io.media import Frames, ensure_video, media_kind
 from annotator.io.store import (
@@ -142,6 +143,9 @@ def open_document(
             except (ValueError, DomainError) as exc:
                 message = f"{project_file.name} does not fit {media_path}:\n{exc}"
                 raise DocumentError(message) from exc
+            if not getattr(project.storage, "read_only", False):
+                ensure_default_category(project)  # every object has a category (exports)
+                give_default_category(project)
             # reading the project's records, so a damaged file fails here, not in the window
             project.tracks(shown)
             project.view_state  # noqa: B018 - read for the same reason

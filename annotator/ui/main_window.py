@@ -32,8 +32,14 @@ from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.propagation_controller import PropagationController
 from annotator.ui.timeline import Timeline
 from annotator.ui.view_model import ViewChange, ViewModel
+from annotator.ui.widgets.category_panel import CategoryPanel
 from annotator.ui.widgets.object_panel import ObjectPanel
-from annotator.ui.window_actions import edit_actions, navigation_actions, propagation_actions
+from annotator.ui.window_actions import (
+    edit_actions,
+    navigation_actions,
+    object_actions,
+    propagation_actions,
+)
 
 MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
 
@@ -72,6 +78,7 @@ class MainWindow(QMainWindow):
         self.canvas = AnnotationCanvas()
         self.frame_view = self.canvas  # the older name
         self.objects = ObjectPanel()
+        self.categories_panel = CategoryPanel()
         self.frame_label = QLabel()
         self.frame_label.setMinimumWidth(110)
         self.model_label = QLabel("No model")
@@ -87,6 +94,9 @@ class MainWindow(QMainWindow):
         self.registry.add_all(navigation_actions(self))
         self.registry.add_all(propagation_actions(self))
         self.canvas_tools = install_canvas_tools(self)
+        if "zoom_one" in self.registry and "1" in self.registry.keys_of("zoom_one"):
+            self.registry.rebind("zoom_one", ["Ctrl+1"])  # 1-9 are the category keys (#14)
+        self.registry.add_all(object_actions(self))
         self.build_menus()
         self.view.subscribe(self._on_view_change)
         self.refresh_actions()
@@ -112,11 +122,13 @@ class MainWindow(QMainWindow):
             document.history,
             self,
             view=self.view,
+            category_panel=self.categories_panel,
         )
         self.propagation = PropagationController(self.controller, self.propagation_bar, self)
         self.controller.statusMessage.connect(self.statusBar().showMessage)
         self.propagation.statusMessage.connect(self.statusBar().showMessage)
         self.controller.historyChanged.connect(lambda *_: self.refresh_actions())
+        self.controller.stepped.connect(self.refresh_actions)
         self.client.modelLoaded.connect(self._show_model)
         self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
         self.loader = FrameLoader(document.frames, self)
@@ -167,7 +179,10 @@ class MainWindow(QMainWindow):
     def _layout(self) -> None:
         top = QHBoxLayout()
         top.addWidget(self.canvas, 1)
-        top.addWidget(self.objects)
+        side = QVBoxLayout()
+        side.addWidget(self.objects, 3)
+        side.addWidget(self.categories_panel, 2)
+        top.addLayout(side)
         self._scrub.addWidget(self.frame_label)
         self._central.insertLayout(0, top, 1)
         self._central.insertLayout(1, self._scrub)

@@ -1,5 +1,6 @@
 """The one source of "current" in the window (Qt-free, evented): the frame on screen, the
-active object, the click mode, and whether a propagation or the engine is running.
+active object, the current category, the click mode, and whether a propagation or the
+engine is running.
 
 Views and presenters take the model and subscribe (napari's `Dims` pattern); a setter
 notifies only when the value really changes, so a view that sets it back never loops.
@@ -11,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Field = Literal["frame", "active_track", "positive_clicks", "propagating", "engine_ready"]
+Field = Literal[
+    "frame", "active_track", "category", "positive_clicks", "propagating", "engine_ready"
+]
 Listener = Callable[["ViewChange"], None]
 
 
@@ -31,6 +34,7 @@ class ViewModel:
         self._num_frames = max(1, int(num_frames))
         self._frame = 0
         self._active_track: int | None = None
+        self._category: int | None = None
         self._positive_clicks = True
         self._propagating = False
         self._engine_ready = False
@@ -87,6 +91,14 @@ class ViewModel:
     def set_active_track(self, track_id: int | None) -> bool:
         """Make `track_id` the object clicks prompt (None: no object)."""
         return self._set("active_track", track_id)
+
+    @property
+    def category(self) -> int | None:
+        """The current category: new objects take it (None: the project's default)."""
+        return self._category
+
+    def set_category(self, category_id: int | None) -> bool:
+        return self._set("category", category_id)
 
     @property
     def positive_clicks(self) -> bool:

@@ -207,3 +207,80 @@ def propagation_actions(window: MainWindow) -> list[ActionSpec]:
             section="Tracking",
         ),
     ]
+
+
+def object_actions(window: MainWindow) -> list[ActionSpec]:
+    """Rename, lock, hide the active object; keys 1-9 give it the n-th category."""
+
+    def active() -> bool:
+        return window.controller.active_track is not None
+
+    def toggle(flag: str) -> None:
+        ctl = window.controller
+        track = ctl.active_track
+        if track is None or not ctl.project.has_track(track):
+            return
+        current = ctl.project.track(track)
+        if flag == "locked":
+            ctl.objects.set_locked(track, not current.locked)
+        else:
+            ctl.objects.set_visible(track, current.hidden)
+
+    def category_key(digit: int) -> None:
+        if window.controller.categories is not None:
+            window.controller.categories.key(digit)
+
+    specs = [
+        ActionSpec(
+            "rename_object",
+            "Rename object…",
+            lambda: window.controller.objects.rename(),
+            ("F2",),
+            "Rename the active object (or double-click it)",
+            "Edit",
+            active,
+            section="Objects",
+        ),
+        ActionSpec(
+            "lock_object",
+            "Lock / unlock object",
+            lambda: toggle("locked"),
+            ("Ctrl+L",),
+            "A locked object's masks are not changed by clicks",
+            "Edit",
+            active,
+            section="Objects",
+        ),
+        ActionSpec(
+            "hide_object",
+            "Hide / show object",
+            lambda: toggle("hidden"),
+            ("Ctrl+H",),
+            "Hide the active object's masks (a hidden object takes no clicks)",
+            "Edit",
+            active,
+            section="Objects",
+        ),
+        ActionSpec(
+            "add_category",
+            "New category",
+            lambda: window.controller.categories.add() if window.controller.categories else None,
+            ("Ctrl+Shift+N",),
+            "Add a category (new objects take it)",
+            "Edit",
+            section="Categories",
+        ),
+    ]
+    specs += [
+        ActionSpec(
+            f"category_{digit}",
+            f"Category {digit}",
+            lambda digit=digit: category_key(digit),  # type: ignore[misc]
+            (str(digit),),
+            f"Give the active object the category listed {digit}.",
+            "",
+            section="Categories",
+        )
+        for digit in range(1, 10)
+    ]
+    return specs

@@ -75,7 +75,7 @@ def test_click_makes_an_object_mask_overlay_and_project_record(qtbot, annotator_
     under = moving_square_frames()[0][cy, cx].astype(int)
     colour = np.array(track.colour)
     assert np.abs(shown - colour).sum() < np.abs(under - colour).sum()
-    assert ctl.history.undo_label == "Prompt mask"
+    assert ctl.history.undo_label == f"click on {track.name}"
 
 
 def test_right_and_shift_clicks_add_negative_points(qtbot, annotator_window) -> None:

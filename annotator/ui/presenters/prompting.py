@@ -100,6 +100,8 @@ class PromptingPresenter(QObject):
         command = SetMask(
             self.video_id, frame, track, answer.rle, Provenance.PROMPTED, answer.score, prompt
         )
+        what = "box" if prompt.box is not None and not prompt.points else "click"
+        command.label = f"{what} on {self.project.track(track).name}"
         if self._execute(command) is not None:
             self._status(f"Mask in {event.seconds * 1000:.0f} ms")
             self.answered.emit(frame, track)

@@ -1,11 +1,12 @@
-"""The object list: one row a track (colour swatch, name, visibility box); add, select, remove.
+"""The object list: one row a track (colour swatch, visibility box, a dot when it has a mask
+on the shown frame, name, category, a lock); add, select, rename, lock, remove.
 
 A plain view: it shows what `set_tracks` gives it and reports what the user asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import Colour, Track
+from annotator.ui.widgets.questions import AskText, ask_text
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -31,6 +33,14 @@ def swatch(colour: Colour, size: int = 14) -> QIcon:
     return QIcon(pixmap)
 
 
+def row_text(track: Track, category_names: Mapping[int, str], on_frame: Collection[int]) -> str:
+    """'● car 1 — vehicle 🔒': on this frame, name, category, locked."""
+    marker = "●" if track.id in on_frame else "○"
+    category = category_names.get(track.category_id, "") if track.category_id else ""
+    text = f"{marker} {track.name}" + (f" — {category}" if category else "")
+    return text + (" 🔒" if track.locked else "")
+
+
 class ObjectPanel(QWidget):
     """Lists the tracks of the video; the selected row is the active object."""
 
@@ -38,30 +48,42 @@ class ObjectPanel(QWidget):
     removeRequested = Signal(int)  # track id
     activeChanged = Signal(int)  # track id
     visibilityChanged = Signal(int, bool)  # track id, visible
+    renameRequested = Signal(int)  # track id (double-click; F2 is the window's action)
+    lockRequested = Signal(int, bool)  # track id, locked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ask_text: AskText = ask_text
         self.list = QListWidget()
         # never keyboard focus: arrows, Space and Del are the window's shortcuts, not the list's
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.add_button = QPushButton("Add object")
         self.add_button.setToolTip("New object (N)")
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setCheckable(True)
+        self.lock_button.setToolTip("A locked object's masks are not changed by clicks")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Delete the selected object and its masks")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.lock_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Objects"))
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
-        self.setMinimumWidth(180)
+        self.setFixedWidth(240)  # the layout never jumps with the names shown
+        self._locked: dict[int, bool] = {}
 
         self.add_button.clicked.connect(self.addRequested)
         self.remove_button.clicked.connect(self._remove_selected)
         self.list.currentItemChanged.connect(self._on_current_changed)
         self.list.itemChanged.connect(self._on_item_changed)
+        self.list.itemDoubleClicked.connect(
+            lambda item: self.renameRequested.emit(int(item.data(_ID_ROLE)))
+        )
+        self.lock_button.clicked.connect(self._lock_selected)
 
     @property
     def active_id(self) -> int | None:
@@ -73,12 +95,22 @@ class ObjectPanel(QWidget):
         """Ids of the listed tracks, top to bottom."""
         return [int(self.list.item(i).data(_ID_ROLE)) for i in range(self.list.count())]
 
-    def set_tracks(self, tracks: Sequence[Track], active_id: int | None) -> None:
-        """Show `tracks` and select `active_id` (emits nothing: the caller knows)."""
+    def set_tracks(
+        self,
+        tracks: Sequence[Track],
+        active_id: int | None,
+        *,
+        category_names: Mapping[int, str] | None = None,
+        on_frame: Collection[int] = (),
+    ) -> None:
+        """Show `tracks` and select `active_id` (emits nothing: the caller knows);
+        `on_frame`: the tracks with a mask on the shown frame (marked with a dot)."""
+        names = category_names or {}
+        self._locked = {t.id: t.locked for t in tracks}
         with QSignalBlocker(self.list):
             self.list.clear()
             for track in tracks:
-                item = QListWidgetItem(swatch(track.colour), f"{track.name}  (#{track.id})")
+                item = QListWidgetItem(swatch(track.colour), row_text(track, names, on_frame))
                 item.setData(_ID_ROLE, track.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(
@@ -88,7 +120,14 @@ class ObjectPanel(QWidget):
                 self.list.addItem(item)
                 if track.id == active_id:
                     self.list.setCurrentItem(item)
-        self.remove_button.setEnabled(self.list.count() > 0)
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        active = self.active_id
+        self.remove_button.setEnabled(active is not None)
+        self.lock_button.setEnabled(active is not None)
+        with QSignalBlocker(self.lock_button):
+            self.lock_button.setChecked(bool(self._locked.get(active or -1)))
 
     def set_active(self, track_id: int | None) -> None:
         """Select the row of `track_id` (emits nothing)."""
@@ -97,14 +136,22 @@ class ObjectPanel(QWidget):
                 item = self.list.item(row)
                 if int(item.data(_ID_ROLE)) == track_id:
                     self.list.setCurrentItem(item)
-                    return
-            self.list.setCurrentRow(-1)
+                    break
+            else:
+                self.list.setCurrentRow(-1)
+        self._sync_buttons()
+
+    def _lock_selected(self) -> None:
+        active = self.active_id
+        if active is not None:
+            self.lockRequested.emit(active, not self._locked.get(active, False))
 
     def _remove_selected(self) -> None:
         if self.active_id is not None:
             self.removeRequested.emit(self.active_id)
 
     def _on_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self._sync_buttons()
         if current is not None:
             self.activeChanged.emit(int(current.data(_ID_ROLE)))
 

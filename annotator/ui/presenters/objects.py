@@ -1,0 +1,141 @@
+"""The objects in the window: the panel shows the video's tracks (with their category and a
+mark when they have a mask on the shown frame) and its requests become undoable commands:
+add (in the current category), rename, lock, show/hide, delete (with a status message)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Slot
+
+from annotator.domain import (
+    Command,
+    MasksChanged,
+    Project,
+    RemoveTrack,
+    RenameTrack,
+    SetTrackFlags,
+)
+from annotator.domain.categories import new_object
+from annotator.ui.presenters.wiring import connect_all, disconnect_all
+from annotator.ui.project_events import ProjectEvents
+from annotator.ui.view_model import ViewChange, ViewModel
+
+
+class ObjectsPresenter(QObject):
+    """Wires an ObjectPanel to the project through `execute` (the window's history)."""
+
+    def __init__(
+        self,
+        project: Project,
+        video_id: int,
+        view: ViewModel,
+        panel: Any,
+        events: ProjectEvents,
+        *,
+        execute: Callable[[Command], Command | None],
+        status: Callable[[str], object],
+        on_removed: Callable[[int], object],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.project, self.video_id, self.view, self.panel = project, video_id, view, panel
+        self._execute, self._status, self._on_removed = execute, status, on_removed
+        self._wired = connect_all(
+            [
+                (panel.addRequested, self.add),
+                (panel.removeRequested, self.remove),
+                (panel.activeChanged, view.set_active_track),
+                (panel.visibilityChanged, self.set_visible),
+                (panel.renameRequested, self.rename),
+                (panel.lockRequested, self.set_locked),
+            ]
+        )
+        events.tracksChanged.connect(self.refresh)
+        events.categoriesChanged.connect(self.refresh)
+        events.masksChanged.connect(self._on_masks)
+        self._unsubscribe = [
+            view.subscribe(self._on_view, "frame"),
+            view.subscribe(lambda c: panel.set_active(c.new), "active_track"),
+        ]
+        self.refresh()
+
+    def _on_view(self, _change: ViewChange) -> None:
+        self.refresh()
+
+    @Slot(object)
+    def _on_masks(self, event: MasksChanged) -> None:
+        if event.video_id == self.video_id and event.covers(self.view.frame):
+            self.refresh()
+
+    def refresh(self, *_args: object) -> None:
+        """Show the tracks; keep the active one valid (the newest when it went away)."""
+        tracks = self.project.tracks(self.video_id)
+        active = self.view.active_track
+        if active is not None and all(t.id != active for t in tracks):
+            self.view.set_active_track(tracks[-1].id if tracks else None)
+        elif active is None and tracks:
+            self.view.set_active_track(tracks[-1].id)
+        names = {c.id: c.name for c in self.project.categories}
+        here = {r.track_id for r in self.project.frame_masks(self.video_id, self.view.frame)}
+        self.panel.set_tracks(tracks, self.view.active_track, category_names=names, on_frame=here)
+
+    # --- requests --------------------------------------------------------------------------
+    def add(self) -> int:
+        """A new object in the current category (undoable), made active; its id (-1: refused)."""
+        command = self._execute(new_object(self.project, self.video_id, self.view.category))
+        if command is None:
+            return -1
+        track_id = int(command.track_id)  # type: ignore[attr-defined]
+        self.view.set_active_track(track_id)
+        self.refresh()
+        return track_id
+
+    def remove(self, track_id: int) -> None:
+        """Delete an object and its masks (undoable), saying so."""
+        if not self.project.has_track(track_id):
+            return
+        name = self.project.track(track_id).name
+        command = RemoveTrack(track_id)
+        command.label = f"delete {name}"
+        if self._execute(command) is None:
+            return
+        self._on_removed(track_id)
+        self.refresh()
+        self._status(f"Deleted {name} (Ctrl+Z brings it back)")
+
+    def set_visible(self, track_id: int, visible: bool) -> None:
+        """Show or hide an object's masks (undoable); a hidden object takes no clicks."""
+        command = SetTrackFlags(track_id, hidden=not visible)
+        command.label = f"{'show' if visible else 'hide'} {self._name(track_id)}"
+        self._execute(command)
+
+    def set_locked(self, track_id: int, locked: bool) -> None:
+        """Lock or unlock an object (undoable): clicks never change a locked object's masks."""
+        command = SetTrackFlags(track_id, locked=locked)
+        command.label = f"{'lock' if locked else 'unlock'} {self._name(track_id)}"
+        if self._execute(command) is not None:
+            self._status(f"{self._name(track_id)} {'locked' if locked else 'unlocked'}")
+
+    def _name(self, track_id: int) -> str:
+        return self.project.track(track_id).name if self.project.has_track(track_id) else ""
+
+    def rename(self, track_id: int | None = None, name: str | None = None) -> None:
+        """Rename an object (the active one by default); asks the panel's question when no
+        name is given."""
+        track_id = self.view.active_track if track_id is None else track_id
+        if track_id is None or not self.project.has_track(track_id):
+            return
+        current = self.project.track(track_id).name
+        if name is None:
+            name = self.panel.ask_text(self.panel, f"New name for {current}:", current)
+        if name and name != current:
+            command = RenameTrack(track_id, name)
+            command.label = f"rename {current} to {name}"
+            self._execute(command)
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        disconnect_all(self._wired)

@@ -1,0 +1,139 @@
+"""Objects and categories in the window without an engine: window-wide keys, the panels'
+requests as undoable commands, and Edit menu labels that say what will be undone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.domain import Mask, Project, Provenance, SetMask
+from annotator.ui.main_window import MainWindow
+from tests.ui.conftest import moving_square_frames
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(moving_square_frames(), project=Project())
+    qtbot.addWidget(win)
+    win.resize(900, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    yield win
+    win.shutdown()
+
+
+def key(qtbot, win: MainWindow, k: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
+    target = win.focusWidget() or win
+    qtbot.keyClick(target, k, mods)
+
+
+def test_keys_make_objects_in_categories_and_undo_says_what(qtbot, window) -> None:
+    win, project = window, window.project
+    key(qtbot, win, Qt.Key.Key_N)
+    (track,) = project.tracks()
+    (default,) = project.categories
+    assert track.category_id == default.id and win.controller.active_track == track.id
+    win.categories_panel.buttons["add"].click()
+    second = project.categories[1]
+    assert win.view.category == second.id
+    key(qtbot, win, Qt.Key.Key_1)  # the active object goes back to the first category
+    assert project.track(track.id).category_id == default.id
+    key(qtbot, win, Qt.Key.Key_2)
+    assert project.track(track.id).category_id == second.id
+    undo_text = f"Undo make {track.name} {second.name}"
+    qtbot.waitUntil(lambda: win.registry["undo"].text() == undo_text, timeout=5000)
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.track(track.id).category_id == default.id
+    key(qtbot, win, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert project.track(track.id).category_id == second.id
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    key(qtbot, win, Qt.Key.Key_Z, shift_ctrl)
+    assert project.track(track.id).category_id == second.id
+    key(qtbot, win, Qt.Key.Key_N)  # a new object takes the current category
+    assert project.tracks()[-1].category_id == second.id
+
+
+def test_category_panel_requests_are_undoable(qtbot, window) -> None:
+    win, project = window, window.project
+    panel = win.categories_panel
+    win.controller.add_object()
+    panel.buttons["add"].click()
+    first, second = project.categories
+    panel.list.setCurrentRow(1)
+    panel.ask_text = lambda _parent, _question, _current: "vehicle"
+    panel.buttons["rename"].click()
+    assert project.category(second.id).name == "vehicle"
+    panel.ask_colour = lambda _parent, _current: (1, 2, 3)
+    panel.buttons["colour"].click()
+    assert project.category(second.id).colour == (1, 2, 3)
+    panel.buttons["up"].click()
+    assert [c.id for c in project.categories] == [second.id, first.id]
+    qtbot.waitUntil(lambda: panel.list.item(0).text() == "1 · vehicle", timeout=5000)
+    panel.list.setCurrentRow(1)  # the first category, holding the object
+    panel.ask_choice = lambda _parent, _question, items: items.index("vehicle")
+    panel.buttons["merge"].click()
+    (only,) = project.categories
+    assert only.id == second.id and project.tracks()[0].category_id == second.id
+    assert "Merged" in win.statusBar().currentMessage()
+    win.controller.undo()
+    assert len(project.categories) == 2 and project.tracks()[0].category_id == first.id
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=5000)
+    panel.list.setCurrentRow(1)
+    panel.buttons["delete"].click()  # its object moves to the other category
+    assert [c.id for c in project.categories] == [second.id]
+    assert project.tracks()[0].category_id == second.id
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=5000)
+    assert not panel.buttons["delete"].isEnabled()  # the last one stays
+    win.controller.categories.delete(second.id)
+    assert len(project.categories) == 1
+    assert "at least one category" in win.statusBar().currentMessage()
+
+
+def test_object_panel_rename_lock_hide_delete_and_the_frame_marker(qtbot, window) -> None:
+    win, project = window, window.project
+    objects = win.objects
+    track = win.controller.add_object()
+    objects.ask_text = lambda _parent, _question, _current: "cup"
+    key(qtbot, win, Qt.Key.Key_F2)
+    assert project.track(track).name == "cup"
+    qtbot.waitUntil(lambda: objects.list.item(0).text().startswith("○ cup — object"), timeout=5000)
+    mask = Mask.from_array(np.pad(np.ones((4, 4), bool), ((10, 82), (10, 114))))
+    win.controller.execute(SetMask(1, 0, track, mask, Provenance.EDITED))
+    qtbot.waitUntil(lambda: objects.list.item(0).text().startswith("● cup"), timeout=5000)
+    key(qtbot, win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert project.track(track).locked
+    qtbot.waitUntil(objects.lock_button.isChecked, timeout=5000)
+    assert objects.list.item(0).text().endswith("🔒")
+    objects.lock_button.click()
+    assert not project.track(track).locked
+    key(qtbot, win, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert project.track(track).hidden
+    qtbot.waitUntil(lambda: not win.canvas.has_overlay, timeout=5000)
+    key(qtbot, win, Qt.Key.Key_Delete)
+    assert not project.has_track(track)
+    assert "Deleted cup" in win.statusBar().currentMessage()
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.track(track).name == "cup" and project.frames_with_masks(1, track) == [0]
+
+
+def test_frame_keys_work_whatever_has_focus(qtbot, window) -> None:
+    win = window
+    win.controller.add_object()
+    win.controller.add_object()
+    active = win.controller.active_track
+    assert win.objects.list.focusPolicy() == Qt.FocusPolicy.NoFocus
+    for widget in (win.timeline, win.canvas, win.categories_panel.buttons["add"]):
+        widget.setFocus()
+        start = win.current_frame
+        key(qtbot, win, Qt.Key.Key_Right)
+        assert win.current_frame == start + 1
+        key(qtbot, win, Qt.Key.Key_D)
+        key(qtbot, win, Qt.Key.Key_A)
+        assert win.current_frame == start + 1
+    key(qtbot, win, Qt.Key.Key_Down)  # never changes the active object
+    assert win.controller.active_track == active
+    assert win.registry["redo"].shortcuts() and len(win.registry.keys_of("redo")) == 2
