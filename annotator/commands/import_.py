@@ -14,6 +14,7 @@ from annotator.io.formats import (
     apply_import,
     describe,
     read_coco,
+    read_cvat,
     read_davis,
     read_mot,
     read_sav,
@@ -56,6 +57,8 @@ def _read(project: Any, args: argparse.Namespace) -> ImportResult:
         return read_ytvis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "davis":
         return read_davis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+    if args.fmt == "cvat-video":
+        return read_cvat(project, args.src, video_id=args.video)
     if args.fmt == "mot":
         return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"

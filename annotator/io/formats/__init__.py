@@ -23,6 +23,7 @@ from typing import Any
 
 from annotator.io.formats.coco import export_coco
 from annotator.io.formats.coco_import import read_coco
+from annotator.io.formats.cvat import export_cvat, read_cvat
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
 from annotator.io.formats.importing import ImportResult, apply_import, describe
@@ -46,10 +47,11 @@ EXPORTERS: dict[str, tuple[Exporter, dict[str, Any]]] = {
     "davis": (export_davis, {}),
     "mot": (export_mot, {}),
     "mot-classes": (export_mot, {"keep_categories": True}),
+    "cvat-video": (export_cvat, {}),
 }
 """Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
 
-IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav", "ytvis", "davis", "mot")
+IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav", "ytvis", "davis", "mot", "cvat-video")
 
 __all__ = [
     "EXPORTERS",
@@ -64,6 +66,7 @@ __all__ = [
     "apply_import",
     "describe",
     "export_coco",
+    "export_cvat",
     "export_davis",
     "export_mot",
     "export_yolo",
@@ -71,6 +74,7 @@ __all__ = [
     "parse_frame_ranges",
     "parse_split",
     "read_coco",
+    "read_cvat",
     "read_davis",
     "read_mot",
     "read_ytvis",

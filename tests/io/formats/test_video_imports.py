@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import numpy as np
 import pytest
 
 from annotator.domain import FrameMask, Mask, Project, Provenance, Track
+from annotator.io.formats.cvat import export_cvat, read_cvat
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
@@ -89,3 +92,23 @@ def test_mot_rows_out_of_the_video_name_the_line(project, tmp_path):
     n = len(gt.read_text().splitlines())
     with pytest.raises(ImportError_, match=rf"gt.txt:{n}: frame 99 is outside video 1"):
         read_mot(empty_copy(project), tmp_path)
+
+
+def test_cvat_video_xml_tracks_with_outside_frames_round_trip(project, tmp_path):
+    export_cvat(project, tmp_path, NO_IMAGES)
+    root = ET.parse(tmp_path / "clip_1_v1" / "annotations.xml").getroot()
+    assert root.findtext("version") == "1.1"
+    task = root.find("meta/task")
+    assert (task.findtext("size"), task.findtext("stop_frame")) == ("8", "7")
+    assert [lb.findtext("name") for lb in task.find("labels")] == ["person", "dog car"]
+    tracks = root.findall("track")
+    assert [t.get("id") for t in tracks] == ["0", "1", "2"]
+    first = project.tracks(1)[0]  # absent on frame 4: outside=1 there, back on frame 5
+    shapes = {int(p.get("frame")): p.get("outside") for p in tracks[0].findall("polygon")}
+    present = {r.frame for r in project.masks(1, track=first.id)}
+    assert {f for f, o in shapes.items() if o == "0"} == present
+    assert shapes[4] == "1" and 8 not in shapes
+    target = empty_copy(project)
+    apply_import(target, read_cvat(target, tmp_path))
+    assert _masks(target) == _masks(project)
+    assert len(target.tracks()) == len(project.tracks())
