@@ -82,7 +82,7 @@ def canvas_actions(window: MainWindow) -> list[ActionSpec]:
                    ("-",), "Zoom out at the cursor", "View", section="View"),
         ActionSpec("zoom_fit", "Fit to window", canvas.fit, ("0",), "Show the whole frame",
                    "View", section="View"),
-        ActionSpec("zoom_one", "Actual pixels (1:1)", canvas.one_to_one, ("1",),
+        ActionSpec("zoom_one", "Actual pixels (1:1)", canvas.one_to_one, ("Ctrl+1",),
                    "One frame pixel per screen pixel", "View", section="View"),
         ActionSpec("overlay_outline", "Outlines only", lambda: _toggle_outline(canvas),
                    ("O",), "Draw masks as outlines (the frame shows through)", "View",

@@ -94,8 +94,6 @@ class MainWindow(QMainWindow):
         self.registry.add_all(navigation_actions(self))
         self.registry.add_all(propagation_actions(self))
         self.canvas_tools = install_canvas_tools(self)
-        if "zoom_one" in self.registry and "1" in self.registry.keys_of("zoom_one"):
-            self.registry.rebind("zoom_one", ["Ctrl+1"])  # 1-9 are the category keys (#14)
         self.registry.add_all(object_actions(self))
         self.build_menus()
         self.view.subscribe(self._on_view_change)
