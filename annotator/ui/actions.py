@@ -94,9 +94,9 @@ class ActionRegistry(QObject):
         return list(self._specs.values())
 
     def keys_of(self, name: str) -> list[str]:
-        """The action's keys as the user reads them ("Ctrl+Shift+Z")."""
+        """The action's keys in Qt's portable text ("Ctrl+Shift+Z")."""
         return [
-            s.toString(QKeySequence.SequenceFormat.NativeText)
+            s.toString(QKeySequence.SequenceFormat.PortableText)
             for s in self._actions[name].shortcuts()
         ]
 

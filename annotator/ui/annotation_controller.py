@@ -196,12 +196,18 @@ class AnnotationController(QObject):
 
     # --- engine lifecycle ------------------------------------------------------------------
     def start_engine(
-        self, frames: object, model: str | None = None, image_size: int | None = None
+        self,
+        frames: object,
+        model: str | None = None,
+        image_size: int | None = None,
+        *,
+        device: str = "cpu",
+        fast: bool = False,
     ) -> None:
         """Load `model` (a checkpoint path or a cached model name; None: the service has one
-        already) and open `frames` on the engine; `engineReady` follows."""
+        already) on `device` and open `frames` on the engine; `engineReady` follows."""
         self.view.set_engine_ready(False)
-        self.client.start(frames, model, image_size)
+        self.client.start(frames, model, image_size, device=device, fast=fast)
 
     def set_no_model(self, message: str = NO_MODEL_HINT) -> None:
         """No model will be loaded: prompts answer with `message`."""

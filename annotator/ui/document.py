@@ -167,3 +167,22 @@ def open_document(
     with contextlib.suppress(Exception):  # the recent list is a convenience
         add_recent(project_file)
     return Document(project, shown, frames, History(project), project_file, closers)
+
+
+def switch_video(document: Document, video_id: int) -> Document:
+    """The same project and history showing another of its videos (or photos); the new
+    document takes over closing the project, the old one keeps only its frames to close."""
+    project = document.project
+    try:
+        video = project.video(video_id)
+    except DomainError as exc:
+        raise DocumentError(f"The project has no video {video_id}") from exc
+    media = Path(video.path)
+    if not media.exists() and document.path is not None:
+        beside = document.path.parent / media.name
+        media = beside if beside.exists() else media
+    frames = _open_media(media)
+    project_closers = [c for c in document.closers if c == project.close]
+    document.closers[:] = [c for c in document.closers if c != project.close]
+    closers = [*project_closers, getattr(frames, "close", lambda: None)]
+    return Document(project, video_id, frames, document.history, document.path, closers)

@@ -10,6 +10,7 @@ requests with then/fail callbacks), `window.events` (the project's changes on th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import numpy as np
@@ -17,22 +18,26 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from annotator.domain import History, Project
-from annotator.io.media import ensure_video
+from annotator.io.media import ensure_video, media_kind
 from annotator.service import ModelLoaded
 from annotator.ui.actions import ActionRegistry
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.canvas import AnnotationCanvas
 from annotator.ui.canvas_actions import install_canvas_tools
+from annotator.ui.dialog_menus import DialogMenus
 from annotator.ui.document import Document
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import EngineClient
+from annotator.ui.file_menu import FileMenu
 from annotator.ui.frame_loader import FrameLoader, FrameSource
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.propagation_controller import PropagationController
+from annotator.ui.settings import Settings
 from annotator.ui.timeline import Timeline
 from annotator.ui.view_model import ViewChange, ViewModel
 from annotator.ui.widgets.category_panel import CategoryPanel
+from annotator.ui.widgets.image_strip import ImageStrip
 from annotator.ui.widgets.object_panel import ObjectPanel
 from annotator.ui.window_actions import (
     edit_actions,
@@ -84,17 +89,28 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("No model")
         self.model_label.setToolTip("The model answering clicks, its device and precision")
         self.statusBar().addPermanentWidget(self.model_label)
+        self.settings = Settings()
+        self.image_strip = ImageStrip()
         self.registry = ActionRegistry(self)
+        self.file_menu = FileMenu(self)
+        self.dialogs = DialogMenus(self)
+        self.image_strip.photoRequested.connect(self.file_menu.switch_to)
         self.menus: dict[str, QMenu] = {}
         self._scrub = QHBoxLayout()
         self._central = QVBoxLayout()
         self._show_document(document)
         self._layout()
+        self.registry.add_all(self.file_menu.specs())
         self.registry.add_all(edit_actions(self))
         self.registry.add_all(navigation_actions(self))
         self.registry.add_all(propagation_actions(self))
         self.canvas_tools = install_canvas_tools(self)
         self.registry.add_all(object_actions(self))
+        self.registry.add_all(self.dialogs.specs())
+        self.dialogs.default_keys = {
+            s.name: tuple(self.registry.keys_of(s.name)) for s in self.registry.specs
+        }
+        self._restore_settings()
         self.build_menus()
         self.view.subscribe(self._on_view_change)
         self.refresh_actions()
@@ -137,6 +153,28 @@ class MainWindow(QMainWindow):
         state = self.project.view_state
         start = state.frame if state.video_id == document.video_id else 0  # "where was I"
         self.show_frame(min(start, num_frames - 1))
+        photo = document.is_photo
+        self.timeline.setVisible(not photo)
+        self.propagation_bar.setVisible(not photo)
+        self.frame_label.setVisible(not photo)
+        self.refresh_media()
+
+    def refresh_media(self) -> None:
+        """The image strip lists the project's photos when a photo is shown."""
+        photos = [v for v in self.project.videos if media_kind(v) == "photo"]
+        self.image_strip.setVisible(self.document.is_photo)
+        self.image_strip.set_photos(photos, self.document.video_id)
+
+    def _restore_settings(self) -> None:
+        geometry, state = self.settings.geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        for name, keys in self.settings.shortcuts().items():
+            if name in self.registry:
+                with contextlib.suppress(ValueError):  # a key taken since: keep the default
+                    self.registry.rebind(name, keys)
 
     def set_document(self, document: Document, *, close_old: bool = True) -> None:
         """Show another document in this window (File > Open, New, switching videos): the
@@ -184,6 +222,7 @@ class MainWindow(QMainWindow):
         self._scrub.addWidget(self.frame_label)
         self._central.insertLayout(0, top, 1)
         self._central.insertLayout(1, self._scrub)
+        self._central.insertWidget(2, self.image_strip)
         central = QWidget()
         central.setLayout(self._central)
         self.setCentralWidget(central)
@@ -198,6 +237,8 @@ class MainWindow(QMainWindow):
                 menu = self.menuBar().addMenu(f"&{name}")
                 menu.addActions(actions)
                 self.menus[name] = menu
+        if "File" in self.menus:
+            self.file_menu.install_submenus(self.menus["File"])
 
     def refresh_actions(self) -> None:
         """Enabled states from their rules; Undo/Redo say what they would take back."""
@@ -259,5 +300,7 @@ class MainWindow(QMainWindow):
         self._cleanups.append(cleanup)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
         self.shutdown()
         super().closeEvent(event)

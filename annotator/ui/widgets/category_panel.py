@@ -74,7 +74,7 @@ class CategoryPanel(QWidget):
             grid.addWidget(button, index // 4, index % 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Categories (keys 1–9 set the active object's)"))
+        layout.addWidget(QLabel("Categories (keys 1–9)"))
         layout.addWidget(self.list, 1)
         layout.addLayout(grid)
 

@@ -1,0 +1,131 @@
+"""The menu entries that open the dialogs of `annotator.ui.dialogs`: File > Import and
+Export, Model > Models, Help > Keyboard shortcuts (F1) and About, and what the window does
+with their answers (load the chosen model, rebind the shortcuts and remember both)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QDialog
+
+from annotator.ui.actions import ActionSpec
+from annotator.ui.dialogs.about_dialog import AboutDialog
+from annotator.ui.dialogs.export_dialog import ExportDialog
+from annotator.ui.dialogs.import_dialog import ImportDialog
+from annotator.ui.dialogs.model_choice import ModelChoice
+from annotator.ui.dialogs.model_dialog import ModelDialog
+from annotator.ui.dialogs.shortcuts_dialog import Shortcuts, ShortcutsDialog
+from annotator.ui.engine_bridge import EngineBridge
+
+if TYPE_CHECKING:
+    from annotator.ui.main_window import MainWindow
+
+
+class DialogMenus:
+    """Opens each dialog modelessly (tests reach it as `last_dialog`)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.last_dialog: QDialog | None = None
+        self.choice: ModelChoice | None = None
+        self.default_keys: dict[str, tuple[str, ...]] = {}  # set once all are registered
+
+    def specs(self) -> list[ActionSpec]:
+        return [
+            ActionSpec("import", "Import labels…", self.open_import, ("Ctrl+I",),
+                       "Import COCO, YOLO and other labels into this project", "File",
+                       section="File"),
+            ActionSpec("export", "Export dataset…", self.open_export, ("Ctrl+E",),
+                       "Export COCO, YOLO, DAVIS, MOT… with progress and cancel", "File",
+                       lambda: self.window.document.path is not None, section="File"),
+            ActionSpec("models", "Models…", self.open_models, ("Ctrl+M",),
+                       "Choose, download or open a model; device, precision, input size",
+                       "Model", section="Model"),
+            ActionSpec("shortcuts", "Keyboard shortcuts…", self.open_shortcuts, ("F1",),
+                       "Every shortcut, and rebinding them", "Help", section="Help"),
+            ActionSpec("about", "About annotator", self.open_about, (), "Version and licence",
+                       "Help", section="Help"),
+        ]  # fmt: skip
+
+    def _show(self, dialog: QDialog) -> QDialog:
+        self.last_dialog = dialog
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    # --- file --------------------------------------------------------------------------------
+    def open_import(self) -> QDialog:
+        dialog = ImportDialog(self.window.project, self.window)
+        dialog.imported.connect(lambda *_: self.window.controller.objects.refresh())
+        return self._show(dialog)
+
+    def open_export(self) -> QDialog:
+        document = self.window.document
+        assert document.path is not None  # the action is enabled only then
+        out = document.path.with_name(document.path.stem + "_export")
+        return self._show(ExportDialog(document.path, self.window, default_out=out))
+
+    # --- model -------------------------------------------------------------------------------
+    def open_models(self) -> QDialog:
+        from annotator.engine.weights import WeightsManager  # torch-free, imported on use
+
+        dialog = ModelDialog(WeightsManager(), self.apply_model, self.window, current=self.choice)
+        return self._show(dialog)
+
+    def apply_model(self, choice: ModelChoice) -> None:
+        """Load the chosen model (starting an engine if the window had none) and remember it."""
+        window = self.window
+        self.choice = choice
+        if window.bridge is None:
+            window.bridge = EngineBridge()
+            window.set_document(window.document, close_old=False)
+        window.controller.start_engine(
+            window.document.frames,
+            str(choice.checkpoint),
+            choice.image_size,
+            device=choice.device,
+            fast=choice.fast,
+        )
+        window.model_label.setText(choice.describe())
+        window.settings.save_model(
+            checkpoint=choice.checkpoint,
+            model_name=choice.model_name,
+            device=choice.device,
+            precision=choice.precision,
+            image_size=choice.image_size,
+        )
+
+    # --- help --------------------------------------------------------------------------------
+    def open_shortcuts(self) -> QDialog:
+        registry = self.window.registry
+        specs = registry.specs
+        dialog = ShortcutsDialog(
+            [(s.name, registry.keys_of(s.name)) for s in specs],
+            self.window,
+            defaults=list(self.default_keys.items()),
+            labels={s.name: s.text for s in specs},
+            sections={s.name: s.section for s in specs},
+            on_rebind=self.rebind,
+        )
+        return self._show(dialog)
+
+    def rebind(self, table: Shortcuts) -> None:
+        """Apply a whole new mapping; remember the keys that differ from the defaults."""
+        registry = self.window.registry
+        for name in table:  # free every key first, so swaps between actions are possible
+            if name in registry:
+                registry.rebind(name, [])
+        for name, keys in table.items():
+            if name in registry:
+                registry.rebind(name, list(keys))
+        changed = {n: list(k) for n, k in table.items() if tuple(k) != self.default_keys.get(n)}
+        self.window.settings.save_shortcuts(changed)
+
+    def open_about(self) -> QDialog:
+        return self._show(AboutDialog(self.window))
+
+
+def checkpoint_exists(choice: dict[str, str]) -> bool:
+    """Whether a remembered model's file is still there."""
+    return bool(choice.get("checkpoint")) and Path(choice["checkpoint"]).is_file()
