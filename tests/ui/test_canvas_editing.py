@@ -230,3 +230,23 @@ def test_after_a_document_swap_an_edit_goes_to_the_new_document_once(
     assert rec is not None and rec.mask == Mask.from_array(stroke_pixels(win, path, 2.0))
     assert history.depth[0] == 2 and history.undo_label == "Brush"  # one step, not two
     assert old_history.undo_label != "Brush"
+
+
+def test_tools_and_overlay_options_are_window_actions(qtbot, annotator_window) -> None:
+    win = annotator_window
+    registry, canvas = win.registry, win.canvas
+    registry["tool_brush"].trigger()
+    assert canvas.tool == "brush" and registry["tool_brush"].isChecked()
+    assert not registry["tool_prompt"].isChecked()  # one tool at a time
+    canvas.set_tool("polygon")  # chosen elsewhere: the toolbar follows
+    assert registry["tool_polygon"].isChecked()
+    registry["overlay_outline"].trigger()
+    registry["overlay_active"].trigger()
+    assert canvas.masks.options.outline_only and canvas.masks.options.only_active
+    registry["overlay_fainter"].trigger()
+    assert canvas.masks.options.opacity == pytest.approx(0.30)
+    registry["zoom_in"].trigger()
+    assert canvas.viewport.scale > canvas.viewport.fit_scale()
+    registry["zoom_fit"].trigger()
+    assert canvas.viewport.fitted
+    assert "B" in registry.keys_of("tool_brush") and "Ctrl+1" in registry.keys_of("zoom_one")
