@@ -250,3 +250,20 @@ def test_tools_and_overlay_options_are_window_actions(qtbot, annotator_window) -
     registry["zoom_fit"].trigger()
     assert canvas.viewport.fitted
     assert "B" in registry.keys_of("tool_brush") and "Ctrl+1" in registry.keys_of("zoom_one")
+
+
+def test_a_locked_object_is_not_painted_and_the_status_bar_says_why(
+    qtbot, annotator_window
+) -> None:
+    from annotator.domain import SetTrackFlags
+
+    win = annotator_window
+    canvas, ctl = win.canvas, win.controller
+    track = first_object(qtbot, win)
+    before = record(win, 0, track)
+    ctl.execute(SetTrackFlags(track, locked=True))
+    canvas.set_tool("brush")
+    drag(qtbot, win, [at(win, 90, 20), at(win, 110, 20)])
+    assert record(win, 0, track) == before
+    assert "locked" in win.statusBar().currentMessage()
+    assert canvas.working_mask is None  # the preview is gone
