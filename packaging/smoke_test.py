@@ -52,7 +52,7 @@ def main(bundle: Path) -> int:
     if done.returncode != 0 or size == 0:
         print(done.stdout[-2000:], done.stderr[-3000:], file=sys.stderr)
         return 1
-    total = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
+    total = sum(f.lstat().st_size for f in bundle.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"bundle: {total / 2**20:.0f} MiB in {bundle}")
     return 0
 
