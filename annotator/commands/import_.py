@@ -16,8 +16,10 @@ from annotator.io.formats import (
     read_coco,
     read_cvat,
     read_davis,
+    read_labelme,
     read_mot,
     read_sav,
+    read_voc,
     read_yolo,
     read_ytvis,
 )
@@ -59,6 +61,10 @@ def _read(project: Any, args: argparse.Namespace) -> ImportResult:
         return read_davis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "cvat-video":
         return read_cvat(project, args.src, video_id=args.video)
+    if args.fmt == "labelme":
+        return read_labelme(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+    if args.fmt == "voc":
+        return read_voc(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "mot":
         return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"

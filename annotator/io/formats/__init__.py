@@ -27,11 +27,13 @@ from annotator.io.formats.cvat import export_cvat, read_cvat
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
 from annotator.io.formats.importing import ImportResult, apply_import, describe
+from annotator.io.formats.labelme import export_labelme, read_labelme
 from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
 from annotator.io.formats.plan import ExportSummary
 from annotator.io.formats.sav import read_sav
 from annotator.io.formats.video_import import read_davis, read_mot, read_ytvis
+from annotator.io.formats.voc import export_voc, read_voc
 from annotator.io.formats.yolo import export_yolo
 from annotator.io.formats.yolo_import import read_yolo
 from annotator.io.formats.ytvis import export_ytvis
@@ -48,13 +50,42 @@ EXPORTERS: dict[str, tuple[Exporter, dict[str, Any]]] = {
     "mot": (export_mot, {}),
     "mot-classes": (export_mot, {"keep_categories": True}),
     "cvat-video": (export_cvat, {}),
+    "labelme": (export_labelme, {}),
+    "voc": (export_voc, {}),
 }
 """Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
 
-IMPORT_FORMATS = ("coco", "yolo-seg", "yolo-det", "sav", "ytvis", "davis", "mot", "cvat-video")
+EXPORT_DESCRIPTIONS = {
+    "coco": "COCO instances, RLE masks (pycocotools, detectron2, mmdet)",
+    "coco-poly": "COCO instances, polygons",
+    "yolo-seg": "Ultralytics YOLO segmentation (data.yaml)",
+    "yolo-det": "Ultralytics YOLO detection boxes (data.yaml)",
+    "ytvis": "YouTube-VIS video instance segmentation (TrackEval)",
+    "davis": "DAVIS 2017 palette PNG masks (davis2017-evaluation)",
+    "mot": "MOTChallenge boxes, class 1 (TrackEval)",
+    "mot-classes": "MOTChallenge boxes, category numbers in column 8",
+    "cvat-video": "CVAT for video 1.1 XML tracks",
+    "labelme": "labelme JSON per image",
+    "voc": "Pascal VOC segmentation PNGs (class and object)",
+}
+"""Format name -> a one-line description, for the export dialog and the CLI's help."""
+
+IMPORT_FORMATS = (
+    "coco",
+    "yolo-seg",
+    "yolo-det",
+    "sav",
+    "ytvis",
+    "davis",
+    "mot",
+    "cvat-video",
+    "labelme",
+    "voc",
+)
 
 __all__ = [
     "EXPORTERS",
+    "EXPORT_DESCRIPTIONS",
     "IMPORT_FORMATS",
     "DatasetImportError",
     "ExportError",
@@ -68,7 +99,9 @@ __all__ = [
     "export_coco",
     "export_cvat",
     "export_davis",
+    "export_labelme",
     "export_mot",
+    "export_voc",
     "export_yolo",
     "export_ytvis",
     "parse_frame_ranges",
@@ -76,7 +109,9 @@ __all__ = [
     "read_coco",
     "read_cvat",
     "read_davis",
+    "read_labelme",
     "read_mot",
+    "read_voc",
     "read_ytvis",
     "read_sav",
     "read_yolo",

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
 from annotator.domain import FrameMask, Mask, Project, Provenance, Track
+from annotator.io.formats import EXPORT_DESCRIPTIONS, EXPORTERS
 from annotator.io.formats.cvat import export_cvat, read_cvat
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
+from annotator.io.formats.labelme import export_labelme, read_labelme
 from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions
-from annotator.io.formats.video_import import read_davis, read_mot, read_ytvis
+from annotator.io.formats.video_import import palette_indices, read_davis, read_mot, read_ytvis
+from annotator.io.formats.voc import export_voc, read_voc
 from annotator.io.formats.ytvis import export_ytvis
 
 from .conftest import empty_copy, make_project
@@ -112,3 +116,45 @@ def test_cvat_video_xml_tracks_with_outside_frames_round_trip(project, tmp_path)
     apply_import(target, read_cvat(target, tmp_path))
     assert _masks(target) == _masks(project)
     assert len(target.tracks()) == len(project.tracks())
+
+
+def test_labelme_round_trip_keeps_tracks_through_group_ids(project, tmp_path):
+    export_labelme(project, tmp_path, NO_IMAGES)
+    doc = json.loads((tmp_path / "clip_1_v1_f000000.json").read_text())
+    assert doc["imagePath"] == "clip_1_v1_f000000.jpg" and doc["imageData"] is None
+    assert (doc["imageWidth"], doc["imageHeight"]) == (128, 96)
+    assert {s["shape_type"] for s in doc["shapes"]} == {"polygon"}
+    assert [s["group_id"] for s in doc["shapes"]] == [1, 2, 3]
+    target = empty_copy(project)
+    apply_import(target, read_labelme(target, tmp_path))
+    assert _masks(target) == _masks(project)
+    assert len(target.tracks()) == len(project.tracks())
+
+
+def test_voc_pngs_use_the_voc_palette_and_round_trip(tmp_path):
+    project = _disjoint_project()
+    export_voc(project, tmp_path, ExportOptions(with_images=False))
+    name = "clip_1_v1_f000002"
+    data = (tmp_path / "SegmentationClass" / f"{name}.png").read_bytes()
+    start = data.index(b"PLTE")
+    palette = np.frombuffer(data[start + 4 : start + 4 + 768], np.uint8).reshape(-1, 3)
+    assert palette[1].tolist() == [128, 0, 0] and palette[2].tolist() == [0, 128, 0]  # VOC's
+    classes = palette_indices(tmp_path / "SegmentationClass" / f"{name}.png")
+    objects = palette_indices(tmp_path / "SegmentationObject" / f"{name}.png")
+    tracks = project.tracks(1)
+    for k, track in enumerate(tracks, start=1):
+        want = project.mask(1, 2, track.id).mask.to_array()
+        assert np.array_equal(objects == k, want)
+        assert np.all(classes[want] == track.category_id)
+    sets = (tmp_path / "ImageSets" / "Segmentation" / "train.txt").read_text().split()
+    assert sets == [f"clip_1_v1_f{f:06d}" for f in range(5)]
+    labelmap = (tmp_path / "labelmap.txt").read_text().splitlines()
+    assert labelmap[1:] == ["background:0,0,0::", "person:128,0,0::", "dog car:0,128,0::"]
+    target = empty_copy(project)
+    apply_import(target, read_voc(target, tmp_path))
+    assert _masks(target) == _masks(project)
+    assert sorted(target.category(t.category_id).name for t in target.tracks())[:1] == ["dog car"]
+
+
+def test_every_exporter_has_a_description():
+    assert set(EXPORT_DESCRIPTIONS) == set(EXPORTERS)
