@@ -43,16 +43,16 @@ def count(fmt: str, root: Path) -> tuple[int, int]:
     if importer == "coco_instances":
         root = coco_api_layout(root.resolve(), Path(tempfile.mkdtemp()))
     dataset = dm.Dataset.import_from(str(root / sub), importer)
-    items, objects = 0, set()
-    for item in dataset:
-        items += 1
+    items, objects = set(), set()
+    for item in dataset:  # VOC's trainval.txt lists train's items again: count each once
+        items.add(item.id)
         for k, ann in enumerate(item.annotations):
             kind = ann.type.name.lower()
             if kind in kinds and not ann.attributes.get("outside"):  # CVAT's track ends
                 # Datumaro splits a COCO polygon annotation into one Polygon per part,
                 # all with the annotation's id
-                objects.add((item.id, item.subset, ann.id if fmt.startswith("coco") else k))
-    return items, len(objects)
+                objects.add((item.id, ann.id if fmt.startswith("coco") else k))
+    return len(items), len(objects)
 
 
 def main() -> int:
