@@ -44,26 +44,51 @@ def test_a_killed_worker_s_job_completes_on_retry_without_writing_a_frame_twice(
     workers, start_worker = _local_pool(args, len(jobs))
     seen: list[tuple[int, JobEvent]] = []
 
-    def kill_after_two_frames(job: Job, attempt: int, event: JobEvent) -> None:
+    def kill_after_the_first_written_frame(job: Job, attempt: int, event: JobEvent) -> None:
         seen.append((attempt, event))
         if isinstance(event, JobStarted) and attempt == 1:
             seen.append((0, event))  # the pid to kill
         wrote = [e for a, e in seen if a == 1 and isinstance(e, JobProgress) and e.wrote]
-        if attempt == 1 and len(wrote) == 2 and isinstance(event, JobProgress):
+        if attempt == 1 and len(wrote) == 1 and isinstance(event, JobProgress):
             pid = next(e.pid for a, e in seen if a == 0 and isinstance(e, JobStarted))
             os.kill(pid, signal.SIGKILL)
 
     (outcome,) = run_batch(
-        jobs, start_worker, workers=workers, retries=1, on_event=kill_after_two_frames
+        jobs, start_worker, workers=workers, retries=1, on_event=kill_after_the_first_written_frame
     )
     assert outcome.status == "done" and outcome.attempts == 2, outcome
     first = {e.index for a, e in seen if a == 1 and isinstance(e, JobProgress) and e.wrote}
     retry = [e for a, e in seen if a == 2 and isinstance(e, JobProgress)]
     rewritten = {e.index for e in retry if e.wrote}
-    assert len(first) >= 2 and not first & rewritten  # no frame written twice
+    assert len(first) >= 1 and not first & rewritten  # no frame written twice
     assert {e.index for e in retry} == set(range(FRAMES))  # the retry saw every frame
     assert outcome.written == FRAMES - 1  # every frame but the keyframe, once
     assert mask_dump(path) == expected[0]  # nothing missing, same masks as one run
+
+
+def test_ctrl_c_stops_the_workers_and_keeps_the_frames_done(
+    tmp_path: Path, videos: list[Path], checkpoint: str
+) -> None:
+    paths = projects(tmp_path, videos[:2])
+    args = build_parser().parse_args(
+        ["batch", "propagate", *map(str, paths), "--model", checkpoint, *SIZE, "--workers", "1"]
+    )
+    jobs, _ = plan_jobs([(p, []) for p in paths])
+    workers, start_worker = _local_pool(args, len(jobs))
+    pids: list[int] = []
+
+    def press_ctrl_c(job: Job, attempt: int, event: JobEvent) -> None:
+        if isinstance(event, JobStarted):
+            pids.append(event.pid)
+        if isinstance(event, JobProgress) and event.wrote:
+            raise KeyboardInterrupt  # as the terminal's Ctrl+C does in the caller's thread
+
+    outcomes = run_batch(jobs, start_worker, workers=workers, on_event=press_ctrl_c)
+    assert [o.status for o in outcomes] == ["interrupted", "interrupted"]
+    assert outcomes[0].written >= 1 and outcomes[1].reason.startswith("stopped by Ctrl+C")
+    with pytest.raises(ProcessLookupError):  # the worker is gone, not left running
+        os.kill(pids[0], 0)
+    assert len(mask_dump(paths[0])) >= 2 and len(mask_dump(paths[1])) == 1  # keyframes kept
 
 
 def test_failures_stay_with_their_job_and_the_exit_status_says_so(

@@ -55,20 +55,20 @@ def test_a_killed_actor_s_job_completes_on_retry_without_writing_a_frame_twice(
     seen: list[tuple[int, JobEvent]] = []
     pids: list[int] = []
 
-    def kill_after_two_frames(job: Job, attempt: int, event: JobEvent) -> None:
+    def kill_after_the_first_written_frame(job: Job, attempt: int, event: JobEvent) -> None:
         seen.append((attempt, event))
         if isinstance(event, JobStarted):
             pids.append(event.pid)
         wrote = [e for a, e in seen if a == 1 and isinstance(e, JobProgress) and e.wrote]
-        if attempt == 1 and isinstance(event, JobProgress) and len(wrote) == 2:
+        if attempt == 1 and isinstance(event, JobProgress) and len(wrote) == 1:
             os.kill(pids[0], signal.SIGKILL)
 
     (outcome,) = run_batch(
-        jobs, start_worker, workers=workers, retries=1, on_event=kill_after_two_frames
+        jobs, start_worker, workers=workers, retries=1, on_event=kill_after_the_first_written_frame
     )
     assert outcome.status == "done" and outcome.attempts == 2, outcome
     first = {e.index for a, e in seen if a == 1 and isinstance(e, JobProgress) and e.wrote}
     retry = [e for a, e in seen if a == 2 and isinstance(e, JobProgress)]
-    assert len(first) >= 2 and not first & {e.index for e in retry if e.wrote}
+    assert len(first) >= 1 and not first & {e.index for e in retry if e.wrote}
     assert {e.index for e in retry} == set(range(FRAMES)) and len(pids) == 2
     assert mask_dump(path) == expected[1]
