@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from annotator.domain import DomainError, Video
-from annotator.io.formats import EXPORTERS, ExportOptions, FormatError
+from annotator.io.formats import EXPORT_DESCRIPTIONS, EXPORTERS, ExportOptions, FormatError
 from annotator.io.formats.options import parse_frame_ranges, parse_split
 
 
@@ -16,11 +16,17 @@ def add_parser(subparsers: Any) -> None:
     """Register the `export` subcommand."""
     p = subparsers.add_parser(
         "export",
-        help="export labels as COCO, YOLO, YouTube-VIS, DAVIS or MOT",
+        help="export labels as COCO, YOLO, YouTube-VIS, DAVIS, MOT, CVAT, labelme or VOC",
         description="Write the project's masks as a training dataset.",
     )
     p.add_argument("project", help="project file (.annot)")
-    p.add_argument("--format", required=True, choices=sorted(EXPORTERS), dest="fmt")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=sorted(EXPORTERS),
+        dest="fmt",
+        help="; ".join(f"{name}: {EXPORT_DESCRIPTIONS[name]}" for name in sorted(EXPORTERS)),
+    )
     p.add_argument("--out", required=True, help="output folder (new or empty)")
     p.add_argument(
         "--overwrite",
