@@ -135,7 +135,7 @@ def _read_images(
         height = as_int(get(img, "height", here), "height", here, lo=1, hi=MAX_SIDE)
         found = resolver.resolve(name)
         if found is None:
-            raise here.error(f"{name!r:.80} matches no video frame of the project")
+            raise here.error(resolver.unmatched(name))
         video, frame = found
         if (width, height) != (video.width, video.height):
             raise here.error(

@@ -184,7 +184,7 @@ def read_cvat(project: Project, source: str | Path, *, video_id: int | None = No
         for image in root.iter("image"):
             found = resolver.resolve(image.get("name", ""))
             if found is None:
-                raise ImportError_(f"image {image.get('name')!r} matches no frame", file=path)
+                raise ImportError_(resolver.unmatched(image.get("name", "")), file=path)
             for k, el in enumerate(e for e in image if e.tag in ("polygon", "box")):
                 image_key = ("cvat-image", str(path), image.get("id"), k)
                 label = (el.get("label") or "").strip() or None

@@ -114,6 +114,18 @@ class FrameResolver:
         self._numbers.append(number)
         return video, number - self.frame_offset
 
+    def unmatched(self, name: str) -> str:
+        """Why `name` maps to no frame, and what to do about it."""
+        stem = strip_roboflow(PurePosixPath(name.replace("\\", "/")).stem)[0]
+        if self._default is None and len(self._videos) > 1:
+            return (
+                f"{name!r:.80} matches no video frame of the project: it is not an annotator "
+                "export name, so say which video it belongs to with --video ID"
+            )
+        if trailing_frame_number(stem) is None:
+            return f"{name!r:.80} matches no video frame of the project: it has no frame number"
+        return f"{name!r:.80} is before frame 0 after --frame-offset {self.frame_offset}"
+
     def past_end(self, video: Video, frame: int) -> str | None:
         """Why frame is not in video (with the --frame-offset hint), or None when it is."""
         if frame < video.num_frames:

@@ -80,7 +80,7 @@ def read_ytvis(
         for name in names:
             found = resolver.resolve(name)
             if found is None:
-                raise here.error(f"{name!r:.80} matches no video frame of the project")
+                raise here.error(resolver.unmatched(name))
             if target is not None and found[0].id != target.id:
                 raise here.error("its frames match two different project videos")
             target = found[0]
@@ -175,7 +175,7 @@ def read_davis(
         for png in sorted(seq_dir.glob("*.png")):
             found = resolver.resolve(f"{seq_dir.name}/{png.name}")
             if found is None:
-                raise ImportError_(f"{png.name!r} matches no video frame", file=png)
+                raise ImportError_(resolver.unmatched(f"{seq_dir.name}/{png.name}"), file=png)
             video, frame = found
             if (why := resolver.past_end(video, frame)) is not None:
                 raise ImportError_(why, file=png)

@@ -124,7 +124,7 @@ def read_voc(
     for png in sorted(objects_dir.glob("*.png")):
         found = resolver.resolve(png.name)
         if found is None:
-            raise ImportError_(f"{png.stem!r} matches no video frame of the project", file=png)
+            raise ImportError_(resolver.unmatched(png.name), file=png)
         video, frame = found
         if (why := resolver.past_end(video, frame)) is not None:
             raise ImportError_(why, file=png)

@@ -180,7 +180,7 @@ def read_yolo(
             raise ImportError_("label file links outside its folder", file=path)
         found = resolver.resolve(path.name)
         if found is None:
-            raise ImportError_(f"{path.stem!r} matches no video frame of the project", file=path)
+            raise ImportError_(resolver.unmatched(path.name), file=path)
         video, frame = found
         if (why := resolver.past_end(video, frame)) is not None:
             raise ImportError_(why, file=path)

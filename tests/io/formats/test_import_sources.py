@@ -179,3 +179,19 @@ def test_import_cli_reports_notes_and_takes_a_frame_offset(tmp_path, capsys):
     assert "offset 1 subtracted" in captured.err and "added 3 tracks" in captured.out
     assert main([*args, "--frame-offset", "1"]) == 1
     assert "already in the project" in capsys.readouterr().err
+
+
+def test_foreign_names_in_a_two_video_project_ask_for_the_video(project, tmp_path):
+    export_coco(project, tmp_path / "c", ExportOptions(with_images=False))
+    data = json.loads((tmp_path / "c" / "annotations.json").read_text())
+    data["images"] = [i for i in data["images"] if i["video"] == "clip_1_v1"]
+    for img in data["images"]:
+        img["file_name"] = f"{img['frame_index']:05d}.jpg"
+    keep = {i["id"] for i in data["images"]}
+    data["annotations"] = [a for a in data["annotations"] if a["image_id"] in keep]
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ImportError_, match=r"'00000.jpg' matches no video frame.*--video ID"):
+        read_coco(empty_copy(project), path)
+    result = read_coco(empty_copy(project), path, video_id=1)
+    assert {t.video_id for t in result.tracks} == {1}
