@@ -129,6 +129,29 @@ class ObjectTrack:
     def has_prompts(self) -> bool:
         return bool(self.cond or self.pending)
 
+    def anchor_frames(self) -> list[int]:
+        """Sorted frames where the object was shown (clicks, a box or a non-empty mask); an
+        empty mask prompt says "not here" and anchors nothing."""
+        shown = set(self.point_inputs)
+        shown.update(f for f, m in self.mask_inputs.items() if bool(m.any()))
+        return sorted(shown)
+
+    def run_start(self, order: range, from_keyframes: bool) -> int | None:
+        """Where this object joins a run over ``order`` (None: not at all). The reference
+        joins every prompted object at the run's start; ``from_keyframes`` joins it only
+        outward from its own keyframes: a forward run from s starts at its first keyframe
+        when that comes after s, a backward run at its last keyframe before s."""
+        if not self.cond:
+            return None  # every prompt of this object was cleared
+        if not from_keyframes:
+            return order.start
+        anchors = self.anchor_frames()
+        if not anchors:
+            return None
+        reverse = order.step < 0
+        start = min(order.start, anchors[-1]) if reverse else max(order.start, anchors[0])
+        return start if start in order else None
+
     def display_output(self, frame: int) -> tuple[Tensor, Tensor] | None:
         """Latest (low-res logits (1,1,h,w), score (1,1)) on ``frame``, or None if none."""
         for table in (self.pending, self.cond, self.hot):

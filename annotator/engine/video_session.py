@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -110,6 +110,15 @@ class FrameResult:
 
     frame: int
     objects: dict[int, ObjectResult]
+
+
+@dataclass(frozen=True)
+class _RunChoice:
+    """Which objects a propagation tracks and where each joins and leaves a run."""
+
+    objects: set[int]
+    from_keyframes: bool
+    stop_after_absent: int | None
 
 
 def _cancelled(cancel: CancelToken) -> bool:
@@ -395,6 +404,10 @@ class VideoSession:
         direction: Direction = "forward",
         max_frames: int | None = None,
         cancel: CancelToken = None,
+        *,
+        objects: Collection[int] | None = None,
+        from_keyframes: bool = False,
+        stop_after_absent: int | None = None,
     ) -> Iterator[FrameResult]:
         """Generator of per-frame results, tracking every prompted object from ``start``.
 
@@ -402,7 +415,13 @@ class VideoSession:
         as in the reference, a backward run from frame 0 has nothing to track and yields
         nothing. ``both``: the forward run, then the backward run from start - 1. Each yield is a
         progress and cancellation point; cancelling (or closing the generator) keeps every
-        finished frame. Arguments are checked at the call, not at the first ``next``."""
+        finished frame. Arguments are checked at the call, not at the first ``next``.
+
+        Beyond the reference (whose behaviour the defaults keep): ``objects`` tracks only
+        those ids (the others are left out of the results); ``from_keyframes`` covers each
+        object only outward from its own keyframes (see ``ObjectTrack.run_start``);
+        ``stop_after_absent`` ends an object's run after that many frames in a row with an
+        object score <= 0 (it left the frame)."""
         with self._lock:
             self._check_frame(start)
             if direction not in ("forward", "backward", "both"):
@@ -415,6 +434,15 @@ class VideoSession:
                 )
             if not any(obj.has_prompts for obj in self._objects.values()):
                 raise NothingToTrackError("no object has a prompt yet: add points, a box or a mask")
+            chosen = set(self._objects) if objects is None else set(objects)
+            for obj_id in chosen:
+                self._object(obj_id)
+            if not any(self._objects[o].has_prompts for o in chosen):
+                raise NothingToTrackError("none of the chosen objects has a prompt yet")
+            if stop_after_absent is not None and stop_after_absent < 1:
+                raise VideoSessionError(
+                    f"stop_after_absent must be a positive int, got {stop_after_absent!r}"
+                )
         span = self._num_frames if max_frames is None else max_frames
         runs: list[tuple[range, bool]] = []
         if direction in ("forward", "both"):
@@ -423,23 +451,40 @@ class VideoSession:
             runs.append((range(start, max(start - span, 0) - 1, -1), True))
         if direction == "both" and start > 0 and span > 0:
             runs.append((range(start - 1, max(start - span, 0) - 1, -1), True))
-        return self._run(runs, cancel)
+        return self._run(runs, cancel, _RunChoice(chosen, from_keyframes, stop_after_absent))
 
-    def _run(self, runs: list[tuple[range, bool]], cancel: CancelToken) -> Iterator[FrameResult]:
+    def _run(
+        self, runs: list[tuple[range, bool]], cancel: CancelToken, choice: _RunChoice
+    ) -> Iterator[FrameResult]:
         for order, reverse in runs:
             with self._lock:
                 self._commit_prompts()
                 r = self._mem_radius
+                starts: dict[int, int] = {}
                 for obj in self._objects.values():
-                    obj.begin_run(order.start, reverse)
-                    near_start = range(order.start - r, order.start + r + 1)
-                    obj.limit_hot(near_start, self.recent_hot_frames, r)
+                    start = obj.run_start(order, choice.from_keyframes)
+                    if start is not None and obj.obj_id in choice.objects:
+                        starts[obj.obj_id] = start
+                        obj.begin_run(start, reverse)
+                    at = starts.get(obj.obj_id, order.start)
+                    obj.limit_hot(range(at - r, at + r + 1), self.recent_hot_frames, r)
+            absent_run: dict[int, int] = dict.fromkeys(starts, 0)
             for frame in order:
                 if _cancelled(cancel):
                     return
+                active = [
+                    self._objects[o]
+                    for o, s in starts.items()
+                    if o in self._objects and (frame <= s if reverse else frame >= s)
+                ]
                 with self._lock:
-                    result = self._propagate_frame(frame, reverse)
+                    result = self._propagate_frame(frame, reverse, active)
                     release_free_memory()  # keeps RSS flat over long runs
+                if choice.stop_after_absent is not None:
+                    for obj_id, res in result.objects.items():
+                        absent_run[obj_id] = 0 if res.present else absent_run[obj_id] + 1
+                        if absent_run[obj_id] >= choice.stop_after_absent:
+                            del starts[obj_id]
                 yield result
 
     def _commit_prompts(self) -> None:
@@ -468,13 +513,11 @@ class VideoSession:
                 out["maskmem_pos_enc"] = self._shared_maskmem_pos(pos)
             obj.commit_pending()
 
-    def _propagate_frame(self, frame: int, reverse: bool) -> FrameResult:
+    def _propagate_frame(self, frame: int, reverse: bool, active: list[ObjectTrack]) -> FrameResult:
         objects: dict[int, Any] = {}
         r = self._mem_radius  # the window: this frame and the r frames behind it
         window = range(frame, frame + r + 1) if reverse else range(frame - r, frame + 1)
-        for obj in list(self._objects.values()):
-            if not obj.cond:
-                continue  # every prompt of this object was cleared
+        for obj in active:
             out = obj.cond.get(frame)
             if out is not None:
                 obj.tracked[frame] = reverse

@@ -138,12 +138,20 @@ class ClearPrompts:
 
 @dataclass(frozen=True)
 class Propagate:
-    """Track every object from `start` in `direction` for at most `max_frames` frames past
-    `start` (None = to the end of the video); streams one result per frame."""
+    """Track objects from `start` in `direction` for at most `max_frames` frames past
+    `start` (None = to the end of the video); streams one result per frame.
+
+    `objects`: the ids to track (None: all). `from_keyframes`: each object only outward from
+    its own keyframes (False: the reference's every object from `start`).
+    `stop_after_absent`: end an object's run after this many frames in a row without it.
+    """
 
     start: int
     direction: Direction = Direction.FORWARD
     max_frames: int | None = None
+    objects: tuple[int, ...] | None = None
+    from_keyframes: bool = True
+    stop_after_absent: int | None = None
 
 
 @dataclass(frozen=True)

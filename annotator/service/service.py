@@ -222,10 +222,17 @@ class EngineService:
         start: int,
         direction: Direction = Direction.FORWARD,
         max_frames: int | None = None,
+        *,
+        objects: Sequence[int] | None = None,
+        from_keyframes: bool = True,
+        stop_after_absent: int | None = None,
     ) -> RequestFuture:
-        """Track every object from `start`; FrameTracked events stream to listeners and the
-        Future resolves with PropagationDone."""
-        return self.submit(Propagate(start, direction, max_frames))
+        """Track objects from `start` (see requests.Propagate); FrameTracked events stream
+        to listeners and the Future resolves with PropagationDone."""
+        chosen = None if objects is None else tuple(int(o) for o in objects)
+        return self.submit(
+            Propagate(start, direction, max_frames, chosen, from_keyframes, stop_after_absent)
+        )
 
     def reset(self) -> RequestFuture:
         """Drop all prompts and tracked results; resolves with SessionReset."""

@@ -108,9 +108,14 @@ class Tracker(Protocol):
         direction: str,
         max_frames: int | None,
         cancel: Callable[[], bool],
+        *,
+        objects: tuple[int, ...] | None = None,
+        from_keyframes: bool = False,
+        stop_after_absent: int | None = None,
     ) -> Iterator[tuple[int, FrameMasks]]:
-        """Yield (frame, masks) per tracked frame, in processing order; stops between
-        frames once `cancel()` is true, keeping what was done."""
+        """Yield (frame, masks of the objects tracked there) per frame, in processing order;
+        stops between frames once `cancel()` is true, keeping what was done. `objects`,
+        `from_keyframes`, `stop_after_absent`: see requests.Propagate."""
         ...
 
     def reset(self) -> None:

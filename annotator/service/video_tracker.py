@@ -92,10 +92,26 @@ class VideoTracker:
         return _masks(self.session.frame_result(frame))
 
     def propagate(
-        self, start: int, direction: str, max_frames: int | None, cancel: Callable[[], bool]
+        self,
+        start: int,
+        direction: str,
+        max_frames: int | None,
+        cancel: Callable[[], bool],
+        *,
+        objects: tuple[int, ...] | None = None,
+        from_keyframes: bool = False,
+        stop_after_absent: int | None = None,
     ) -> Iterator[tuple[int, FrameMasks]]:
         way = cast(Literal["forward", "backward", "both"], direction)
-        stream = self.session.propagate(start, way, max_frames, cancel)
+        stream = self.session.propagate(
+            start,
+            way,
+            max_frames,
+            cancel,
+            objects=objects,
+            from_keyframes=from_keyframes,
+            stop_after_absent=stop_after_absent,
+        )
         try:
             for result in stream:
                 yield result.frame, _masks(result)

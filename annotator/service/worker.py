@@ -321,7 +321,13 @@ class EngineWorker:
         stamps: deque[float] = deque([t0], maxlen=RATE_WINDOW + 1)
         if not token.cancelled:
             stream = tracker.propagate(
-                request.start, direction.value, request.max_frames, lambda: token.cancelled
+                request.start,
+                direction.value,
+                request.max_frames,
+                lambda: token.cancelled,
+                objects=request.objects,
+                from_keyframes=request.from_keyframes,
+                stop_after_absent=request.stop_after_absent,
             )
             try:
                 for frame, masks in stream:
