@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.commands.gui import DEFAULT_MODEL
 from annotator.domain import DomainError, FrameMask, Project, Video
+from annotator.domain.absence import video_absence
+from annotator.service.keyframes import give_absence
 
 if TYPE_CHECKING:
     from annotator.domain import Mask
@@ -54,6 +56,30 @@ def add_tracking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--image-size", type=int, help="model input size, a multiple of 32 (1024)")
     p.add_argument("--fast", action="store_true", help="bfloat16 where the hardware has it")
     p.add_argument("--device", default="auto", help="cpu, cuda[:N], mps or auto (default)")
+    p.add_argument(
+        "--objects",
+        type=_object_ids,
+        help="track only these objects (ids, comma-separated; default: all). Each object is "
+        "tracked outward from its own keyframes only",
+    )
+    p.add_argument(
+        "--stop-after-absent",
+        type=int,
+        metavar="N",
+        help="end an object's run once it has been gone (object score < 0) for N frames",
+    )
+
+
+def _object_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--objects takes object ids separated by commas, such as 1,3; got {text!r}"
+        ) from None
+    if not ids:
+        raise argparse.ArgumentTypeError("--objects needs at least one object id")
+    return ids
 
 
 def pick_video(project: Project, video_id: int | None) -> Video:
@@ -92,9 +118,23 @@ def give_prompts(session: Any, records: list[FrameMask]) -> None:
             session.add_mask(rec.frame, rec.track_id, rec.mask.to_array())
 
 
-def require_keyframes(project: Project, video: Video) -> list[FrameMask]:
-    """The video's keyframes (see `keyframes`); raises PropagateError when there are none."""
+def require_keyframes(
+    project: Project, video: Video, objects: list[int] | None = None
+) -> list[FrameMask]:
+    """The video's keyframes (see `keyframes`), of `objects` only when given; raises
+    PropagateError when there are none, or a chosen object has none."""
     records = keyframes(project, video)
+    if objects is not None:
+        known = {t.id for t in project.tracks(video.id)}
+        for obj in objects:
+            if obj not in known:
+                ids = ", ".join(map(str, sorted(known))) or "none"
+                raise PropagateError(f"video {video.id} has no object {obj} (objects: {ids})")
+            if not any(r.track_id == obj for r in records):
+                raise PropagateError(
+                    f"object {obj} has no keyframes in video {video.id}: click or box it first"
+                )
+        records = [r for r in records if r.track_id in objects]
     if not records:
         raise PropagateError(
             f"video {video.id} has no keyframes to propagate: click or box an object first"
@@ -124,10 +164,16 @@ TrackedFrame = tuple[int, dict[int, tuple["Mask", float | None]]]
 
 
 def tracked_frames(
-    model: Any, video: Video, records: list[FrameMask], args: argparse.Namespace
+    model: Any,
+    video: Video,
+    records: list[FrameMask],
+    args: argparse.Namespace,
+    absence: Mapping[int, Sequence[tuple[int, int]]] | None = None,
 ) -> Iterator[TrackedFrame]:
-    """Replay `records` into a video session over the video's frames and yield each frame
-    as it is propagated (the frames stay open until the generator finishes or is closed)."""
+    """Replay `records` (and `absence`, track id -> absent spans) into a video session over
+    the video's frames and yield each frame as it is propagated (the frames stay open until
+    the generator finishes or is closed). Each object is tracked outward from its own
+    keyframes; `args.objects` limits the run to those objects."""
     from annotator.domain import Mask
     from annotator.engine.video_session import VideoSession
     from annotator.io.frames import open_frames
@@ -142,7 +188,17 @@ def tracked_frames(
             raise PropagateError(f"{video.path} no longer matches the project's video {video.id}")
         session = VideoSession(model, frames, fast=args.fast)
         give_prompts(session, records)
-        for result in session.propagate(start, args.direction, args.frames):
+        give_absence(session, absence or {}, (video.height, video.width))
+        objects = getattr(args, "objects", None)
+        stream = session.propagate(
+            start,
+            args.direction,
+            args.frames,
+            objects=None if objects is None else sorted({r.track_id for r in records}),
+            from_keyframes=True,
+            stop_after_absent=getattr(args, "stop_after_absent", None),
+        )
+        for result in stream:
             yield (
                 result.frame,
                 {tid: (Mask.from_array(r.mask), r.score) for tid, r in result.objects.items()},
@@ -159,13 +215,14 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
     if reason is not None:
         raise PropagateError(reason)
     video = pick_video(project, args.video)
-    records = require_keyframes(project, video)
+    records = require_keyframes(project, video, args.objects)
+    absence = video_absence(project, video.id)
     model = load_tracking_model(args)
     history = History(project)
     written, t0 = 0, time.perf_counter()
     with history.begin_batch(f"Propagate {args.direction}") as batch:
         try:
-            for frame, masks in tracked_frames(model, video, records, args):
+            for frame, masks in tracked_frames(model, video, records, args, absence):
                 batch.add_tracked_frame(video.id, frame, masks)
                 written += 1
                 rate = written / (time.perf_counter() - t0)
