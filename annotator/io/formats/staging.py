@@ -25,6 +25,12 @@ MANIFEST = ".annotator-export.json"
 """Name of the manifest file an export writes at the top of its folder."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _files_under(root: Path) -> list[str]:
     """Relative POSIX paths of the files below root, sorted."""
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_dir())
@@ -73,6 +79,7 @@ def staged_folder(out_dir: str | os.PathLike[str], *, overwrite: bool) -> Iterat
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a dataset is not
     except OSError as exc:
         raise ExportError(f"cannot create output folder {target}: {exc}") from exc
     try:

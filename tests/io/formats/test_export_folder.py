@@ -77,3 +77,10 @@ def test_a_failed_export_leaves_nothing_behind(project, tmp_path, fmt):
         exporter(project, out, ExportOptions(overwrite=True), _BrokenAt, **kwargs)
     assert _files(out) == before  # the earlier export is intact
     assert [p.name for p in tmp_path.iterdir()] == ["ds"]
+
+
+def test_the_finished_folder_has_ordinary_permissions(project, tmp_path):
+    export_yolo(project, tmp_path / "ds", ExportOptions(with_images=False))
+    made = tmp_path / "plain"
+    made.mkdir()
+    assert (tmp_path / "ds").stat().st_mode & 0o777 == made.stat().st_mode & 0o777
