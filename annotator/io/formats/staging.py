@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,10 +26,16 @@ MANIFEST = ".annotator-export.json"
 """Name of the manifest file an export writes at the top of its folder."""
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new uniquely named folder with the umask's permissions (mkdtemp's are private)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise OSError(f"cannot find a free temporary folder name in {parent}")
 
 
 def _files_under(root: Path) -> list[str]:
@@ -78,8 +85,7 @@ def staged_folder(out_dir: str | os.PathLike[str], *, overwrite: bool) -> Iterat
     parent = target.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a dataset is not
+        staging = _new_folder(parent, f".{target.name}.partial-")
     except OSError as exc:
         raise ExportError(f"cannot create output folder {target}: {exc}") from exc
     try:
