@@ -292,8 +292,8 @@ class FrameSource(ABC):
         self._index_complete(self._index, None)
         if self._cache_entry is None or self._spill_path is None or self._proxies is None:
             return
-        if self._problems:  # placeholders for unreadable frames are not kept for reuse
-            return
+        if self._problems or self._proxies.spill_error is not None:
+            return  # placeholders of unreadable frames, or an incomplete spill: not reused
         meta = {
             "kind": self.kind,
             "name": self.path.name,
@@ -313,6 +313,11 @@ class FrameSource(ABC):
         """Downscaled RGB preview of frame `index` (long side <= 960), or None if not made yet."""
         i = self._check_index(index)
         return None if self._proxies is None else self._proxies.get(i)
+
+    @property
+    def proxy_problem(self) -> str | None:
+        """Why scrub previews are not being saved (a full or unwritable cache disk), or None."""
+        return None if self._proxies is None else self._proxies.spill_error
 
     @property
     def proxy_pass(self) -> BackgroundPass | None:

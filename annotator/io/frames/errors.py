@@ -50,6 +50,10 @@ class UnreadableFrameError(UnreadableImageError):
         )
 
 
+class ImageTooLargeError(FrameSourceError):
+    """An image with more pixels than the annotator decodes (`MAX_IMAGE_PIXELS`)."""
+
+
 class FrameIndexError(FrameSourceError, IndexError):
     """A frame index that is negative, not an integer, or beyond the last decodable frame."""
 

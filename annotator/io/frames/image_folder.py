@@ -7,6 +7,7 @@ line up with the pixels a trainer will load.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from annotator.io.frames.base import FrameSource
 from annotator.io.frames.cache import FrameCache
 from annotator.io.frames.errors import (
     EmptyFolderError,
+    ImageTooLargeError,
     MixedImageSizesError,
     UnreadableFrameError,
     UnreadableImageError,
@@ -27,6 +29,8 @@ from annotator.io.frames.fingerprint import folder_fingerprint
 from annotator.io.frames.imagesize import image_size
 from annotator.io.frames.proxy import DEFAULT_PROXY_MEMORY_BYTES
 
+# a 100-megapixel frame is 300 MB decoded, and the window, cache and engine hold several
+MAX_IMAGE_PIXELS = 100_000_000
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 DEFAULT_FOLDER_FPS = 30.0
 _READ_FLAGS = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
@@ -48,6 +52,20 @@ def list_images(folder: Path) -> list[Path]:
         if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and p.is_file()
     ]
     return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def check_pixels(path: Path, width: int, height: int) -> None:
+    """Raise ImageTooLargeError, saying how to scale it, for an image over MAX_IMAGE_PIXELS."""
+    pixels = width * height
+    if pixels <= MAX_IMAGE_PIXELS:
+        return
+    percent = int(100 * math.sqrt(MAX_IMAGE_PIXELS / pixels))
+    raise ImageTooLargeError(
+        f"{path.name} is {width}x{height} pixels ({pixels / 1e6:.0f} megapixels); the annotator "
+        f"opens images of up to {MAX_IMAGE_PIXELS // 1_000_000} megapixels (one such frame "
+        f"takes {pixels * 3 / 1e9:.1f} GB decoded). Scale it down first, e.g. `convert "
+        f"{path.name} -resize {percent}% {path.stem}_small{path.suffix}` (ImageMagick)."
+    )
 
 
 def _read_bgr(path: Path) -> np.ndarray:
@@ -112,6 +130,7 @@ class ImageFolderSource(FrameSource):
                 size = (w, h)
             if size[0] <= 0 or size[1] <= 0:
                 raise UnreadableImageError(f"{path.name} has an invalid size {size}")
+            check_pixels(path, *size)
             if first is None:
                 first = size
             elif size != first:

@@ -6,6 +6,8 @@ are saved under the cache folder, keyed by the content fingerprint, and reused o
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -91,6 +93,8 @@ class ProxyStore:
         self._spill_size = 0
         self._read_fd: int | None = None
         self._lock = threading.Lock()
+        # why proxies stopped going to the spill file (disk full...): kept in memory since
+        self.spill_error: str | None = None
 
     def __len__(self) -> int:
         with self._lock:
@@ -101,15 +105,34 @@ class ProxyStore:
         with self._lock:
             i = len(self._spans)
             offset = self._spill_size
-            if self._spill_path is not None:
-                if self._spill is None:
-                    self._spill = open(self._spill_path, "wb")  # noqa: SIM115 - closed in finish()
-                self._spill.write(data)
-                self._spill_size += len(data)
-            if self._memory_used + len(data) <= self._memory_budget or self._spill is None:
+            spilled = self._spill_path is not None and self.spill_error is None
+            if spilled:
+                spilled = self._write_spill(data)
+            if self._memory_used + len(data) <= self._memory_budget or not spilled:
                 self._in_memory[i] = data
                 self._memory_used += len(data)
             self._spans.append((offset, len(data)))
+
+    def _write_spill(self, data: bytes) -> bool:
+        """Append to the spill file (unbuffered: a full disk fails this write, not a later
+        flush); on failure remember why and stop spilling."""
+        try:
+            if self._spill is None:
+                assert self._spill_path is not None
+                self._spill = open(self._spill_path, "wb", buffering=0)  # noqa: SIM115
+            if self._spill.write(data) != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as exc:
+            where = self._spill_path.parent if self._spill_path is not None else "?"
+            state = "is full" if exc.errno == errno.ENOSPC else "cannot be written"
+            self.spill_error = (
+                f"scrub previews are not saved for next time: the proxy cache folder {where} "
+                f"{state} ({exc}); this session keeps them in memory. Free space there, or "
+                "set ANNOTATOR_CACHE to a folder on another disk."
+            )
+            return False
+        self._spill_size += len(data)
+        return True
 
     def jpeg(self, i: int) -> bytes | None:
         """JPEG bytes of frame i's proxy, or None if the pass has not reached it."""
@@ -150,7 +173,8 @@ class ProxyStore:
         """Flush and close the spill file (reads keep working)."""
         with self._lock:
             if self._spill is not None:
-                self._spill.close()
+                with contextlib.suppress(OSError):  # unbuffered: nothing was pending
+                    self._spill.close()
                 self._spill = None
 
     def close(self) -> None:
