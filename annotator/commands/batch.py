@@ -121,12 +121,16 @@ def _ray_pool(args: argparse.Namespace, jobs: int) -> tuple[int, Callable[[], An
         raise BatchError(f"cannot join the Ray cluster {args.address or '(local)'}: {exc}") from exc
     threads = args.threads_per_worker or 1
     gpus = args.gpus_per_worker
-    if args.workers:
-        workers = args.workers
-    else:
-        resources = ray.cluster_resources()
-        fits = resources.get("GPU", 0) / gpus if gpus else resources.get("CPU", 1) / threads
-        workers = max(1, min(jobs, int(fits)))
+    resources = ray.cluster_resources()
+    have_cpus, have_gpus = resources.get("CPU", 0), resources.get("GPU", 0)
+    if threads > have_cpus or gpus > have_gpus:  # an actor would wait for them forever
+        raise BatchError(
+            f"a worker asks for {threads} CPUs and {gpus:g} GPUs but the Ray cluster has "
+            f"{have_cpus:g} CPUs and {have_gpus:g} GPUs in all; lower --threads-per-worker "
+            "or --gpus-per-worker, or add nodes"
+        )
+    fits = have_gpus / gpus if gpus else have_cpus / threads
+    workers = args.workers or max(1, min(jobs, int(fits)))
     spec = WorkerSpec(setup_worker, track_video, args, threads)
     return workers, lambda: ray_pool.RayWorker(spec, cpus=threads, gpus=gpus)
 

@@ -22,12 +22,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def cluster() -> Iterator[None]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    base = tmp_path_factory.getbasetemp()  # the user folders of tests/conftest.py, for actors
+    names = {"ANNOTATOR_CACHE": "cache", "ANNOTATOR_CONFIG": "config", "ANNOTATOR_DATA": "data"}
     ray.init(
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
         object_store_memory=80 * 1024 * 1024,
+        runtime_env={"env_vars": {k: str(base / v) for k, v in names.items()}},
     )
     yield
     ray.shutdown()
@@ -72,3 +75,14 @@ def test_a_killed_actor_s_job_completes_on_retry_without_writing_a_frame_twice(
     assert len(first) >= 1 and not first & {e.index for e in retry if e.wrote}
     assert {e.index for e in retry} == set(range(FRAMES)) and len(pids) == 2
     assert mask_dump(path) == expected[1]
+
+
+def test_a_worker_the_cluster_cannot_hold_is_refused_before_anything_runs(
+    tmp_path: Path, videos: list[Path], checkpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = projects(tmp_path, videos[:1])[0]
+    args = ["batch", "propagate", str(path), "--model", checkpoint, "--executor", "ray"]
+    assert main([*args, "--gpus-per-worker", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "asks for 1 CPUs and 1 GPUs but the Ray cluster has 2 CPUs and 0 GPUs" in err
+    assert list(mask_dump(path)) == [(1, 1)]  # the keyframe only: nothing ran
