@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check our exports with the real tools that read them, each in its own venv (they pull
-# opencv-python, an older opencv-python-headless or torchvision, which must not go into
-# the app's .venv). Usage: bash bench/consumers/run.sh [trackeval|ultralytics|datumaro]...
+# opencv-python, an older opencv-python-headless, PyQt5 or torchvision, which must not go
+# into the app's .venv).
+# Usage: bash bench/consumers/run.sh [trackeval|ultralytics|datumaro|labelme|davis]...
 # Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused.
 # davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
 # (not on PyPI); without it that check is skipped.
@@ -10,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro davis)
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro labelme davis)
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
@@ -31,6 +32,7 @@ for check in "${checks[@]}"; do
     # torchvision beside torch 2.14.1 from the local wheel files (see README, Export)
     ultralytics) py="$(venv_for ultralytics torch==2.14.1 torchvision==0.29.1 ultralytics==8.4.190)" ;;
     datumaro) py="$(venv_for datumaro datumaro==1.13.12)" ;;
+    labelme) py="$(venv_for labelme labelme==6.3.1)"; export QT_QPA_PLATFORM=offscreen ;;
     davis)
       if [ -z "${DAVIS2017_EVALUATION:-}" ]; then
         echo "davis: skipped (set DAVIS2017_EVALUATION to a davis2017-evaluation checkout)"
