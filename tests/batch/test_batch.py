@@ -66,6 +66,7 @@ def test_a_killed_worker_s_job_completes_on_retry_without_writing_a_frame_twice(
     assert mask_dump(path) == expected[0]  # nothing missing, same masks as one run
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_workers_and_keeps_the_frames_done(
     tmp_path: Path, videos: list[Path], checkpoint: str
 ) -> None:
@@ -91,6 +92,7 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_frames_done(
     assert len(mask_dump(paths[0])) >= 2 and len(mask_dump(paths[1])) == 1  # keyframes kept
 
 
+@pytest.mark.slow
 def test_failures_stay_with_their_job_and_the_exit_status_says_so(
     tmp_path: Path,
     videos: list[Path],
@@ -118,6 +120,7 @@ def test_failures_stay_with_their_job_and_the_exit_status_says_so(
     assert len(mask_dump(good)) == 3  # frames 0..2 around the keyframe 1, despite the others
 
 
+@pytest.mark.slow
 def test_two_videos_of_one_project_run_one_after_the_other(
     tmp_path: Path, videos: list[Path], checkpoint: str
 ) -> None:
