@@ -212,6 +212,7 @@ def create_project_with_media(
 def _put_all(
     project: Project, items: Sequence[MediaItem], described: Sequence[dict[str, object]]
 ) -> list[AddedMedia]:
+    """Put every described medium into the project in one transaction (all or none)."""
     added: list[AddedMedia] = []
     try:
         with project.transaction():
@@ -219,11 +220,11 @@ def _put_all(
                 video_id, new = put_described(project, info)
                 added.append(AddedMedia(video_id, str(info["path"]), item.kind, new))
     except (ValueError, DomainError) as exc:
-        raise MediaError(f"cannot add to {project_name(project)}: {exc}") from exc
+        raise MediaError(f"cannot add to {_project_name(project)}: {exc}") from exc
     return added
 
 
-def project_name(project: Project) -> str:
+def _project_name(project: Project) -> str:
     """The project file's name for messages ("the project" when it has no file)."""
     path = getattr(project.storage, "path", None)
     return Path(path).name if path is not None else "the project"
