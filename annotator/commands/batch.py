@@ -41,7 +41,10 @@ def add_parser(subparsers: Any) -> None:
     q.add_argument("--executor", choices=("local", "ray"), default="local", help="(local)")
     q.add_argument("--address", help="Ray cluster to join, e.g. head:6379 (default: start one)")
     q.add_argument(
-        "--workers", type=int, help="workers, each with its own model (default: see doc)"
+        "--workers",
+        type=int,
+        help="workers, each with its own model (default: local: one a core, 2 GB each; "
+        "Ray: as many as the cluster fits)",
     )
     q.add_argument(
         "--threads-per-worker",
@@ -143,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         _check_numbers(args)
-        jobs, known = plan_jobs(_entries(args))
+        jobs, known = plan_jobs(_entries(args), getattr(args, "objects", None))
         report = BatchReport(jobs)
         outcomes = list(known)
         if jobs:

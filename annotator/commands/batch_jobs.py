@@ -28,6 +28,7 @@ from annotator.commands.propagate import (
     tracked_frames,
 )
 from annotator.domain import DomainError, Mask, Project
+from annotator.domain.absence import video_absence
 from annotator.service.batch import Job, JobEvent, JobFinished, JobOutcome, JobProgress, JobStarted
 
 
@@ -73,10 +74,13 @@ def read_manifest(path: Path) -> list[tuple[Path, list[int]]]:
     return entries
 
 
-def plan_jobs(entries: Sequence[tuple[Path, Sequence[int]]]) -> tuple[list[Job], list[JobOutcome]]:
-    """One job per video with keyframes (all videos of a project, or those listed), and the
-    outcomes already known: projects that cannot be read (failed), videos with nothing to
-    track (skipped). Photos are left out unless listed."""
+def plan_jobs(
+    entries: Sequence[tuple[Path, Sequence[int]]], objects: Sequence[int] | None = None
+) -> tuple[list[Job], list[JobOutcome]]:
+    """One job per video with keyframes (all videos of a project, or those listed; with
+    `objects`, those holding one of them), and the outcomes already known: projects that
+    cannot be read (failed), videos with nothing to track (skipped). Photos are left out
+    unless listed."""
     from annotator.io.frames import FrameSourceError
     from annotator.io.media import media_kind
     from annotator.io.store import StoreError, open_project
@@ -96,7 +100,7 @@ def plan_jobs(entries: Sequence[tuple[Path, Sequence[int]]]) -> tuple[list[Job],
                     job = Job(
                         f"{path}#{video.id}", group, VideoJob(group, video.id), video.num_frames
                     )
-                    why = _nothing_to_track(project, video.id)
+                    why = _nothing_to_track(project, video.id, objects)
                     if why:
                         known.append(JobOutcome(job, "skipped", reason=why))
                     else:
@@ -106,13 +110,15 @@ def plan_jobs(entries: Sequence[tuple[Path, Sequence[int]]]) -> tuple[list[Job],
     return jobs, known
 
 
-def _nothing_to_track(project: Project, video_id: int) -> str:
+def _nothing_to_track(project: Project, video_id: int, objects: Sequence[int] | None) -> str:
     """Why a video has nothing to propagate ("" when it has keyframes)."""
     from annotator.io.media import media_kind
 
     video = project.video(video_id)
     if media_kind(video) == "photo":
         return "a photo: nothing to propagate"
+    if objects is not None and not {t.id for t in project.tracks(video_id)} & set(objects):
+        return "none of the --objects is in this video"
     return "" if keyframes(project, video) else "no keyframes: click or box an object first"
 
 
@@ -134,6 +140,14 @@ def frame_committed(
     return True
 
 
+def _objects_in(project: Project, video_id: int, args: argparse.Namespace) -> list[int] | None:
+    """The --objects of this video (a batch's objects are spread over its videos)."""
+    objects = getattr(args, "objects", None)
+    if objects is None:
+        return None
+    return [t.id for t in project.tracks(video_id) if t.id in objects]
+
+
 def setup_worker(args: argparse.Namespace) -> tuple[Any, argparse.Namespace]:
     """A worker's context: the model of the tracking options, loaded once."""
     return load_tracking_model(args), args
@@ -152,10 +166,14 @@ def track_video(context: tuple[Any, argparse.Namespace], job: VideoJob) -> Itera
     yield JobStarted(os.getpid(), socket.gethostname())
     try:
         with open_project(job.project) as project:
+            reason = getattr(project.storage, "read_only_reason", None)  # as propagate
+            if reason is not None:
+                raise PropagateError(reason)
             video = pick_video(project, job.video_id)
-            records = require_keyframes(project, video)
+            records = require_keyframes(project, video, _objects_in(project, video.id, args))
+            absence = video_absence(project, video.id)
             with History(project).begin_batch(f"Batch propagate {args.direction}") as batch:
-                for frame, masks in tracked_frames(model, video, records, args):
+                for frame, masks in tracked_frames(model, video, records, args, absence):
                     wrote = not frame_committed(project, video.id, frame, masks)
                     if wrote:
                         batch.add_tracked_frame(video.id, frame, masks)

@@ -136,6 +136,21 @@ def test_two_videos_of_one_project_run_one_after_the_other(
         assert [project.frames_with_masks(v.id) for v in project.videos] == [[1, 2], [1, 2]]
 
 
+@pytest.mark.slow
+def test_objects_pick_the_videos_and_the_objects_tracked(
+    tmp_path: Path, videos: list[Path], checkpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from annotator.io.store import open_project
+
+    path = tmp_path / "two.annotator"
+    make_project(path, videos[0], videos[1])  # object 1 in video 1, object 2 in video 2
+    args = ["batch", "propagate", str(path), "--model", checkpoint, *SIZE, "--objects", "2"]
+    assert main([*args, "--frames", "1", "--direction", "forward"]) == 0
+    assert "none of the --objects is in this video" in capsys.readouterr().err
+    with open_project(path, read_only=True) as project:
+        assert [project.frames_with_masks(v.id) for v in project.videos] == [[1], [1, 2]]
+
+
 def test_bad_batch_input_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", "propagate"]) == 1
     assert "name project files or a --manifest" in capsys.readouterr().err
