@@ -10,6 +10,7 @@ a propagation streaming frames costs one small read per event, not a re-read of 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,3 +119,41 @@ def kind_runs(kinds: np.ndarray) -> list[tuple[int, int, int]]:
 def flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) inclusive runs of True in a bool vector."""
     return [(a, b) for a, b, _ in kind_runs(flags.astype(np.uint8))]
+
+
+class LaneBook:
+    """The facts of every track of one video, re-read only where masks changed: `mark` what
+    a MasksChanged event names, then `refresh` (cheap to call at a display's pace)."""
+
+    def __init__(self, project: Project, video_id: int) -> None:
+        self.project, self.video_id = project, video_id
+        self._facts: dict[int, LaneFacts] = {}
+        self._dirty: dict[int, tuple[int, int]] = {}
+
+    def mark(self, track_ids: Iterable[int], first: int = 0, last: int | None = None) -> None:
+        """Frames first..last (None: to the end) of these tracks need reading again."""
+        end = self.project.video(self.video_id).num_frames - 1 if last is None else last
+        for tid in track_ids:
+            lo, hi = self._dirty.get(tid, (first, end))
+            self._dirty[tid] = (min(lo, first), max(hi, end))
+
+    def refresh(self) -> set[int]:
+        """Read what was marked (and every track not read yet); the ids whose facts changed.
+        Tracks no longer in the video are dropped."""
+        alive = {t.id for t in self.project.tracks(self.video_id)}
+        changed = set()
+        for tid in alive:
+            if tid not in self._facts:
+                self._facts[tid] = read_lane(self.project, self.video_id, tid)
+                changed.add(tid)
+            elif tid in self._dirty:
+                lo, hi = self._dirty[tid]
+                read_lane(self.project, self.video_id, tid, self._facts[tid], lo, hi)
+                changed.add(tid)
+        self._dirty.clear()
+        self._facts = {tid: f for tid, f in self._facts.items() if tid in alive}
+        return changed
+
+    def facts(self, track_id: int) -> LaneFacts:
+        """The facts of a track as of the last `refresh`."""
+        return self._facts[track_id]

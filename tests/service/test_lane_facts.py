@@ -7,7 +7,7 @@ import numpy as np
 
 from annotator.domain import AddTrack, AddVideo, FrameMask, History, Project, Provenance, SetMasks
 from annotator.domain.absence import MarkAbsent
-from annotator.service.lane_facts import FrameKind, LaneFacts, kind_runs, read_lane
+from annotator.service.lane_facts import FrameKind, LaneBook, LaneFacts, kind_runs, read_lane
 from annotator.service.review import low_score, next_flagged, review_flags
 from tests.domain.helpers import rect_mask
 
@@ -69,3 +69,14 @@ def test_kind_runs_of_long_vectors_and_edges() -> None:
     assert kind_runs(kinds) == [(100, 4999, 1), (9999, 9999, 2)]
     assert kind_runs(np.zeros(0, np.uint8)) == []
     assert LaneFacts.empty(3, 5).num_frames == 5
+
+
+def test_lane_book_rereads_only_what_changed() -> None:
+    p, h, vid, tid = _project()
+    book = LaneBook(p, vid)
+    assert book.refresh() == {tid}
+    assert book.refresh() == set()
+    h.execute(MarkAbsent(vid, tid, 1, 2))
+    book.mark([tid], 1, 2)
+    assert book.refresh() == {tid}
+    assert list(book.facts(tid).kinds[:4]) == [2, 5, 5, 3]

@@ -11,7 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from annotator.domain import Colour
-from annotator.service.lane_facts import FrameKind, flag_runs, kind_runs
+from annotator.service.lane_facts import FrameKind, LaneFacts, flag_runs, kind_runs
+from annotator.service.review import ReviewLimits, low_score, review_flags
 from annotator.ui.widgets.time_axis import TimeAxis
 
 BACKGROUND = QColor(38, 38, 42)
@@ -60,6 +61,23 @@ class Lane:
         self.low_runs = flag_runs(self.low_score) if self.low_score is not None else []
         self.flag_frames = (
             np.flatnonzero(self.flags) if self.flags is not None else np.zeros(0, np.int64)
+        )
+
+    @classmethod
+    def from_facts(
+        cls, facts: LaneFacts, colour: Colour, name: str = "", limits: ReviewLimits | None = None
+    ) -> Lane:
+        """The lane of an object's facts, with its low-score frames and review flags."""
+        masked = facts.kinds != FrameKind.NONE
+        return cls(
+            facts.track_id,
+            colour,
+            masked & (facts.kinds != FrameKind.ABSENT),
+            facts.kinds == FrameKind.PROMPTED,
+            facts.kinds.copy(),
+            low_score(facts),
+            review_flags(facts, limits),
+            name,
         )
 
     @property
