@@ -5,15 +5,23 @@ when `options.with_images`):
 - `export_coco(project, out, options, open_frames)`: COCO instances, RLE (default) or
   polygons (`ExportOptions(segmentation="polygons")`).
 - `export_yolo(project, out, options, open_frames, task="segment"|"detect")`: Ultralytics.
-- `export_ytvis(...)`: YouTube-VIS JSON; `export_davis(...)`: palette PNG masks;
-  `export_mot(...)`: MOTChallenge gt.txt + seqinfo.ini.
-- `EXPORTERS`: CLI format name -> (exporter, fixed keyword arguments).
+- `export_ytvis(...)`: YouTube-VIS JSON; `export_davis(...)`: DAVIS 2017 palette PNG masks;
+  `export_mot(..., keep_categories=False)`: MOTChallenge gt.txt + seqinfo.ini + tracks.csv;
+  `export_cvat(...)`: CVAT for video 1.1 XML; `export_labelme(...)`: labelme JSON per
+  image; `export_voc(...)`: Pascal VOC segmentation PNGs.
+- Every export is built in a temporary folder renamed into place when complete (`staging`);
+  a non-empty output folder needs `ExportOptions(overwrite=True)` and an earlier export there.
+- `EXPORTERS`: CLI format name -> (exporter, fixed keyword arguments);
+  `EXPORT_DESCRIPTIONS`: format name -> one line for menus and help.
 
 Import (validate fully into an `ImportResult`, then `apply_import(project, result)` writes it
 in one transaction; every problem is an `ImportError_` naming file and line or annotation):
 - `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`,
-  `read_ytvis(project, path)`, `read_davis(project, dir)`, `read_mot(project, dir)`;
-  file names map to frames by the rules of `frame_names` (`frame_offset` for 1-based names).
+  `read_ytvis(project, path)`, `read_davis(project, dir)`, `read_mot(project, dir)`,
+  `read_cvat(project, path)`, `read_labelme(project, dir)`, `read_voc(project, dir)`;
+  file names map to frames by the rules of `frame_names` (`frame_offset` for 1-based names);
+  `ImportResult.notes` says what matched how and what was left out; a file imported before
+  is refused.
 
 Geometry (`geometry`): exact mask <-> polygon conversion, keyhole bridging of holes and parts.
 """
