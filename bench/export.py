@@ -105,15 +105,15 @@ def timed(label: str, fn, scale: float = 1.0) -> None:
 
 
 def run_suite(project: Project, frames: int, image_frames: int, tag: str, out: Path) -> None:
-    labels = ExportOptions(with_images=False)
+    labels = ExportOptions(with_images=False, overwrite=True)
     timed(f"[{tag}] COCO RLE", lambda: export_coco(project, out / f"{tag}-rle", labels))
-    poly = ExportOptions(with_images=False, segmentation="polygons")
+    poly = ExportOptions(with_images=False, segmentation="polygons", overwrite=True)
     timed(f"[{tag}] COCO polygons", lambda: export_coco(project, out / f"{tag}-poly", poly))
     yolo = out / f"{tag}-yolo"
     timed(f"[{tag}] YOLO seg, labels only", lambda: export_yolo(project, yolo, labels))
     if image_frames > 0:
         n = min(frames, image_frames)
-        opts = ExportOptions(frames=((0, n - 1),))
+        opts = ExportOptions(frames=((0, n - 1),), overwrite=True)
         timed(
             f"[{tag}] YOLO seg, labels + JPEG frames",
             lambda: export_yolo(project, out / f"{tag}-yolo-img", opts, Frames),
