@@ -35,6 +35,7 @@ from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.propagation_controller import PropagationController
 from annotator.ui.settings import Settings
 from annotator.ui.timeline import Timeline
+from annotator.ui.timeline_actions import connect_timeline, install_timeline
 from annotator.ui.view_model import ViewChange, ViewModel
 from annotator.ui.widgets.category_panel import CategoryPanel
 from annotator.ui.widgets.image_strip import ImageStrip
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.registry.add_all(propagation_actions(self))
         self.canvas_tools = install_canvas_tools(self)
         self.registry.add_all(object_actions(self))
+        self.playback = install_timeline(self)
         self.registry.add_all(self.dialogs.specs())
         self.dialogs.default_keys = {
             s.name: tuple(self.registry.keys_of(s.name)) for s in self.registry.specs
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         self.loader = FrameLoader(document.frames, self)
         self.loader.frameReady.connect(self._paint_frame)
         self.timeline.frameRequested.connect(self.show_frame)
+        connect_timeline(self)
         self._scrub.insertWidget(0, self.timeline, 1)
         self._central.addWidget(self.propagation_bar)
         state = self.project.view_state

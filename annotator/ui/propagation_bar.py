@@ -1,12 +1,30 @@
-"""Propagation controls: backward / both / forward buttons, a progress bar with frames/s and
-time left, and Cancel. A plain view: the controller feeds it the service's progress."""
+"""Propagation controls: backward / both / forward buttons, where a run ends (the in/out
+range, the video's end, the active object's next keyframe), all objects or the active one,
+an optional stop after N absent frames, a progress bar with frames/s and time left, and
+Cancel. A plain view: the controller reads its choices and feeds it the service's progress."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from annotator.service import Direction
+from annotator.service.planning import RunEnd
+
+RUN_ENDS = (
+    (RunEnd.RANGE, "to range end"),
+    (RunEnd.VIDEO, "to video end"),
+    (RunEnd.NEXT_KEYFRAME, "to next keyframe"),
+)
 
 
 def format_progress(done: int, total: int, fps: float, eta_seconds: float) -> str:
@@ -34,6 +52,23 @@ class PropagationBar(QWidget):
         self.forward_button.setToolTip("Track every object forward from this frame (P)")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop; every frame tracked so far is kept (Esc)")
+        self.run_end_box = QComboBox()
+        for end, text in RUN_ENDS:
+            self.run_end_box.addItem(text, end)
+        self.run_end_box.setToolTip(
+            "Where a run stops: the in/out range (I/O keys; the whole video without one), the "
+            "video's first or last frame, or the active object's next keyframe"
+        )
+        self.active_only_box = QCheckBox("active object only")
+        self.active_only_box.setToolTip("Track only the active object (default: every object)")
+        self.stop_after_box = QSpinBox()
+        self.stop_after_box.setRange(0, 999)
+        self.stop_after_box.setPrefix("stop after ")
+        self.stop_after_box.setSuffix(" absent")
+        self.stop_after_box.setSpecialValueText("never stop")
+        self.stop_after_box.setToolTip(
+            "End an object's run once the model has lost it (score < 0) for this many frames"
+        )
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.label = QLabel()
@@ -42,6 +77,8 @@ class PropagationBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.backward_button, self.both_button, self.forward_button):
             layout.addWidget(button)
+        for box in (self.run_end_box, self.active_only_box, self.stop_after_box):
+            layout.addWidget(box)
         layout.addWidget(self.progress, 1)
         layout.addWidget(self.label)
         layout.addWidget(self.cancel_button)
@@ -53,6 +90,22 @@ class PropagationBar(QWidget):
         self.forward_button.clicked.connect(lambda: self.propagateRequested.emit(Direction.FORWARD))
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.set_running(False)
+
+    @property
+    def run_end(self) -> RunEnd:
+        return RunEnd(self.run_end_box.currentData())
+
+    def set_run_end(self, end: RunEnd) -> None:
+        self.run_end_box.setCurrentIndex(self.run_end_box.findData(end))
+
+    @property
+    def active_only(self) -> bool:
+        return self.active_only_box.isChecked()
+
+    @property
+    def stop_after_absent(self) -> int | None:
+        """Frames without the object that end its run (None: never)."""
+        return self.stop_after_box.value() or None
 
     def set_running(self, running: bool) -> None:
         """Propagate buttons while idle, Cancel while a run is going."""

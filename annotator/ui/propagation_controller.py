@@ -1,12 +1,20 @@
 """Runs propagations from the current frame: every streamed frame is written to the project
 at once (its own committed transaction) inside ONE history batch, so a single undo takes
-the whole run back while a crash loses at most the frame being computed."""
+the whole run back while a crash loses at most the frame being computed.
+
+A run goes from the current frame to where the bar says (the in/out range, the video's end,
+the active object's next keyframe), for every object or the active one, each object tracked
+only outward from its own keyframes; absent frames reach the engine as empty mask prompts
+first. A cancelled run can be resumed from the frame it reached.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from annotator.domain import DomainError, PropagationBatch
+from annotator.domain.absence import video_absence
 from annotator.service import (
     Direction,
     EngineError,
@@ -14,12 +22,14 @@ from annotator.service import (
     PropagationDone,
     PropagationStarted,
 )
+from annotator.service.keyframes import AbsenceReplay
+from annotator.service.planning import RunPlan, plan_runs
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.propagation_bar import PropagationBar
 
 
 class PropagationController(QObject):
-    """Starts, follows and cancels propagation runs for an AnnotationController."""
+    """Starts, follows, cancels and resumes propagation runs for an AnnotationController."""
 
     finished = Signal(object)  # PropagationDone, or EngineError when the run failed
     statusMessage = Signal(str)
@@ -31,8 +41,15 @@ class PropagationController(QObject):
         self.annotation, self.bar = annotation, bar
         self._batch: PropagationBatch | None = None
         self._request_id: int | None = None
+        self._queue: list[RunPlan] = []  # runs after the current one (BOTH: the backward)
+        self._objects: list[int] | None = None
+        self._left: list[RunPlan] = []  # what a cancelled chain had not done yet: resume()
+        self._plan = RunPlan(0, Direction.FORWARD, None)  # the run in progress
+        self._reached: int | None = None  # last frame it tracked
+        self._absence = AbsenceReplay()
         bar.propagateRequested.connect(self.propagate)
         bar.cancelRequested.connect(self.cancel)
+        annotation.engineReady.connect(self._absence.reset)  # a new session holds none
         bridge = annotation.bridge
         if bridge is not None:
             bridge.propagationStarted.connect(self._on_started)
@@ -44,11 +61,40 @@ class PropagationController(QObject):
     def running(self) -> bool:
         return self._batch is not None
 
+    @property
+    def can_resume(self) -> bool:
+        return bool(self._left) and not self.running
+
     def propagate(
         self, direction: Direction = Direction.FORWARD, max_frames: int | None = None
     ) -> bool:
-        """Track every object from the current frame in `direction` (at most `max_frames`
-        frames past it; None: to the end); False if refused."""
+        """Track from the current frame in `direction` to the bar's run end (or at most
+        `max_frames` frames past it); False if refused."""
+        ann = self.annotation
+        n = ann.view.num_frames
+        if max_frames is not None:
+            plans = [RunPlan(ann.frame, Direction(direction), max_frames)]
+        else:
+            active = ann.view.active_track
+            keys = ann.project.keyframes(ann.video_id, active) if active is not None else []
+            in_out = getattr(ann.timeline, "in_out", None)
+            plans = plan_runs(ann.frame, Direction(direction), self.bar.run_end, n, in_out, keys)
+        if not plans:
+            self.statusMessage.emit(
+                f"Nothing to propagate {Direction(direction).value} from frame {ann.frame}: "
+                "it is outside the in/out range"
+            )
+            return False
+        return self._start(plans, f"Propagate {Direction(direction).value}")
+
+    def resume(self) -> bool:
+        """Continue the cancelled chain from the frame it reached."""
+        if not self.can_resume:
+            self.statusMessage.emit("Nothing to resume")
+            return False
+        return self._start(list(self._left), "Resume propagation")
+
+    def _start(self, plans: list[RunPlan], label: str) -> bool:
         ann = self.annotation
         if self.running:
             self.statusMessage.emit("A propagation is already running")
@@ -59,14 +105,47 @@ class PropagationController(QObject):
         if not any(ann.project.keyframes(ann.video_id, t.id) for t in ann.project.tracks()):
             self.statusMessage.emit("Click an object first: there is nothing to propagate")
             return False
+        active = ann.view.active_track
+        self._objects = [active] if self.bar.active_only and active is not None else None
         ann.sync_engine()  # replays queue ahead of the propagation
-        self._batch = ann.history.begin_batch(f"Propagate {direction.value}")
-        future = ann.bridge.service.propagate(ann.frame, Direction(direction), max_frames)
-        self._request_id = future.request_id
+        self._replay_absence()
+        self._batch = ann.history.begin_batch(label)
+        self._queue, self._left = list(plans), []
         self.bar.set_running(True)
         ann.propagating = True
-        self.statusMessage.emit(f"Propagating {direction.value} from frame {ann.frame + 1}…")
+        self._submit_next()
         return True
+
+    def _submit_next(self) -> None:
+        plan = self._queue.pop(0)
+        ann = self.annotation
+        assert ann.bridge is not None
+        future = ann.bridge.service.propagate(
+            plan.start,
+            plan.direction,
+            plan.max_frames,
+            objects=self._objects,
+            stop_after_absent=self.bar.stop_after_absent,
+        )
+        self._request_id, self._reached, self._plan = future.request_id, None, plan
+        self.statusMessage.emit(f"Propagating {plan.direction.value} from frame {plan.start}…")
+
+    def _replay_absence(self) -> None:
+        """Send the engine the absent frames it does not hold yet (and unmark the others)."""
+        ann = self.annotation
+        assert ann.bridge is not None
+        service, sync = ann.bridge.service, ann.sync
+        add, drop = self._absence.changes(video_absence(ann.project, ann.video_id))
+        video = ann.project.video(ann.video_id)
+        for frame, track in drop:
+            if ann.project.has_track(track) and frame not in ann.project.keyframes(
+                ann.video_id, track
+            ):
+                sync.note_replay(service.clear_prompts(frame, track).request_id)
+        empty = np.zeros((video.height, video.width), dtype=bool)
+        for frame, track in add:
+            if ann.project.has_track(track):
+                sync.note_replay(service.add_mask(frame, track, empty).request_id)
 
     def cancel(self) -> None:
         """Stop the run after the frame being computed; every finished frame is kept."""
@@ -76,37 +155,55 @@ class PropagationController(QObject):
 
     @Slot(object)
     def _on_started(self, event: PropagationStarted) -> None:
-        if self.running:
+        if self.running and event.request_id == self._request_id:
             self.bar.set_progress(0, event.total_frames, 0.0, 0.0)
 
     @Slot(object)
     def _on_frame(self, event: FrameTracked) -> None:
         batch = self._batch
-        if batch is None:
+        if batch is None or event.request_id != self._request_id:
             return
         ann = self.annotation
+        self._reached = event.frame
         masks = {tid: (obj.rle, obj.score) for tid, obj in event.objects.items()}
         try:
             batch.add_tracked_frame(ann.video_id, event.frame, masks)
         except DomainError as exc:
-            self.statusMessage.emit(f"Frame {event.frame + 1} not saved: {exc}")
+            self.statusMessage.emit(f"Frame {event.frame} not saved: {exc}")
         self.bar.set_progress(event.done, event.total, event.frames_per_second, event.eta_seconds)
 
     @Slot(object)
     def _on_done(self, event: PropagationDone) -> None:
         if self._batch is None or event.request_id != self._request_id:
             return
+        if not event.cancelled and self._queue:
+            self._submit_next()
+            return
+        if event.cancelled:
+            self._left = [self._rest_of_run(), *self._queue]
         self._close_batch()
         how = "cancelled after" if event.cancelled else "tracked"
         message = f"Propagation {how} {len(event.frames)} frames in {event.seconds:.1f} s"
+        if event.cancelled:
+            message += " (Resume continues from there)"
         self.bar.finish(message)
         self.statusMessage.emit(message)
         self.finished.emit(event)
+
+    def _rest_of_run(self) -> RunPlan:
+        """The cancelled run from the frame it reached (that frame again: cheap, exact)."""
+        plan = self._plan
+        if self._reached is None or plan.max_frames is None:
+            start = plan.start if self._reached is None else self._reached
+            return RunPlan(start, plan.direction, plan.max_frames)
+        done = abs(self._reached - plan.start)
+        return RunPlan(self._reached, plan.direction, max(0, plan.max_frames - done))
 
     @Slot(object)
     def _on_error(self, event: EngineError) -> None:
         if self._batch is None or event.request_id != self._request_id:
             return
+        self._queue = []
         self._close_batch()
         self.bar.finish(f"Propagation failed: {event.message}")
         self.finished.emit(event)
@@ -120,4 +217,5 @@ class PropagationController(QObject):
     def close(self) -> None:
         """Cancel a running propagation and keep what it wrote (window closing)."""
         self.cancel()
+        self._queue = []
         self._close_batch()

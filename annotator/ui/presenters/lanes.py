@@ -1,5 +1,6 @@
-"""Feeds the timeline one lane per visible object (frames with masks, keyframes), re-reading
-only the objects whose masks changed, at most every LANE_REFRESH_MS while frames stream in."""
+"""Feeds the timeline one lane per visible object (propagated, prompted, edited, imported,
+absent and low-score frames, review flags), re-reading only the frames whose masks changed
+(a `LaneBook`), at most every LANE_REFRESH_MS while frames stream in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from annotator.domain import MasksChanged, Project, TracksChanged
+from annotator.service.lane_facts import LaneBook, LaneFacts
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.timeline import Lane
 
@@ -29,7 +31,7 @@ class LanesPresenter(QObject):
         super().__init__(parent)
         self.project, self.video_id, self.timeline = project, video_id, timeline
         self._num_frames = project.video(video_id).num_frames
-        self._dirty: set[int] = set()
+        self.book = LaneBook(project, video_id)
         self._lanes: dict[int, Lane] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -37,37 +39,43 @@ class LanesPresenter(QObject):
         self._timer.timeout.connect(self.refresh)
         events.masksChanged.connect(self._on_masks)
         events.tracksChanged.connect(self._on_tracks)
-        self._dirty.update(t.id for t in project.tracks(video_id))
         self.refresh()
 
     @Slot(object)
     def _on_masks(self, event: MasksChanged) -> None:
         if event.video_id == self.video_id:
-            self._dirty.update(event.track_ids)
+            self.book.mark(event.track_ids, event.first, event.last)
             self._timer.start()
 
     @Slot(object)
     def _on_tracks(self, event: TracksChanged) -> None:
         if self.video_id in event.video_ids:
-            self._dirty.update(event.track_ids)
+            self.book.mark(event.track_ids)
             self._timer.start()
 
     def refresh(self) -> None:
-        """Re-read the lanes of the tracks whose masks changed."""
+        """Re-read the frames whose masks changed and rebuild those objects' lanes."""
         tracks = self.project.tracks(self.video_id)
+        changed = self.book.refresh()
         for track in tracks:
-            if track.id in self._dirty or track.id not in self._lanes:
-                masked = np.zeros(self._num_frames, bool)
-                masked[self.project.frames_with_masks(self.video_id, track.id)] = True
-                keys = np.zeros(self._num_frames, bool)
-                keys[self.project.keyframes(self.video_id, track.id)] = True
-                self._lanes[track.id] = Lane(track.id, track.colour, masked, keys)
-            else:
-                self._lanes[track.id].colour = track.colour
-        self._dirty.clear()
+            lane = self._lanes.get(track.id)
+            if track.id in changed or lane is None or lane.colour != track.colour:
+                facts = self.book.facts(track.id)
+                self._lanes[track.id] = Lane.from_facts(facts, track.colour, str(track.id))
         alive = {t.id for t in tracks}
         self._lanes = {k: v for k, v in self._lanes.items() if k in alive}
         self.timeline.set_lanes([self._lanes[t.id] for t in tracks if not t.hidden])
+
+    def facts(self, track_id: int) -> LaneFacts | None:
+        """What the lanes know of a track (None: not read yet)."""
+        return self.book.facts(track_id) if track_id in self._lanes else None
+
+    def flags(self, track_id: int) -> np.ndarray:
+        """The track's review flags (bool per frame; all False when unknown)."""
+        lane = self._lanes.get(track_id)
+        if lane is None or lane.flags is None:
+            return np.zeros(self._num_frames, bool)
+        return lane.flags
 
     def close(self) -> None:
         self._timer.stop()
