@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
-from annotator.domain import DomainError, Video
+from annotator.domain import DomainError, Project, Video
 from annotator.io.formats import EXPORT_DESCRIPTIONS, EXPORTERS, ExportOptions, FormatError
 from annotator.io.formats.options import parse_frame_ranges, parse_split
 
@@ -68,10 +69,30 @@ def _options(args: argparse.Namespace, extra: dict[str, Any]) -> ExportOptions:
     )
 
 
-def _open_video_frames(video: Video) -> Any:
+def _frame_opener(project: Project) -> Callable[[Video], Any]:
+    """Opens a video's frames where `locate_video` finds them (never a changed file)."""
     from annotator.io.frames import open_frames
+    from annotator.io.video_link import locate_video
 
-    return open_frames(video.path, background=False, prefetch_depth=4)
+    def opener(video: Video) -> Any:
+        return open_frames(locate_video(project, video), background=False, prefetch_depth=4)
+
+    return opener
+
+
+def _refresh_records(path: str) -> None:
+    """Correct the videos' paths and frame counts first, when no window holds the project
+    (else the window does it); the export itself reads the project read-only."""
+    from annotator.io.store import StoreError, open_project
+    from annotator.io.video_link import refresh_videos
+
+    try:
+        project = open_project(path)
+    except StoreError:  # locked by a window, read-only, damaged: export reads it as it is
+        return
+    with project:
+        if not getattr(project.storage, "read_only", False):
+            refresh_videos(project)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = _options(args, extra)
         kwargs = {k: v for k, v in extra.items() if k != "segmentation"}
+        _refresh_records(args.project)
         # read-only: no lock, so a window may keep editing the project while it exports
         with open_project(args.project, read_only=True) as project:
-            summary = exporter(project, args.out, options, _open_video_frames, **kwargs)
+            summary = exporter(project, args.out, options, _frame_opener(project), **kwargs)
             damage = getattr(project.storage, "damage_notice", None)
     except (FormatError, StoreError, FrameSourceError, DomainError, OSError) as exc:
         print(f"annotator export: error: {exc}", file=sys.stderr)

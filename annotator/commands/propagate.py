@@ -209,12 +209,13 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
     """Run the session over the project's video; frames written. Raises PropagateError."""
     from annotator.domain import History
     from annotator.io.frames import FrameSourceError
+    from annotator.io.video_link import link_video
 
     out = sys.stderr if out is None else out  # not bound at import: tests swap sys.stderr
     reason = getattr(project.storage, "read_only_reason", None)  # damaged, or read-only fs
     if reason is not None:
         raise PropagateError(reason)
-    video = pick_video(project, args.video)
+    video = link_video(project, pick_video(project, args.video))  # found, length verified
     records = require_keyframes(project, video, args.objects)
     absence = video_absence(project, video.id)
     model = load_tracking_model(args)

@@ -9,6 +9,7 @@ Masks are rows of compressed RLE bytes, read lazily by (video, frame) or (video,
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -279,9 +280,20 @@ class SqliteStorage:
             (video.id, video.path, video.fingerprint, video.fps, video.width, video.height,
              video.num_frames),
         )  # fmt: skip
+        self._write_relative_path(video)
+
+    def _write_relative_path(self, video: Video) -> None:
+        """Also keep the video's path relative to the project, to find it after a move."""
+        key = f"video.{video.id}.relative_path"
+        try:
+            relative: str | None = os.path.relpath(video.path, self.path.parent)
+        except ValueError:  # another drive (Windows)
+            relative = None
+        self.set_meta(key, relative if Path(video.path).is_absolute() else None)
 
     def delete_video(self, video_id: int) -> None:
         self._write("DELETE FROM videos WHERE id = ?", (video_id,))
+        self.set_meta(f"video.{video_id}.relative_path", None)
 
     def put_track(self, track: Track) -> None:
         # UPSERT, not REPLACE: REPLACE deletes the row first, which the masks' FK forbids
