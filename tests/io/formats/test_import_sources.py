@@ -12,8 +12,10 @@ import pytest
 from annotator.cli import main
 from annotator.io.formats.coco import export_coco
 from annotator.io.formats.coco_import import read_coco
+from annotator.io.formats.cvat import read_cvat
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
+from annotator.io.formats.labelme import read_labelme
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.yolo import export_yolo
 from annotator.io.formats.yolo_import import read_names, read_yolo
@@ -195,3 +197,67 @@ def test_foreign_names_in_a_two_video_project_ask_for_the_video(project, tmp_pat
         read_coco(empty_copy(project), path)
     result = read_coco(empty_copy(project), path, video_id=1)
     assert {t.video_id for t in result.tracks} == {1}
+
+
+CVAT_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task><name>clip_1_v1</name><size>12</size></task></meta>
+  <track id="0" label="person" source="manual">
+    <box frame="0" outside="0" occluded="0" keyframe="1" xtl="2.0" ytl="3.0" xbr="20.5" ybr="30.0"/>
+    <box frame="1" outside="0" occluded="0" keyframe="0" xtl="3.0" ytl="3.0" xbr="21.5" ybr="30.0"/>
+    <box frame="2" outside="1" occluded="0" keyframe="1" xtl="3.0" ytl="3.0" xbr="21.5" ybr="30.0"/>
+  </track>
+  <track id="1" label="cat" source="semi-auto">
+    <polygon frame="5" outside="0" occluded="0" keyframe="1" points="10,10;30,10;30,30;10,30"/>
+  </track>
+</annotations>
+"""
+
+
+def test_cvat_xml_as_cvat_writes_it(one_video, tmp_path):
+    (tmp_path / "clip_1_v1").mkdir()
+    (tmp_path / "clip_1_v1" / "annotations.xml").write_text(CVAT_XML)
+    result = read_cvat(empty_copy(one_video), tmp_path)
+    assert [(t.category, t.name) for t in result.tracks] == [
+        ("person", "person 0"),
+        ("cat", "cat 1"),
+    ]
+    assert result.new_categories == ["cat"]
+    boxes = [(m.frame, m.box) for m in result.masks if m.box is not None]
+    assert boxes == [(0, (2.0, 3.0, 20.5, 30.0)), (1, (3.0, 3.0, 21.5, 30.0))]  # outside: gone
+    (poly,) = [m for m in result.masks if m.mask is not None]
+    assert poly.frame == 5 and poly.mask.area == 20 * 20
+
+
+def test_labelme_as_labelme_writes_it(one_video, tmp_path):
+    doc = {
+        "version": "5.5.0",
+        "flags": {},
+        "imagePath": "..\\\\frames\\\\frame_0003.jpg",
+        "imageData": None,
+        "imageHeight": 48,
+        "imageWidth": 64,
+        "shapes": [
+            {
+                "label": "dog",
+                "points": [[5, 5], [25, 5], [25, 25], [5, 25]],
+                "group_id": None,
+                "shape_type": "polygon",
+                "flags": {},
+            },
+            {
+                "label": "dog",
+                "points": [[30, 30], [40, 44]],
+                "group_id": None,
+                "shape_type": "rectangle",
+                "flags": {},
+            },
+            {"label": "x", "points": [[1, 1]], "group_id": None, "shape_type": "point"},
+        ],
+    }
+    (tmp_path / "frame_0003.json").write_text(json.dumps(doc))
+    result = read_labelme(empty_copy(one_video), tmp_path)
+    assert [m.frame for m in result.masks] == [3, 3]
+    assert result.masks[0].mask.area == 20 * 20 and result.masks[1].box == (30, 30, 40, 44)
+    assert result.new_categories == ["dog"]
