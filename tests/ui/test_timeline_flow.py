@@ -37,7 +37,7 @@ SCALE = 3  # 960x540 read as 320x180: the same clip, less work for a test
 
 def bedroom_frames() -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(BEDROOM))
-    frames = []
+    frames: list[np.ndarray] = []
     while len(frames) < FRAMES:
         ok, bgr = cap.read()
         assert ok, f"cannot read frame {len(frames)} of {BEDROOM}"
@@ -138,6 +138,7 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     assert win.project.mask(video, 15, one) == correction
     assert masked(win, two) == list(range(FRAMES))
     lane = {lane.track_id: lane for lane in win.timeline.lanes}[one]
+    assert lane.kinds is not None
     assert list(lane.kinds[12:14]) == [5, 5] and lane.kinds[15] == 2  # absent, prompted
 
     # exports: no object 1 on frames 12-13
