@@ -84,6 +84,18 @@ def video_absence(project: Project, video_id: int) -> dict[int, list[Span]]:
     return {tid: spans for tid, spans in found.items() if spans}
 
 
+def effective_absence(project: Project, video_id: int) -> dict[int, list[Span]]:
+    """`video_absence` less the frames where the track has a keyframe: a prompt or an edit
+    made on an absent frame says the object is there after all."""
+    out = {}
+    for tid, spans in video_absence(project, video_id).items():
+        for frame in project.keyframes(video_id, tid):
+            spans = without_span(spans, frame, frame)
+        if spans:
+            out[tid] = spans
+    return out
+
+
 def _store(project: Project, video_id: int, track_id: int, spans: list[Span]) -> None:
     value = json.dumps([list(s) for s in spans]) if spans else None
     project.storage.set_meta(_KEY.format(video_id, track_id), value)

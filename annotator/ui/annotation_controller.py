@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from annotator.domain import (
-    ClearMask,
     Command,
     DomainError,
     History,
@@ -25,6 +24,7 @@ from annotator.domain import (
     Prompt,
     ViewState,
 )
+from annotator.domain.absence import MarkAbsent
 from annotator.io.store import StoreError
 from annotator.service import EngineError, ModelLoaded
 from annotator.service.events import Event
@@ -265,11 +265,12 @@ class AnnotationController(QObject):
             self.sync.note_replay(self.bridge.service.remove_object(track_id).request_id)
 
     def clear_frame(self) -> None:
-        """Remove the active object's mask and prompt on the current frame (undoable)."""
+        """Remove the active object's mask and prompt on the current frame (undoable); the
+        frame is marked absent, so no later propagation fills it again (a click undoes it)."""
         track = self.view.active_track
         if track is None:
             return
-        command = self.execute(ClearMask(self.video_id, self.view.frame, track))
+        command = self.execute(MarkAbsent(self.video_id, track, self.view.frame))
         if command is not None and command.delta is not None:
             self.sync.note_change(command.delta.masks, [])  # the engine forgets it before tracking
 

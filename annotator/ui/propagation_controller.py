@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from annotator.domain import DomainError, PropagationBatch
-from annotator.domain.absence import video_absence
+from annotator.domain.absence import effective_absence
 from annotator.service import (
     Direction,
     EngineError,
@@ -135,7 +135,7 @@ class PropagationController(QObject):
         ann = self.annotation
         assert ann.bridge is not None
         service, sync = ann.bridge.service, ann.sync
-        add, drop = self._absence.changes(video_absence(ann.project, ann.video_id))
+        add, drop = self._absence.changes(effective_absence(ann.project, ann.video_id))
         video = ann.project.video(ann.video_id)
         for frame, track in drop:
             if ann.project.has_track(track) and frame not in ann.project.keyframes(

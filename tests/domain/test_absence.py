@@ -15,6 +15,7 @@ from annotator.domain import (
     InvalidValueError,
     MasksChanged,
     Project,
+    Provenance,
     SetMasks,
     SetTrackFlags,
 )
@@ -23,6 +24,7 @@ from annotator.domain.absence import (
     MarkPresent,
     absent_frames,
     absent_spans,
+    effective_absence,
     normalise,
     video_absence,
     with_span,
@@ -114,3 +116,12 @@ def test_absence_is_stored_in_the_project_file(tmp_path: Path) -> None:
     with open_project(path) as p:
         assert video_absence(p, vid) == {t1: [(12, 13)], t2: [(0, 0)]}
         assert dump(p) == saved
+
+
+def test_a_keyframe_on_an_absent_frame_wins() -> None:
+    p = Project()
+    h, vid, t1, _ = _fill(p)
+    h.execute(MarkAbsent(vid, t1, 3, 6))
+    h.execute(SetMasks([FrameMask(vid, 4, t1, rect_mask(H, W, 0, 0, 2, 2), Provenance.PROMPTED)]))
+    assert effective_absence(p, vid) == {t1: [(3, 3), (5, 6)]}
+    assert absent_spans(p, vid, t1) == [(3, 6)]  # what the user marked stays recorded

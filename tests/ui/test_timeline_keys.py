@@ -1,0 +1,78 @@
+"""The timeline's window-wide keys on the real window (seeded tiny SAM2, 6 small frames):
+ten-frame steps, go to frame, keyframe steps, play to the end, in/out markers, lane clicks,
+and Backspace that sticks through a later propagation."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QInputDialog
+
+from annotator.domain.absence import absent_spans
+from annotator.ui.main_window import MainWindow
+from tests.ui.conftest import NUM_FRAMES
+
+pytestmark = pytest.mark.slow
+
+
+def press(qtbot, win: MainWindow, key: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(win.focusWidget() or win, key, mods)
+
+
+def click_object(qtbot, win: MainWindow, frame: int) -> int:
+    win.show_frame(frame)
+    pos = win.canvas.frame_to_widget(35.0 + 5 * frame, 45.0).toPoint()
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=pos)
+    track = win.controller.active_track
+    assert track is not None
+    qtbot.waitUntil(
+        lambda: frame in win.project.keyframes(win.controller.video_id, track), timeout=60_000
+    )
+    return track
+
+
+def test_navigation_keys_markers_and_lane_clicks(qtbot, annotator_window, monkeypatch) -> None:
+    win = annotator_window
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    track = click_object(qtbot, win, 1)
+    win.canvas.setFocus()
+    press(qtbot, win, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert win.current_frame == NUM_FRAMES - 1  # ten on, clamped to the video
+    press(qtbot, win, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_frame == 1  # the active object's previous keyframe
+    press(qtbot, win, Qt.Key.Key_I)
+    win.show_frame(3)
+    press(qtbot, win, Qt.Key.Key_O)
+    assert win.timeline.in_out == (1, 3)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (4, True))
+    press(qtbot, win, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_frame == 4
+    press(qtbot, win, Qt.Key.Key_Space)  # play: reaches the last frame and stops
+    qtbot.waitUntil(lambda: not win.playback.playing, timeout=10_000)
+    assert win.current_frame == NUM_FRAMES - 1
+    win.controller.set_active(-1)
+    lane = win.timeline.lane_rect(0)
+    pos = QPoint(int(win.timeline.x_of(2.5)), int(lane.center().y()))
+    qtbot.mouseClick(win.timeline, Qt.MouseButton.LeftButton, pos=pos)
+    assert win.current_frame == 2 and win.controller.active_track == track
+
+
+def test_backspace_sticks_through_propagation(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl = win.controller
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    track = click_object(qtbot, win, 0)
+    win.registry["propagate_forward"].trigger()
+    qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
+    assert ctl.project.frames_with_masks(ctl.video_id, track) == list(range(NUM_FRAMES))
+    win.show_frame(3)
+    win.canvas.setFocus()
+    press(qtbot, win, Qt.Key.Key_Backspace)
+    assert absent_spans(ctl.project, ctl.video_id, track) == [(3, 3)]
+    win.show_frame(0)
+    win.registry["propagate_forward"].trigger()
+    qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
+    frames = ctl.project.frames_with_masks(ctl.video_id, track)
+    assert 3 not in frames and {0, 1, 2, 4, 5} <= set(frames)
