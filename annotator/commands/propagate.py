@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.commands.gui import DEFAULT_MODEL
 from annotator.domain import DomainError, FrameMask, Project, Video
-from annotator.domain.absence import video_absence
+from annotator.domain.absence import effective_absence
 from annotator.service.keyframes import give_absence
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
         raise PropagateError(reason)
     video = link_video(project, pick_video(project, args.video))  # found, length verified
     records = require_keyframes(project, video, args.objects)
-    absence = video_absence(project, video.id)
+    absence = effective_absence(project, video.id)
     model = load_tracking_model(args)
     history = History(project)
     written, t0 = 0, time.perf_counter()
