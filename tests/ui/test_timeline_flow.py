@@ -137,6 +137,7 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     assert not {12, 13} & set(masked(win, one))
     assert win.project.mask(video, 15, one) == correction
     assert masked(win, two) == list(range(FRAMES))
+    win.controller.refresh_lanes()  # now, not at the next coalesced refresh
     lane = {lane.track_id: lane for lane in win.timeline.lanes}[one]
     assert lane.kinds is not None
     assert list(lane.kinds[12:14]) == [5, 5] and lane.kinds[15] == 2  # absent, prompted
