@@ -15,14 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QCursor,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
     QResizeEvent,
     QWheelEvent,
 )
@@ -379,25 +377,8 @@ class AnnotationCanvas(FrameView):
                 overlay_part = QRectF(part.x0, part.y0, part.width, part.height)
                 painter.drawImage(target, self._overlay, overlay_part)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self._prompt is not None:
-            self._paint_prompt(painter, self._prompt)
+        if self._prompt is not None:  # shown whatever the tool; the prompt tool drags it
+            prompt_tool: PromptTool = self._tools["prompt"]  # type: ignore[assignment]
+            prompt_tool.paint_prompt(painter, self._prompt, self._prompt_colour)
         self._tool.paint(painter)
         painter.end()
-
-    def _paint_prompt(self, painter: QPainter, prompt: Prompt) -> None:
-        colour = QColor(*self._prompt_colour)
-        prompt_tool: PromptTool = self._tools["prompt"]  # type: ignore[assignment]
-        grabbed, dragged_to, box_preview = prompt_tool.preview()
-        if prompt.box is not None and box_preview is None:
-            x0, y0, x1, y1 = prompt.box
-            painter.setPen(QPen(colour, 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(QRectF(self.frame_to_widget(x0, y0), self.frame_to_widget(x1, y1)))
-        for i, ((x, y), label) in enumerate(zip(prompt.points, prompt.labels, strict=True)):
-            centre = (
-                QPointF(*dragged_to) if i == grabbed and dragged_to else self.frame_to_widget(x, y)
-            )
-            fill = QColor(40, 200, 60) if label == 1 else QColor(220, 40, 40)
-            painter.setPen(QPen(QColor(255, 255, 255), 1.5))
-            painter.setBrush(fill)
-            painter.drawEllipse(centre, 5.0, 5.0)

@@ -14,6 +14,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from annotator.domain import Colour, Prompt
 from annotator.ui.canvas.tools.base import BaseTool, Point, Pointer
 
 DRAG_THRESHOLD_PX = 6  # widget pixels a press must travel before it becomes a drag
@@ -181,6 +182,24 @@ class PromptTool(BaseTool):
             return (None, None, QRectF(QPointF(*view.image_to_widget((x0, y0))),
                                        QPointF(*view.image_to_widget((x1, y1)))))  # fmt: skip
         return (None, None, QRectF(QPointF(*self._press), QPointF(*self._drag_to)).normalized())
+
+    def paint_prompt(self, painter: QPainter, prompt: Prompt, colour: Colour) -> None:
+        """The prompt's box and points, a grabbed point or handle where it is dragged."""
+        view = self.canvas.viewport
+        grabbed, dragged_to, box_preview = self.preview()
+        if prompt.box is not None and box_preview is None:
+            corner0, corner1 = (
+                view.image_to_widget(prompt.box[:2]),
+                view.image_to_widget(prompt.box[2:]),
+            )
+            painter.setPen(QPen(QColor(*colour), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(QPointF(*corner0), QPointF(*corner1)))
+        for i, (point, label) in enumerate(zip(prompt.points, prompt.labels, strict=True)):
+            centre = dragged_to if i == grabbed and dragged_to else view.image_to_widget(point)
+            painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+            painter.setBrush(QColor(40, 200, 60) if label == 1 else QColor(220, 40, 40))
+            painter.drawEllipse(QPointF(*centre), 5.0, 5.0)
 
     def paint(self, painter: QPainter) -> None:
         _, _, rect = self.preview()
