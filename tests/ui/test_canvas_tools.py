@@ -230,3 +230,17 @@ def test_a_pan_shifts_the_mask_image_like_a_full_render(qtbot, canvas, delta) ->
     canvas.masks.invalidate()
     full = canvas.masks.image(canvas.viewport)
     assert shifted == full
+
+
+def test_a_frame_size_rgba_overlay_is_still_drawn(qtbot, canvas) -> None:
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[10:20, 10:20] = (0, 255, 0, 255)
+    canvas.set_overlay(rgba)
+    assert canvas.has_overlay
+    canvas.zoom_at(2.0, QPointF(canvas.frame_to_widget(15, 15)))
+    shot = canvas.grab().toImage()
+    inside = canvas.frame_to_widget(15.5, 15.5).toPoint()
+    outside = canvas.frame_to_widget(25.5, 15.5).toPoint()
+    assert shot.pixelColor(inside).green() == 255 and shot.pixelColor(outside).green() < 100
+    canvas.set_overlay(None)
+    assert not canvas.has_overlay
