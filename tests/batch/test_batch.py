@@ -180,3 +180,14 @@ def test_a_model_that_does_not_load_fails_every_job_once_with_the_reason(
     )
     err = capsys.readouterr().err
     assert err.count("no worker could start") >= 2 and "bad.pt" in err
+
+
+def test_an_unreachable_ray_cluster_is_said_at_once(
+    tmp_path: Path, videos: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("ray")
+    path = projects(tmp_path, videos[:1])[0]
+    args = ["batch", "propagate", str(path), "--executor", "ray", "--address", "127.0.0.1:1"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "cannot join the Ray cluster 127.0.0.1:1: nothing answers at 127.0.0.1:1" in err

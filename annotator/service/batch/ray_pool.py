@@ -9,6 +9,7 @@ that has them and shows it only those GPUs.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,9 +28,21 @@ from annotator.service.batch.jobs import (
 
 
 def connect(address: str | None = None) -> None:
-    """Join the Ray cluster at `address` (None: start a local one) unless already joined."""
-    if not ray.is_initialized():
-        ray.init(address=address, log_to_driver=False)
+    """Join the Ray cluster at `address` (None: start a local one) unless already joined;
+    raises ConnectionError at once when nothing listens at a HOST:PORT address (Ray itself
+    would retry for minutes)."""
+    if ray.is_initialized():
+        return
+    host, colon, port = (address or "").rpartition(":")
+    if colon and host and port.isdigit() and "://" not in host:
+        try:
+            socket.create_connection((host, int(port)), timeout=10).close()
+        except OSError as exc:
+            raise ConnectionError(
+                f"nothing answers at {address} ({exc.strerror or exc}); is Ray running there "
+                "(`ray start --head`)?"
+            ) from exc
+    ray.init(address=address, log_to_driver=False)
 
 
 @ray.remote
