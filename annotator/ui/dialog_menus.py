@@ -4,10 +4,11 @@ with their answers (load the chosen model, rebind the shortcuts and remember bot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from annotator.ui.actions import ActionSpec
 from annotator.ui.dialogs.about_dialog import AboutDialog
@@ -29,6 +30,7 @@ class DialogMenus:
         self.window = window
         self.last_dialog: QDialog | None = None
         self.choice: ModelChoice | None = None
+        self.choose_checkpoint: Callable[[QWidget], str] | None = None  # tests answer it
         self.default_keys: dict[str, tuple[str, ...]] = {}  # set once all are registered
 
     def specs(self) -> list[ActionSpec]:

@@ -9,6 +9,7 @@ usually ignore it (`Reply.then(..., own_only=True)` does that for them).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -119,10 +120,11 @@ class EngineClient(QObject):
 
     def _forward(self, reply: Reply, future: Any) -> None:
         """Runs on the engine thread: only queue the outcome for the GUI thread."""
-        if future.cancelled():
+        if future.cancelled() or self._closed:
             return
         error = future.exception()
-        self._settled.emit(reply, error is None, future.result() if error is None else error)
+        with contextlib.suppress(RuntimeError):  # the client was deleted meanwhile
+            self._settled.emit(reply, error is None, future.result() if error is None else error)
 
     @Slot(object, bool, object)
     def _deliver(self, reply: Reply, ok: bool, value: object) -> None:

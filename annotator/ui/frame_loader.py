@@ -9,6 +9,8 @@ from typing import Protocol
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from annotator.io.frames import FrameSourceError
+
 
 class FrameSource(Protocol):
     """What the window needs of a video: its length and frame-by-index access (RGB uint8)."""
@@ -23,6 +25,7 @@ class FrameLoader(QObject):
     exact one. Sources without `peek`/`proxy`/`request` (a list of arrays) are read directly."""
 
     frameReady = Signal(int, object, bool)
+    frameFailed = Signal(int, str)  # index, what is wrong (an unreadable frame stays up)
     _decoded = Signal(int, object)  # prefetch thread -> GUI thread hop
 
     def __init__(self, frames: FrameSource, parent: QObject | None = None) -> None:
@@ -37,7 +40,7 @@ class FrameLoader(QObject):
         peek = getattr(self._frames, "peek", None)
         request = getattr(self._frames, "request", None)
         if peek is None or request is None:
-            self.frameReady.emit(index, self._frames[index], True)
+            self._read_here(index)
             return
         cached = peek(index)
         if cached is not None:
@@ -61,5 +64,14 @@ class FrameLoader(QObject):
         if index != self._wanted:
             return  # the user has moved on
         if isinstance(frame, BaseException):
-            frame = self._frames[index]  # the prefetcher gave way or failed: decode here
+            self._read_here(index)  # the prefetcher gave way or failed: decode here
+            return
+        self.frameReady.emit(index, frame, True)
+
+    def _read_here(self, index: int) -> None:
+        try:
+            frame = self._frames[index]
+        except (FrameSourceError, OSError, ValueError) as exc:
+            self.frameFailed.emit(index, str(exc))
+            return
         self.frameReady.emit(index, frame, True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtGui import QCloseEvent
@@ -47,6 +48,7 @@ from annotator.ui.window_actions import (
     propagation_actions,
 )
 
+UNREADABLE_GREY = 64  # the placeholder shown for a frame that cannot be decoded
 MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
 
 
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
                 video_id = ensure_video(project, frames)
             document = Document(project, video_id, frames, history or History(project))
         self._closed = False
+        self.frame_problem: str | None = None  # why the shown frame is a placeholder
         self._cleanups: list[Callable[[], object]] = []
         self.setWindowTitle(title)
         self.bridge = bridge
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
         self.loader = FrameLoader(document.frames, self)
         self.loader.frameReady.connect(self._paint_frame)
+        self.loader.frameFailed.connect(self._frame_failed)
         self.timeline.frameRequested.connect(self.show_frame)
         connect_timeline(self)
         self._scrub.insertWidget(0, self.timeline, 1)
@@ -282,6 +286,20 @@ class MainWindow(QMainWindow):
         if index == self.current_frame:
             self.canvas.set_frame(frame)
             self._shown = (index, exact)
+            self.frame_problem = None
+
+    def _frame_failed(self, index: int, message: str) -> None:
+        """An unreadable frame: a grey placeholder and a message; the window goes on."""
+        if index != self.current_frame:
+            return
+        video = self.document.video
+        self.canvas.set_frame(np.full((video.height, video.width, 3), UNREADABLE_GREY, np.uint8))
+        self._shown = (index, True)
+        self.frame_problem = (
+            f"Frame {index + 1} of {Path(video.path).name} cannot be read: {message}. "
+            "The other frames can still be annotated; replace the file to fix it."
+        )
+        self.statusBar().showMessage(self.frame_problem)
 
     # --- closing -------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -1,0 +1,77 @@
+"""Damaged inputs in the window (#13 items 2 and 6): an unreadable frame is shown as such
+with a message and the window goes on; a damaged project file is a message naming it, and
+its lock is released."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from annotator.io.frames import open_frames
+from annotator.io.store import create_project, open_project
+from annotator.ui.document import DocumentError, open_document
+from annotator.ui.main_window import UNREADABLE_GREY, MainWindow
+from tests.ui.conftest import moving_square_frames
+
+
+def image_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(moving_square_frames(3)):
+        cv2.imwrite(str(folder / f"{index:03d}.jpg"), frame[:, :, ::-1])
+    return folder
+
+
+def test_an_unreadable_frame_is_a_grey_frame_and_a_message(qtbot, tmp_path: Path) -> None:
+    folder = image_folder(tmp_path)
+    frames = open_frames(folder, use_proxy_cache=False, cache_bytes=0)
+    broken = folder / "001.jpg"
+    broken.write_bytes(broken.read_bytes()[:300])  # truncated after the size check
+    try:
+        win = MainWindow(frames)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
+        win.show_frame(1)
+        qtbot.waitUntil(lambda: win.frame_problem is not None, timeout=10_000)
+        message = win.statusBar().currentMessage()
+        assert message.startswith("Frame 2 of frames cannot be read") and "001.jpg" in message
+        assert win.canvas.image is not None
+        assert win.canvas.image.pixelColor(5, 5).red() == UNREADABLE_GREY
+        win.show_frame(2)  # the window goes on
+        qtbot.waitUntil(lambda: win.shown_exact and win.frame_problem is None, timeout=10_000)
+        win.shutdown()
+    finally:
+        frames.close()
+
+
+@pytest.mark.parametrize("damage", ["not a project", "flipped header"])
+def test_a_damaged_project_is_a_message_and_leaves_no_lock(tmp_path: Path, damage: str) -> None:
+    video = image_folder(tmp_path)
+    path = tmp_path / "p.annotator"
+    if damage == "not a project":
+        path.write_text("hello")
+    else:
+        create_project(path).close()
+        data = bytearray(path.read_bytes())
+        data[0:16] = b"X" * 16
+        path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    with pytest.raises(DocumentError, match=str(path.name)):
+        open_document(video, path)
+    assert path.read_bytes() == before  # the user's file is left as it was
+    assert not path.with_name(path.name + ".lock").exists()
+
+
+def test_a_failing_open_releases_the_lock(tmp_path: Path) -> None:
+    folder = image_folder(tmp_path)
+    path = tmp_path / "p.annotator"
+    create_project(path).close()
+    document = open_document(folder, path)
+    document.close()
+    with pytest.raises(DocumentError, match="Cannot open"):
+        open_document(tmp_path / "missing.mp4", path)
+    with open_project(path):  # not locked by the failed attempt
+        pass
