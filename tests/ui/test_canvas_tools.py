@@ -244,3 +244,16 @@ def test_a_frame_size_rgba_overlay_is_still_drawn(qtbot, canvas) -> None:
     assert shot.pixelColor(inside).green() == 255 and shot.pixelColor(outside).green() < 100
     canvas.set_overlay(None)
     assert not canvas.has_overlay
+
+
+def test_a_zoomed_out_large_frame_is_drawn_where_the_viewport_maps_it(qtbot, canvas) -> None:
+    frame = np.zeros((1000, 2000, 3), np.uint8)
+    frame[:, 1500:1510] = 255  # a bright band at x 1500..1510
+    canvas.set_frame_size(2000, 1000)
+    canvas.set_frame(frame)
+    canvas.pan_by(13.0, 0.0)  # the cached zoomed-out copy is drawn at the panned place
+    row = canvas.grab().toImage()
+    y = int(canvas.frame_to_widget(0, 500).y())
+    bright = [x for x in range(canvas.width()) if row.pixelColor(x, y).red() > 200]
+    expected = canvas.frame_to_widget(1505.0, 500).x()
+    assert bright and abs((bright[0] + bright[-1]) / 2 - expected) <= 1.5

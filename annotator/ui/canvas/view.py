@@ -60,6 +60,7 @@ class AnnotationCanvas(FrameView):
         self.masks = MaskDisplay()
         self.brush_radius = 8.0
         self._shown: QImage | None = None  # the frame in the format painted fastest
+        self._scaled: tuple[float, QImage] | None = None  # _shown zoomed out (see _frame_at)
         self._overlay: QImage | None = None  # older path: one frame-size RGBA overlay
         self._prompt: Prompt | None = None
         self._prompt_colour: Colour = (255, 255, 255)
@@ -111,6 +112,7 @@ class AnnotationCanvas(FrameView):
         super().set_frame(frame)
         assert self.image is not None  # drawn in the screen's format: no conversion a paint
         self._shown = self.image.convertToFormat(QImage.Format.Format_RGB32)
+        self._scaled = None
         size = self.frame_size
         if size is not None:
             self.viewport.set_image_size(*size)
@@ -345,6 +347,21 @@ class AnnotationCanvas(FrameView):
         self.masks.invalidate()
         self.update()
 
+    def _frame_at(self, ratio: float) -> QImage:
+        """The shown frame for `ratio` widget pixels per frame-image pixel: below 1 a copy
+        scaled down once (smoothly) and kept while the zoom stays, so a pan of a 4K frame
+        only copies pixels."""
+        assert self._shown is not None
+        if ratio >= 1.0:
+            return self._shown
+        if self._scaled is None or self._scaled[0] != ratio:
+            w = max(1, round(self._shown.width() * ratio))
+            h = max(1, round(self._shown.height() * ratio))
+            mode = Qt.TransformationMode.SmoothTransformation
+            scaled = self._shown.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
+            self._scaled = (ratio, scaled)
+        return self._scaled[1]
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
         painter = QPainter(self)
         exposed = event.rect()
@@ -364,6 +381,7 @@ class AnnotationCanvas(FrameView):
                 QPointF(*view.image_to_widget((part.x0, part.y0))),
                 QPointF(*view.image_to_widget((part.x1, part.y1))),
             )
+            image = self._frame_at(view.scale * size[0] / image.width())
             sx, sy = image.width() / size[0], image.height() / size[1]
             source = QRectF(part.x0 * sx, part.y0 * sy, part.width * sx, part.height * sy)
             smooth = view.scale < 2.0  # zoomed in, every frame pixel shows as a square
