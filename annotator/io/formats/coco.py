@@ -19,7 +19,7 @@ from pycocotools import mask as mask_utils
 
 from annotator.domain import Mask, Project
 from annotator.io.formats import geometry
-from annotator.io.formats.naming import frame_stem, sequence_name
+from annotator.io.formats.naming import sequence_name
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
@@ -73,7 +73,7 @@ def build_coco(plan: ExportPlan, subset: str | None, writer: FrameWriter | None,
             image_id += 1  # ids count every exported frame, so both subsets share them
             if subset is not None and plan.split.get((video.id, frame)) != subset:
                 continue
-            name = frame_stem(video.path, video.id, frame) + plan.options.image_ext
+            name = plan.image_stem(video, frame) + plan.options.image_ext
             images.append(
                 {
                     "id": image_id,

@@ -6,8 +6,10 @@ Rules, tried in this order on the file's stem (folders and extension dropped):
 2. Our export names `<video stem>_v<id>_f<frame>` name the video and the frame exactly.
 3. A parent folder named like our sequences (`<video stem>_v<id>/00042.jpg`, YouTube-VIS and
    DAVIS) names the video; the stem's number is the frame.
-4. Otherwise the stem's trailing number is the frame of the named (or only) video.
-In rules 3 and 4, `frame_offset` is subtracted first: 1 for 1-based names such as those of
+4. A photo's own file name (as exported: `cars.jpg`, or `cars_v3` where two share a stem)
+   is that photo's only frame.
+5. Otherwise the stem's trailing number is the frame of the named (or only) video.
+In rules 3 and 5, `frame_offset` is subtracted first: 1 for 1-based names such as those of
 ffmpeg's `%06d` (`000001.jpg` is frame 0). Names whose numbers start at 1 while no offset
 is given get a note saying so, and a frame past the end of the video says to try it.
 """
@@ -20,7 +22,13 @@ from pathlib import PurePosixPath
 
 from annotator.domain import Project, Video
 from annotator.io.formats.errors import ImportError_
-from annotator.io.formats.naming import parse_frame_stem, safe_stem, trailing_frame_number
+from annotator.io.formats.naming import (
+    parse_frame_stem,
+    photo_stems,
+    safe_stem,
+    trailing_frame_number,
+)
+from annotator.io.media import media_kind
 
 _ROBOFLOW = re.compile(
     r"^(?P<stem>.+)_(?:jpe?g|png|bmp|webp|tiff?)\.rf\.[0-9a-f]{6,}$", re.IGNORECASE
@@ -30,6 +38,7 @@ _SEQUENCE = re.compile(r"^(?P<stem>.*)_v(?P<video>\d+)$")
 RULES = {
     "export": "annotator export names (<video>_v<id>_f<frame>)",
     "sequence": "sequence folder + frame number (<video>_v<id>/<frame>)",
+    "photo": "photo file name",
     "number": "trailing frame number",
 }
 
@@ -57,6 +66,11 @@ class FrameResolver:
         self._by_stem: dict[str, list[Video]] = {}
         for v in self._videos.values():
             self._by_stem.setdefault(safe_stem(v.path), []).append(v)
+        photos = [v for v in self._videos.values() if media_kind(v) == "photo"]
+        self._photos = {
+            stem: self._videos[vid]
+            for vid, stem in photo_stems((v.id, v.path) for v in photos).items()
+        }
         self.frame_offset = frame_offset
         self.matched: Counter[str] = Counter()
         self.roboflow = 0
@@ -101,6 +115,10 @@ class FrameResolver:
             if video is not None:
                 self.matched["export"] += 1
                 return video, ours[1]
+        photo = self._photos.get(stem)
+        if photo is not None:
+            self.matched["photo"] += 1
+            return photo, 0
         number = trailing_frame_number(stem)
         if number is None:
             return None

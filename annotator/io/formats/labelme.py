@@ -28,7 +28,6 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
-from annotator.io.formats.naming import frame_stem
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
     ExportSummary,
@@ -69,7 +68,7 @@ def export_labelme(
         names = {c.id: c.name for c in plan.categories}
         for video in plan.videos:
             for frame, records in plan.frames(video):
-                stem = frame_stem(video.path, video.id, frame)
+                stem = plan.image_stem(video, frame)
                 shapes = []
                 for rec in records:
                     label = names[plan.tracks[rec.track_id].category_id or 0]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -30,6 +32,19 @@ def frame_stem(video_path: str, video_id: int, frame: int) -> str:
     number keeps lexical order equal to time order.
     """
     return f"{sequence_name(video_path, video_id)}_f{frame:06d}"
+
+
+def photo_stems(photos: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """Export name (no extension) of each photo, given as (video id, path): the photo's own
+    file stem, so `cars.jpg` exports as `cars.jpg`; `<stem>_v<id>` where two photos share
+    a stem (the same name in two folders)."""
+    photos = list(photos)
+    count = Counter(safe_stem(path, max_len=80) for _, path in photos)
+    return {
+        vid: stem if count[stem] == 1 else sequence_name(path, vid)
+        for vid, path in photos
+        for stem in [safe_stem(path, max_len=80)]
+    }
 
 
 def parse_frame_stem(stem: str) -> tuple[int, int] | None:

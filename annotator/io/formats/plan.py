@@ -20,9 +20,11 @@ import numpy as np
 
 from annotator.domain import Category, FrameMask, Project, Track, Video
 from annotator.io.formats.errors import ExportError
+from annotator.io.formats.naming import frame_stem, photo_stems
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.split import assign_split
 from annotator.io.formats.staging import staged_folder
+from annotator.io.media import media_kind
 
 
 class FrameSource(Protocol):
@@ -62,6 +64,7 @@ class ExportPlan:
     track_number: dict[int, int]
     split: dict[tuple[int, int], str]
     skipped: list[str]
+    photo_stems: dict[int, str] = field(default_factory=dict)
     frames_done: set[tuple[int, int]] = field(default_factory=set)
 
     def coco_categories(self) -> list[dict[str, Any]]:
@@ -70,6 +73,11 @@ class ExportPlan:
             {"id": self.category_number[c.id], "name": c.name, "supercategory": ""}
             for c in self.categories
         ]
+
+    def image_stem(self, video: Video, frame: int) -> str:
+        """The exported image's name without extension: a photo keeps its own file name,
+        a video frame gets `frame_stem`'s stable, unique name."""
+        return self.photo_stems.get(video.id) or frame_stem(video.path, video.id, frame)
 
     def frames(self, video: Video) -> Iterator[tuple[int, list[FrameMask]]]:
         """(frame, records of selected tracks sorted by track id) per selected frame.
@@ -171,6 +179,7 @@ def build_plan(project: Project, options: ExportOptions) -> ExportPlan:
         track_number=track_number,
         split=split,
         skipped=skipped,
+        photo_stems=photo_stems((v.id, v.path) for v in videos if media_kind(v) == "photo"),
     )
 
 

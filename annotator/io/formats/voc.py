@@ -30,7 +30,6 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
-from annotator.io.formats.naming import frame_stem
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import ExportSummary, OpenFrames, export_run, write_text_atomic
 from annotator.io.formats.split import TRAIN, VAL
@@ -69,7 +68,7 @@ def export_voc(
                 records = [r for r in records if not r.mask.is_empty]
                 if len(records) > 254:
                     raise ExportError(f"frame {frame} of video {video.id} has over 254 objects")
-                name = frame_stem(video.path, video.id, frame)
+                name = plan.image_stem(video, frame)
                 objects = {r.track_id: k for k, r in enumerate(records, start=1)}
                 instances = compose_label_map(records, objects, video.height, video.width)
                 classes = np.zeros_like(instances)

@@ -26,7 +26,6 @@ import numpy as np
 from annotator.domain import Mask, Project
 from annotator.io.formats import geometry
 from annotator.io.formats.errors import ExportError
-from annotator.io.formats.naming import frame_stem
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.parallel import default_workers, ordered_map
 from annotator.io.formats.plan import (
@@ -153,7 +152,7 @@ def _frame_jobs(plan: ExportPlan, task: str) -> Iterator[_FrameJob]:
     for video in plan.videos:
         for frame, records in plan.frames(video):
             sub = plan.split.get((video.id, frame), TRAIN)
-            stem = frame_stem(video.path, video.id, frame)
+            stem = plan.image_stem(video, frame)
             objects = [(r.mask, plan.label(r.track_id) - 1, pending_box(r)) for r in records]
             style = (plan.options.keep_holes, plan.options.polygon_tolerance)
             yield (video.id, frame, sub, stem), task, style, objects
