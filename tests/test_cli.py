@@ -12,7 +12,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         cli.main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for name in ("gui", "propagate", "export", "import", "models"):
+    for name in ("gui", "propagate", "export", "import", "models", "new", "add", "batch"):
         assert name in out
 
 
