@@ -21,6 +21,11 @@ def abbreviate(names: Iterable[str], limit: int = LIST_LIMIT) -> str:
     return ", ".join(items[:limit]) + f", … and {len(items) - limit} more"
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 tensor holds' / '3 tensors hold'."""
+    return f"1 {noun} holds" if n == 1 else f"{n} {noun}s hold"
+
+
 class CheckpointError(Exception):
     """A checkpoint file cannot be read, is not a SAM2 checkpoint, or does not fit the model."""
 
@@ -45,9 +50,10 @@ class NonFiniteCheckpointError(CorruptCheckpointError):
         self.names = sorted(names)
         super().__init__(
             path,
-            f"{len(self.names)} tensors hold NaN or infinite values ({abbreviate(self.names)}); "
-            "the file is damaged or was saved from a diverged training run. Download the model "
-            "again (`annotator models download NAME`) or use another checkpoint.",
+            f"{_count(len(self.names), 'tensor')} NaN or infinite values "
+            f"({abbreviate(self.names)}); the file is damaged or was saved from a diverged "
+            "training run. Download the model again (`annotator models download <model>`) or "
+            "use another checkpoint.",
         )
 
 
