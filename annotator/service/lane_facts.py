@@ -110,10 +110,8 @@ def kind_runs(kinds: np.ndarray) -> list[tuple[int, int, int]]:
     ends = np.concatenate((change - 1, [kinds.size - 1]))
     values = kinds[starts]
     keep = values != 0
-    return [
-        (int(a), int(b), int(v))
-        for a, b, v in zip(starts[keep], ends[keep], values[keep], strict=True)
-    ]
+    rows = np.stack((starts[keep], ends[keep], values[keep].astype(np.int64)), axis=1)
+    return [(a, b, v) for a, b, v in rows.tolist()]
 
 
 def flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -41,7 +41,8 @@ def review_flags(facts: LaneFacts, limits: ReviewLimits | None = None) -> np.nda
     flags = np.zeros(n, bool)
     if n < 2:
         return flags
-    has_mask = np.isin(facts.kinds, [FrameKind.PROPAGATED, FrameKind.PROMPTED, FrameKind.EDITED])
+    kinds = facts.kinds
+    has_mask = (kinds >= FrameKind.PROPAGATED) & (kinds <= FrameKind.EDITED)
     prev_s, cur_s = facts.scores[:-1], facts.scores[1:]
     with np.errstate(invalid="ignore"):
         drop = (prev_s - cur_s > lim.score_drop) | ((prev_s > LOW_SCORE) & (cur_s <= LOW_SCORE))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from annotator.service.lane_facts import flag_runs as runs
 from annotator.ui.widgets.timeline import Timeline
 from annotator.ui.widgets.timeline_paint import Lane
 
-__all__ = ["Lane", "Timeline", "runs"]
+__all__ = ["Lane", "Timeline"]

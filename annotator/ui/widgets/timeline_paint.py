@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from annotator.domain import Colour
 from annotator.service.lane_facts import FrameKind, LaneFacts, flag_runs, kind_runs
@@ -56,6 +56,9 @@ class Lane:
                 raise ValueError(f"lane of track {self.track_id}: {name} is not {n} long")
         # what painting reads, computed once per lane (a 10,000-frame lane has few runs)
         self.runs = kind_runs(self.kinds)
+        with_mask = (self.kinds >= FrameKind.PROPAGATED) & (self.kinds <= FrameKind.IMPORTED)
+        self.masked_runs = flag_runs(with_mask)
+        self.detail_runs = [r for r in self.runs if r[2] != FrameKind.PROPAGATED]
         self.key_frames = np.flatnonzero(self.kinds == FrameKind.PROMPTED)
         self.edit_frames = np.flatnonzero(self.kinds == FrameKind.EDITED)
         self.low_runs = flag_runs(self.low_score) if self.low_score is not None else []
@@ -116,64 +119,73 @@ def paint_ruler(
 
 
 def paint_lane(painter: QPainter, axis: TimeAxis, lane: Lane, rect: QRectF, active: bool) -> None:
-    """The lane's runs: propagated (tinted), imported (faint), edited (hatched), prompted
-    (solid), absent (dark, cross-hatched), and a red underline where the score is low."""
+    """The lane's runs: frames with a mask in the object's tint, then what differs on top:
+    prompted (solid), edited (hatched), imported (faint), absent (dark, cross-hatched); a red
+    underline where the score is low. Single prompted or edited frames narrower than a few
+    pixels are left to their markers, so a long lane costs a handful of rectangles."""
     painter.fillRect(rect, ACTIVE_BG if active else LANE_BG)
     lo, hi = axis.visible()
+    left, first_shown, ppf = axis.left, axis.first, axis.px_per_frame
+    top, height = rect.top(), rect.height()
     base = QColor(*lane.colour)
+    tint = QColor(base.red(), base.green(), base.blue(), 165)
     looks = {
-        FrameKind.PROPAGATED: (QColor(base.red(), base.green(), base.blue(), 165), None),
         FrameKind.IMPORTED: (QColor(base.red(), base.green(), base.blue(), 100), None),
         FrameKind.PROMPTED: (base, None),
         FrameKind.EDITED: (base, QBrush(QColor(255, 255, 255, 200), Qt.BrushStyle.BDiagPattern)),
         FrameKind.ABSENT: (ABSENT_FILL, QBrush(ABSENT_HATCH, Qt.BrushStyle.DiagCrossPattern)),
     }
-    for first, last, kind in lane.runs:
+
+    def span(first: int, last: int) -> QRectF | None:
         if last < lo or first > hi:
+            return None
+        x0 = left + (max(first, lo - 1) - first_shown) * ppf
+        x1 = left + (min(last, hi + 1) + 1 - first_shown) * ppf
+        return QRectF(x0, top, max(1.0, x1 - x0), height)
+
+    for first, last in lane.masked_runs:
+        run = span(first, last)
+        if run is not None:
+            painter.fillRect(run, tint)
+    for first, last, kind in lane.detail_runs:
+        small = (last - first + 1) * ppf < 3
+        if small and kind in (FrameKind.PROMPTED, FrameKind.EDITED):
+            continue  # its marker shows it
+        run = span(first, last)
+        if run is None:
             continue
-        x0, x1 = axis.x_of(max(first, lo - 1)), axis.x_of(min(last, hi + 1) + 1)
-        run = QRectF(x0, rect.top(), max(1.0, x1 - x0), rect.height())
         fill, hatch = looks[FrameKind(kind)]
+        if kind == FrameKind.IMPORTED:
+            painter.fillRect(run, ACTIVE_BG if active else LANE_BG)
         painter.fillRect(run, fill)
         if hatch is not None:
             painter.fillRect(run, hatch)
     for first, last in lane.low_runs:
-        if last < lo or first > hi:
-            continue
-        x0, x1 = axis.x_of(first), axis.x_of(last + 1)
-        painter.fillRect(QRectF(x0, rect.bottom() - 3, max(1.0, x1 - x0), 3), LOW_SCORE)
+        run = span(first, last)
+        if run is not None:
+            painter.fillRect(QRectF(run.left(), rect.bottom() - 3, run.width(), 3), LOW_SCORE)
 
 
 def paint_markers(painter: QPainter, axis: TimeAxis, lane: Lane, rect: QRectF) -> None:
-    """Prompted-keyframe diamonds (white), hand-edited squares (yellow) and review-flag
-    triangles, one per pixel column at most: drawn after the playhead so a marker under it
-    stays visible."""
+    """Prompted keyframes (white bars standing out of the lane), hand-edited frames (yellow
+    squares) and review flags (orange, above the lane), one per pixel column at most, each
+    kind in one draw call: drawn after the playhead so a marker under it stays visible."""
     lo, hi = axis.visible()
+    top, height = rect.top(), rect.height()
     painter.setPen(QPen(KEY_EDGE, 1))
-    half = rect.height() / 2
     painter.setBrush(EDIT_FILL)
-    for x in _columns(axis, lane.edit_frames, lo, hi):
-        painter.drawRect(QRectF(x - 3, rect.top() + 1, 6, rect.height() - 2))
+    painter.drawRects(
+        [QRectF(x - 3, top + 1, 6, height - 2) for x in _columns(axis, lane.edit_frames, lo, hi)]
+    )
     painter.setBrush(KEY_FILL)
-    for x in _columns(axis, lane.key_frames, lo, hi):
-        cy = rect.center().y()
-        painter.drawPolygon(
-            QPolygonF(
-                [
-                    QPointF(x, cy - half - 1),
-                    QPointF(x + 4, cy),
-                    QPointF(x, cy + half + 1),
-                    QPointF(x - 4, cy),
-                ]
-            )
-        )
+    painter.drawRects(
+        [QRectF(x - 2, top - 2, 4, height + 4) for x in _columns(axis, lane.key_frames, lo, hi)]
+    )
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(FLAG)
-    for x in _columns(axis, lane.flag_frames, lo, hi):
-        top = rect.top()
-        painter.drawPolygon(
-            QPolygonF([QPointF(x - 3.5, top - 1), QPointF(x + 3.5, top - 1), QPointF(x, top + 5)])
-        )
+    painter.drawRects(
+        [QRectF(x - 3, top - 4, 6, 4) for x in _columns(axis, lane.flag_frames, lo, hi)]
+    )
 
 
 def _columns(axis: TimeAxis, frames: np.ndarray, lo: int, hi: int) -> Sequence[float]:
