@@ -1,8 +1,8 @@
 """Damaged mask rows: found when a project opens or when a row is read, never shown as a
 traceback. A project with damaged rows opens read-only; the readable rows stay usable.
 
-`mask_from_row` turns one stored row into a FrameMask or raises `DamagedRowError` saying what
-is wrong with it; `scan_for_damage` runs the cheap checks (in SQL, over the whole table) when
+`mask_to_row` is how a FrameMask is stored; `mask_from_row` turns a stored row back into one
+or raises `DamagedRowError` saying what is wrong with it; `scan_for_damage` runs the cheap checks (in SQL, over the whole table) when
 a file opens; `damage_notice` is the message a user sees.
 """
 
@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from annotator.domain import FrameMask, Mask, Prompt, Provenance
 from annotator.domain.errors import DomainError
 
+MASK_WRITE_COLUMNS = "video_id, frame, track_id, height, width, rle, provenance, score, prompt"
 # rows are read with the text columns as bytes, so that damaged text fails one row only
 MASK_READ_COLUMNS = (
     "video_id, frame, track_id, height, width, rle, CAST(provenance AS BLOB), score, "
@@ -93,6 +94,23 @@ def mask_from_row(row: tuple[Any, ...]) -> FrameMask:
         return FrameMask(video_id, frame, track_id, mask, kind, score, parsed)
     except (DomainError, TypeError, ValueError) as exc:
         raise DamagedRowError(f"its mask is not valid COCO RLE ({exc})") from None
+
+
+def mask_to_row(rec: FrameMask) -> tuple[Any, ...]:
+    """The row of MASK_WRITE_COLUMNS that stores a FrameMask."""
+    prompt = json.dumps(rec.prompt.to_json(), separators=(",", ":")) if rec.prompt else None
+    h, w = rec.mask.size
+    return (
+        rec.video_id,
+        rec.frame,
+        rec.track_id,
+        h,
+        w,
+        rec.mask.counts,
+        rec.provenance.value,
+        rec.score,
+        prompt,
+    )
 
 
 def scan_for_damage(conn: sqlite3.Connection) -> list[DamagedRow]:

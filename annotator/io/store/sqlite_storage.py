@@ -8,7 +8,6 @@ Masks are rows of compressed RLE bytes, read lazily by (video, frame) or (video,
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -28,19 +27,20 @@ from annotator.domain import (
 )
 from annotator.io.store.damage import (
     MASK_READ_COLUMNS,
+    MASK_WRITE_COLUMNS,
     DamagedRow,
     DamagedRowError,
     damage_notice,
     mask_from_row,
+    mask_to_row,
 )
 from annotator.io.store.errors import (
-    CorruptProjectError,
     ReadOnlyProjectError,
     StoreClosedError,
     StoreError,
+    translate_sqlite_error,
 )
 
-_MASK_COLUMNS = "video_id, frame, track_id, height, width, rle, provenance, score, prompt"
 _KEY_PROVENANCES = ("prompted", "edited")
 
 
@@ -55,22 +55,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA cache_size = -32768")  # 32 MiB page cache
     return conn
-
-
-def _mask_to_row(rec: FrameMask) -> tuple[Any, ...]:
-    prompt = json.dumps(rec.prompt.to_json(), separators=(",", ":")) if rec.prompt else None
-    h, w = rec.mask.size
-    return (
-        rec.video_id,
-        rec.frame,
-        rec.track_id,
-        h,
-        w,
-        rec.mask.counts,
-        rec.provenance.value,
-        rec.score,
-        prompt,
-    )
 
 
 class SqliteStorage:
@@ -151,7 +135,7 @@ class SqliteStorage:
         try:
             return self.conn.execute(sql, tuple(params))
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from exc
+            raise translate_sqlite_error(exc, self.path) from exc
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         if self._depth == 0:
@@ -161,7 +145,7 @@ class SqliteStorage:
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"the project file refused an inconsistent write: {exc}") from exc
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from exc
+            raise translate_sqlite_error(exc, self.path) from exc
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._lock:
@@ -171,13 +155,13 @@ class SqliteStorage:
                 return self.conn.execute(sql, tuple(params)).fetchall()
             except sqlite3.DatabaseError as exc:
                 if "malformed" not in str(exc) or "FROM masks WHERE" not in sql:
-                    raise _translate(exc, self.path) from exc
+                    raise translate_sqlite_error(exc, self.path) from exc
                 first = exc
             try:  # a damaged index (quick_check passes): read the table itself
                 unindexed = sql.replace("FROM masks WHERE", "FROM masks NOT INDEXED WHERE")
                 rows = self.conn.execute(unindexed, tuple(params)).fetchall()
             except sqlite3.DatabaseError as exc:
-                raise _translate(exc, self.path) from first
+                raise translate_sqlite_error(exc, self.path) from first
             self.note_index_problem(f"SQLite: {first}")
             return rows
 
@@ -390,19 +374,19 @@ class SqliteStorage:
         return int(rows[0][0])
 
     def put_masks(self, records: Iterable[FrameMask]) -> None:
-        rows = [_mask_to_row(r) for r in records]
+        rows = [mask_to_row(r) for r in records]
         if self._depth == 0:
             raise StoreError("store writes must happen inside transaction()")
         try:
             self.conn.executemany(
-                f"INSERT OR REPLACE INTO masks ({_MASK_COLUMNS}) "
+                f"INSERT OR REPLACE INTO masks ({MASK_WRITE_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"the project file refused an inconsistent mask: {exc}") from exc
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from exc
+            raise translate_sqlite_error(exc, self.path) from exc
 
     def delete_masks(self, keys: Iterable[MaskKey]) -> None:
         if self._depth == 0:
@@ -412,19 +396,4 @@ class SqliteStorage:
                 "DELETE FROM masks WHERE video_id = ? AND frame = ? AND track_id = ?", list(keys)
             )
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from exc
-
-
-def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
-    """Turn an sqlite3 error into our own, with a message a user can act on."""
-    text = str(exc)
-    if "malformed" in text or "not a database" in text or "corrupt" in text or "decode" in text:
-        return CorruptProjectError(
-            f"{path.name} is damaged (SQLite: {text}); this part of it cannot be read. Nothing "
-            "was changed; restore the file from a backup copy."
-        )
-    if "locked" in text or "busy" in text:
-        return StoreError(f"{path.name} is busy in another program ({text})")
-    if "disk" in text or "full" in text or "readonly" in text:
-        return StoreError(f"cannot write {path.name}: {text}")
-    return StoreError(f"{path.name}: {text}")
+            raise translate_sqlite_error(exc, self.path) from exc
