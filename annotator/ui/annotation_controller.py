@@ -109,7 +109,6 @@ class AnnotationController(QObject):
             self.client,
             self.sync,
             execute=self.execute,
-            clear_frame=self.clear_frame,
             status=self.statusMessage.emit,
             parent=self,
         )

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from annotator.domain import Mask, Provenance
+from annotator.domain.absence import absent_frames
 from annotator.domain.mask_edit import polygon_mask
 from annotator.service import Direction
 from tests.domain.test_mask_edit import brute_capsule
@@ -91,7 +92,13 @@ def test_a_click_on_a_point_removes_it(qtbot, annotator_window) -> None:
     wait_prompt(qtbot, win, 0, track, 1)
     ((x, y),) = record(win, 0, track).prompt.points
     assert (x, y) == pytest.approx((100.0, 20.0), abs=1.0)
-    assert win.controller.history.undo_label == f"click on object {track}"
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.RightButton, pos=at(win, 100.0, 20.0))
+    qtbot.waitUntil(lambda: record(win, 0, track) is None, timeout=10_000)  # the last one
+    ctl = win.controller
+    assert 0 not in absent_frames(ctl.project, ctl.video_id, track)  # not "absent"
+    ctl.undo()
+    assert len(record(win, 0, track).prompt.points) == 1
+    assert ctl.history.undo_label == f"click on object {track}"
 
 
 def test_tab_cycles_three_candidates_and_enter_stores_the_one_shown(

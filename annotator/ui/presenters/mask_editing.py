@@ -5,8 +5,8 @@
   frame before the next propagation (EngineSync replays EDITED keyframes with add_mask), so
   tracking continues from the corrected shape; propagation keeps the frame.
 - Removing or moving a click, or adjusting the box, sends the corrected full prompt (its
-  answer is stored like any click's: one undoable step); removing the last click clears the
-  frame.
+  answer is stored like any click's: one undoable step); removing the last click removes the
+  frame's mask (without marking the object absent there).
 - Tab asks the engine for the three candidates of a single click; Enter stores the one shown
   (EDITED, so tracking follows that reading; the click is kept for display).
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QObject
 
-from annotator.domain import Command, Mask, Project, Prompt, Provenance, SetMask
+from annotator.domain import ClearMask, Command, Mask, Project, Prompt, Provenance, SetMask
 from annotator.domain.edit_commands import EditMask
 from annotator.domain.mask_edit import MaskEdit
 from annotator.domain.prompt_edits import with_box, with_point_moved, without_point
@@ -46,14 +46,13 @@ class MaskEditingPresenter(QObject):
         sync: EngineSync,
         *,
         execute: Callable[[Command], Command | None],
-        clear_frame: Callable[[], object],
         status: Callable[[str], object],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.project, self.video_id, self.view, self.canvas = project, video_id, view, canvas
         self.prompting, self.client, self.sync = prompting, client, sync
-        self._execute, self._clear_frame, self._status = execute, clear_frame, status
+        self._execute, self._status = execute, status
         self._candidates: tuple[int, int, np.ndarray] | None = None  # frame, track, masks
         self._asked = 0  # request id of the candidates asked for last
         # the canvas outlives documents: these are disconnected again by close()
@@ -113,15 +112,19 @@ class MaskEditingPresenter(QObject):
         return track, prompt
 
     def remove_point(self, index: int) -> None:
-        """Drop click `index`; with the last one gone the frame's mask goes too."""
+        """Drop click `index`; with the last one gone the frame's mask goes too (the frame
+        is not marked absent: only the click is taken back, propagation may fill it)."""
         found = self._prompt(index)
         if found is None:
             return
-        remaining = without_point(found[1], index)
-        if remaining is None:
-            self._clear_frame()
-        else:
-            self.prompting.send(self.view.frame, found[0], remaining)
+        track, prompt = found
+        remaining = without_point(prompt, index)
+        if remaining is not None:
+            self.prompting.send(self.view.frame, track, remaining)
+            return
+        command = self._execute(ClearMask(self.video_id, self.view.frame, track))
+        if command is not None and command.delta is not None:
+            self.sync.note_change(command.delta.masks, [])  # the engine forgets the click
 
     def move_point(self, index: int, x: float, y: float) -> None:
         found = self._prompt(index)
