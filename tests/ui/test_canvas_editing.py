@@ -121,6 +121,7 @@ def test_tab_cycles_three_candidates_and_enter_stores_the_one_shown(
     assert stored.mask == Mask.from_array(candidates[chosen])
     assert stored.provenance is Provenance.EDITED and stored.prompt == before.prompt
     assert canvas.candidate_count == 0
+    assert win.statusBar().currentMessage() == f"Kept candidate {chosen + 1} of 3"
     win.controller.undo()
     assert record(win, 0, track).mask.counts == before.mask.counts
 

@@ -180,6 +180,7 @@ class MaskEditingPresenter(QObject):
         command = self._execute(choice)
         if command is not None and command.delta is not None:
             self.sync.note_change(command.delta.masks, [])
+            self._status(f"Kept candidate {index + 1} of {len(masks)}")
         return command
 
     def _drop_candidates(self, *_args: object) -> None:
