@@ -119,14 +119,44 @@ def flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b, _ in kind_runs(flags.astype(np.uint8))]
 
 
+DETAIL_FRAMES = 256  # a range up to this long is read mask by mask at once (tens of ms)
+
+
+def quick_lane(
+    project: Project, video_id: int, track_id: int, facts: LaneFacts, first: int, last: int
+) -> None:
+    """Fill frames first..last of `facts` from the index alone (no mask is decoded): masked
+    frames as propagated, keyframes as prompted, absence; scores and areas unknown."""
+    span = slice(first, last + 1)
+    facts.kinds[span] = FrameKind.NONE
+    facts.scores[span] = np.nan
+    facts.areas[span] = 0
+    for a, b in absent_spans(project, video_id, track_id):
+        lo, hi = max(a, first), min(b, last)
+        if lo <= hi:
+            facts.kinds[lo : hi + 1] = FrameKind.ABSENT
+    masked = np.asarray(project.frames_with_masks(video_id, track_id), dtype=np.int64)
+    keys = np.asarray(project.keyframes(video_id, track_id), dtype=np.int64)
+    facts.kinds[masked[(masked >= first) & (masked <= last)]] = FrameKind.PROPAGATED
+    facts.kinds[keys[(keys >= first) & (keys <= last)]] = FrameKind.PROMPTED
+
+
 class LaneBook:
     """The facts of every track of one video, re-read only where masks changed: `mark` what
-    a MasksChanged event names, then `refresh` (cheap to call at a display's pace)."""
+    a MasksChanged event names, then `refresh` (cheap to call at a display's pace). Long
+    ranges (a newly opened track, an undone run) are read from the index first and refined
+    mask by mask in small steps by `refine`, so no call holds the caller for long."""
 
     def __init__(self, project: Project, video_id: int) -> None:
         self.project, self.video_id = project, video_id
         self._facts: dict[int, LaneFacts] = {}
         self._dirty: dict[int, tuple[int, int]] = {}
+        self._coarse: list[tuple[int, int, int]] = []  # (track, first, last) to refine
+
+    @property
+    def refining(self) -> bool:
+        """Some frames are known only from the index so far (see `refine`)."""
+        return bool(self._coarse)
 
     def mark(self, track_ids: Iterable[int], first: int = 0, last: int | None = None) -> None:
         """Frames first..last (None: to the end) of these tracks need reading again."""
@@ -139,18 +169,40 @@ class LaneBook:
         """Read what was marked (and every track not read yet); the ids whose facts changed.
         Tracks no longer in the video are dropped."""
         alive = {t.id for t in self.project.tracks(self.video_id)}
+        n = self.project.video(self.video_id).num_frames
         changed = set()
         for tid in alive:
             if tid not in self._facts:
-                self._facts[tid] = read_lane(self.project, self.video_id, tid)
+                self._facts[tid] = LaneFacts.empty(tid, n)
+                self._read(tid, 0, n - 1)
                 changed.add(tid)
             elif tid in self._dirty:
-                lo, hi = self._dirty[tid]
-                read_lane(self.project, self.video_id, tid, self._facts[tid], lo, hi)
+                self._read(tid, *self._dirty[tid])
                 changed.add(tid)
         self._dirty.clear()
         self._facts = {tid: f for tid, f in self._facts.items() if tid in alive}
+        self._coarse = [c for c in self._coarse if c[0] in alive]
         return changed
+
+    def refine(self, frames: int = 64) -> set[int]:
+        """Read up to `frames` frames known only from the index mask by mask; the ids whose
+        facts changed (empty when nothing is left to refine)."""
+        if not self._coarse:
+            return set()
+        tid, first, last = self._coarse.pop(0)
+        stop = min(last, first + frames - 1)
+        read_lane(self.project, self.video_id, tid, self._facts[tid], first, stop)
+        if stop < last:
+            self._coarse.insert(0, (tid, stop + 1, last))
+        return {tid}
+
+    def _read(self, tid: int, first: int, last: int) -> None:
+        facts = self._facts[tid]
+        if last - first + 1 <= DETAIL_FRAMES:
+            read_lane(self.project, self.video_id, tid, facts, first, last)
+            return
+        quick_lane(self.project, self.video_id, tid, facts, first, last)
+        self._coarse.append((tid, first, last))
 
     def facts(self, track_id: int) -> LaneFacts:
         """The facts of a track as of the last `refresh`."""

@@ -80,3 +80,22 @@ def test_lane_book_rereads_only_what_changed() -> None:
     book.mark([tid], 1, 2)
     assert book.refresh() == {tid}
     assert list(book.facts(tid).kinds[:4]) == [2, 5, 5, 3]
+
+
+def test_long_ranges_come_from_the_index_first_then_are_refined(monkeypatch) -> None:
+    import annotator.service.lane_facts as lane_facts
+
+    monkeypatch.setattr(lane_facts, "DETAIL_FRAMES", 4)
+    p, _, vid, tid = _project()
+    book = LaneBook(p, vid)
+    book.refresh()
+    coarse = book.facts(tid)
+    assert list(coarse.kinds) == [2, 1, 1, 2, 1, 1, 1, 1, 0, 5, 5, 0]  # edited looks prompted
+    assert np.isnan(coarse.scores).all() and book.refining
+    steps = 0
+    while book.refining:
+        assert book.refine(frames=5) == {tid}
+        steps += 1
+    assert steps == 3 and book.refine() == set()
+    exact = read_lane(p, vid, tid)
+    assert np.array_equal(coarse.kinds, exact.kinds) and np.array_equal(coarse.areas, exact.areas)

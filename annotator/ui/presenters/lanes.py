@@ -15,6 +15,9 @@ from annotator.ui.project_events import ProjectEvents
 from annotator.ui.timeline import Lane
 
 LANE_REFRESH_MS = 80  # coalesces the lane updates of a propagation's many frames
+REFINE_MS = 15  # between refining steps of lanes read from the index (see LaneBook)
+REFINE_FRAMES = 32  # masks read per step (about 10 ms)
+REFINE_STEPS_PER_SHOW = 30  # refined steps between two rebuilds of the lanes
 
 
 class LanesPresenter(QObject):
@@ -37,6 +40,11 @@ class LanesPresenter(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(LANE_REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
+        self._refiner = QTimer(self)
+        self._refiner.setInterval(REFINE_MS)
+        self._refiner.timeout.connect(self._refine)
+        self._refined: set[int] = set()
+        self._steps = 0
         events.masksChanged.connect(self._on_masks)
         events.tracksChanged.connect(self._on_tracks)
         self.refresh()
@@ -49,14 +57,27 @@ class LanesPresenter(QObject):
 
     @Slot(object)
     def _on_tracks(self, event: TracksChanged) -> None:
-        if self.video_id in event.video_ids:
-            self.book.mark(event.track_ids)
+        if self.video_id in event.video_ids:  # new tracks are read, colours compared
             self._timer.start()
 
     def refresh(self) -> None:
         """Re-read the frames whose masks changed and rebuild those objects' lanes."""
+        self._show(self.book.refresh())
+        if self.book.refining and not self._refiner.isActive():
+            self._refiner.start()
+
+    def _refine(self) -> None:
+        """One small step of reading lanes known from the index only; shown now and then."""
+        self._refined |= self.book.refine(REFINE_FRAMES)
+        self._steps += 1
+        if not self.book.refining or self._steps % REFINE_STEPS_PER_SHOW == 0:
+            self._show(self._refined)
+            self._refined = set()
+        if not self.book.refining:
+            self._refiner.stop()
+
+    def _show(self, changed: set[int]) -> None:
         tracks = self.project.tracks(self.video_id)
-        changed = self.book.refresh()
         for track in tracks:
             lane = self._lanes.get(track.id)
             if track.id in changed or lane is None or lane.colour != track.colour:
@@ -79,3 +100,4 @@ class LanesPresenter(QObject):
 
     def close(self) -> None:
         self._timer.stop()
+        self._refiner.stop()
