@@ -253,6 +253,7 @@ def install_timeline(window: MainWindow) -> Playback:
     """Register the actions (once per window) and connect the current document's timeline;
     call `connect_timeline(window)` again after a document swap."""
     playback = Playback(window)
+    window.add_cleanup(playback.stop)
     if "overlay_outline" in window.registry and "O" in window.registry.keys_of("overlay_outline"):
         window.registry.rebind("overlay_outline", ["Alt+O"])  # O is the out marker (#16)
     window.registry.add_all(timeline_actions(window, playback))

@@ -51,7 +51,7 @@ def test_navigation_keys_markers_and_lane_clicks(qtbot, annotator_window, monkey
     press(qtbot, win, Qt.Key.Key_Space)  # play: reaches the last frame and stops
     qtbot.waitUntil(lambda: not win.playback.playing, timeout=10_000)
     assert win.current_frame == NUM_FRAMES - 1
-    win.controller.set_active(-1)
+    win.view.set_active_track(None)
     lane = win.timeline.lane_rect(0)
     pos = QPoint(int(win.timeline.x_of(2.5)), int(lane.center().y()))
     qtbot.mouseClick(win.timeline, Qt.MouseButton.LeftButton, pos=pos)

@@ -15,7 +15,7 @@ from annotator.ui.project_events import ProjectEvents
 from annotator.ui.timeline import Lane
 
 LANE_REFRESH_MS = 80  # coalesces the lane updates of a propagation's many frames
-REFINE_MS = 15  # between refining steps of lanes read from the index (see LaneBook)
+REFINE_MS = 30  # between refining steps of lanes read from the index (see LaneBook)
 REFINE_FRAMES = 32  # masks read per step (about 10 ms)
 REFINE_STEPS_PER_SHOW = 30  # refined steps between two rebuilds of the lanes
 
