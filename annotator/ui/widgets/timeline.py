@@ -300,7 +300,7 @@ class Timeline(QWidget):
 
     def _paint_readout(self, painter: QPainter) -> None:
         """Frame number and timecode of the playhead, at the ruler's right end."""
-        text = f" {self._current} / {self.num_frames - 1}  {timecode(self._current, self.fps)} "
+        text = f" frame {self._current}  {timecode(self._current, self.fps)} "
         font = painter.font()
         font.setPixelSize(10)
         painter.setFont(font)
