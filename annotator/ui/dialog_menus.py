@@ -72,7 +72,17 @@ class DialogMenus:
     def open_models(self) -> QDialog:
         from annotator.engine.weights import WeightsManager  # torch-free, imported on use
 
-        dialog = ModelDialog(WeightsManager(), self.apply_model, self.window, current=self.choice)
+        manager = WeightsManager()
+        if self.choose_checkpoint is None:
+            dialog = ModelDialog(manager, self.apply_model, self.window, current=self.choice)
+        else:
+            dialog = ModelDialog(
+                manager,
+                self.apply_model,
+                self.window,
+                current=self.choice,
+                choose_file=self.choose_checkpoint,
+            )
         return self._show(dialog)
 
     def apply_model(self, choice: ModelChoice) -> None:
