@@ -136,10 +136,11 @@ def test_video_project_click_categorise_box_export_model_undo(
         x, y = inner_pixel(win, 0, track)
         under = win.document.frames[0][y, x].astype(int)
         colour = np.array(project.track(track).colour)
-        qtbot.waitUntil(
-            lambda: np.abs(rendered(win, x, y) - colour).sum() < np.abs(under - colour).sum(),
-            timeout=10_000,
-        )
+
+        def tinted(x=x, y=y, under=under, colour=colour) -> bool:
+            return bool(np.abs(rendered(win, x, y) - colour).sum() < np.abs(under - colour).sum())
+
+        qtbot.waitUntil(tinted, timeout=10_000)
 
     # export COCO and YOLO from the dialog (only the annotated frame, to stay quick)
     for fmt in ("coco", "yolo-seg"):
