@@ -33,8 +33,15 @@ FORMAT_LABELS = {
     "davis": "DAVIS (palette PNG masks)",
     "mot": "MOTChallenge (boxes, gt.txt, class 1)",
     "mot-classes": "MOTChallenge, categories kept as classes",
+    "cvat-video": "CVAT for video 1.1 XML (tracks, keyframes, polygons)",
+    "labelme": "labelme JSON per image (polygons)",
+    "voc": "Pascal VOC segmentation (palette PNGs)",
 }
 """Descriptions of the formats known when this was written; others show their name."""
+
+
+_POLYGON_FORMATS = frozenset({"cvat-video", "labelme"})
+"""Formats that always write polygons (the others by their fixed arguments)."""
 
 
 class ExportCancelled(Exception):
@@ -62,7 +69,7 @@ def may_write_polygons(fmt: str) -> bool:
     formats, and formats newer than this table (the options are ignored where unused)."""
     extra = _fixed_arguments(fmt)
     polygons = extra.get("segmentation") == "polygons" or extra.get("task") == "segment"
-    return polygons or fmt not in FORMAT_LABELS
+    return polygons or fmt in _POLYGON_FORMATS or fmt not in FORMAT_LABELS
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,17 @@ def test_formats_come_from_the_exporters_table(qtbot, project_file, opened, monk
     dialog = make_dialog(qtbot, project_file, opened)
     listed = [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())]
     assert listed == sorted(EXPORTERS)
+    polygons = set()
+    for fmt in listed:
+        dialog.select_format(fmt)
+        if dialog.polygon_box.isEnabled():
+            polygons.add(fmt)
+    assert {"coco-poly", "yolo-seg"} <= polygons and not {"coco", "yolo-det", "mot"} & polygons
     monkeypatch.setitem(formats.EXPORTERS, "new-format", EXPORTERS["coco"])
     later = make_dialog(qtbot, project_file, opened)
     assert later.format_box.findData("new-format") >= 0
+    later.select_format("new-format")
+    assert later.format_box.currentText() == "new-format" and later.polygon_box.isEnabled()
 
 
 def test_coco_export_loads_in_pycocotools_and_opens_its_folder(
