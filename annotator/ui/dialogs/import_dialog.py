@@ -71,7 +71,9 @@ class ImportDialog(QDialog):
         for fmt in import_formats():
             self.format_box.addItem(fmt, fmt)
         self.source_edit = QLineEdit()
-        self.source_edit.setPlaceholderText("the dataset file or folder (as annotator import takes)")
+        self.source_edit.setPlaceholderText(
+            "the dataset file or folder, as annotator import takes it"
+        )
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_edit, 1)
         for label, folder in (("File…", False), ("Folder…", True)):
