@@ -13,7 +13,10 @@ import pytest
 
 from tests.conftest import REPO
 
-# None's count moves by a handful as objects come and go; a leaking build loses one per call
+# None's count moves by a handful as objects come and go; an affected build loses one per
+# call, and the process aborts when it reaches zero. A rise is harmless (None is never
+# freed; shiboken 6.11 adds one on some virtual calls of Python-made list items), so only a
+# fall fails.
 TOLERANCE = 50
 
 
@@ -39,13 +42,13 @@ def run_session(mode: str, count: int) -> int:
 
 def test_none_refcount_is_stable_over_ten_thousand_void_calls() -> None:
     drop = run_session("calls", 10_000)
-    assert abs(drop) < TOLERANCE, f"None lost {drop} references over 10,000 Qt calls"
+    assert drop < TOLERANCE, f"None lost {drop} references over 10,000 Qt calls"
 
 
 @pytest.mark.slow
 def test_window_survives_three_thousand_frame_changes() -> None:
     drop = run_session("window", 3_000)
-    assert abs(drop) < TOLERANCE, f"None lost {drop} references over 3,000 frame changes"
+    assert drop < TOLERANCE, f"None lost {drop} references over 3,000 frame changes"
 
 
 def test_an_affected_build_is_refused_with_the_command_that_fixes_it() -> None:
