@@ -96,8 +96,10 @@ def open_window(args: argparse.Namespace) -> MainWindow:
     from annotator.ui.engine_bridge import EngineBridge
     from annotator.ui.main_window import MainWindow
 
-    video = args.video or sample_clip_path()
     project_path = args.project or default_project_path(args.video)
+    video = args.video
+    if video is None and not project_path.exists():  # an existing project shows its own
+        video = sample_clip_path()
     try:
         document = open_document(video, project_path)
     except DocumentError as exc:

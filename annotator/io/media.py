@@ -27,6 +27,7 @@ from annotator.io.frames import (
     MixedImageSizesError,
     open_frames,
 )
+from annotator.io.frames.fingerprint import is_content_fingerprint
 from annotator.io.frames.image_folder import list_images
 from annotator.io.store import create_project
 
@@ -124,6 +125,14 @@ def put_described(project: Project, info: dict[str, object]) -> tuple[int, bool]
         project.put_video(Video(video_id, **info))  # type: ignore[arg-type]
         return video_id, True
     if video.fingerprint != info["fingerprint"]:
+        if is_content_fingerprint(video.fingerprint) and is_content_fingerprint(
+            str(info["fingerprint"])
+        ):
+            raise ValueError(
+                f"{video.path} is not the video this project was annotated on: its content "
+                "changed (same size and length, other pixels), so its masks would not fit. "
+                "Put the original file back, or add the new one to a new project."
+            )
         project.put_video(video.with_(fingerprint=info["fingerprint"]))
     return video.id, False
 

@@ -13,16 +13,17 @@ it really has. Qt-free; used by `annotator export`/`propagate` and the window.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from annotator.domain import Project, Video
 from annotator.io.frames import FrameSource, FrameSourceError, open_frames
-from annotator.io.frames.fingerprint import file_fingerprint, folder_fingerprint
+from annotator.io.frames.fingerprint import (
+    file_fingerprint,
+    folder_fingerprint,
+    is_content_fingerprint,
+)
 from annotator.io.frames.image_folder import IMAGE_EXTENSIONS, list_images
-
-_REAL_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
 
 
 class VideoLinkError(FrameSourceError):
@@ -72,7 +73,7 @@ def locate_video(project: Project, video: Video) -> Path:
     """The file of `video`: its stored path or its path relative to the project, whichever
     holds the same content (fingerprint). A find in a new place updates the record (when the
     project is writable). Raises VideoLinkError when neither does."""
-    checked = _REAL_FINGERPRINT.match(video.fingerprint) is not None
+    checked = is_content_fingerprint(video.fingerprint)
     changed: list[tuple[Path, str]] = []
     for path in _candidates(project, video):
         if not path.exists():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from annotator.domain import DomainError, History, Project, Video
 from annotator.domain.categories import ensure_default_category, give_default_category
-from annotator.io.frames import FrameSourceError, open_frames
+from annotator.io.frames import FrameSource, FrameSourceError, open_frames
 from annotator.io.media import Frames, ensure_video, media_kind
 from annotator.io.store import (
     ReadOnlyProjectError,
@@ -24,6 +24,12 @@ from annotator.io.store import (
     add_recent,
     create_project,
     open_project,
+)
+from annotator.io.video_link import (
+    VideoLinkError,
+    adopt_opened_file,
+    locate_video,
+    record_verified_count,
 )
 
 PathLike = str | os.PathLike[str]
@@ -53,6 +59,20 @@ class Document:
     def is_photo(self) -> bool:
         """The shown video is one photo of a photo set (no propagation, no timeline)."""
         return media_kind(self.video) == "photo"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def settle_frame_count(self) -> int | None:
+        """Once the frames' background pass verified their count by decoding, record it in
+        the project (a container header may claim more or fewer frames than decode); the
+        header's count it replaced when they differed, else None (also while unverified)."""
+        if not isinstance(self.frames, FrameSource) or not self.frames.count_verified:
+            return None
+        before = self.video.num_frames
+        after = record_verified_count(self.project, self.video_id, self.frames).num_frames
+        return before if after != before else None
 
     @property
     def title(self) -> str:
@@ -104,10 +124,16 @@ def _stored_media(project: Project, path: Path, video_id: int | None) -> tuple[V
         )
     wanted = video_id if video_id is not None else project.view_state.video_id
     video = next((v for v in videos if v.id == wanted), videos[0])
-    media = Path(video.path)
-    if not media.exists() and (path.parent / media.name).exists():
-        media = path.parent / media.name  # the project moved together with its media
-    return video, media
+    return video, _located(project, video)
+
+
+def _located(project: Project, video: Video) -> Path:
+    """The file of a project video where its content is (its path, else beside the moved
+    project; a file whose content differs is never taken)."""
+    try:
+        return locate_video(project, video)
+    except VideoLinkError as exc:
+        raise DocumentError(f"Cannot open the project's {Path(video.path).name}: {exc}") from exc
 
 
 def open_document(
@@ -140,6 +166,8 @@ def open_document(
                 closers.append(getattr(frames, "close", lambda: None))
             try:
                 shown = ensure_video(project, frames, media_path)
+                if isinstance(frames, FrameSource):  # its path now, a verified count
+                    adopt_opened_file(project, shown, frames)
             except (ValueError, DomainError) as exc:
                 message = f"{project_file.name} does not fit {media_path}:\n{exc}"
                 raise DocumentError(message) from exc
@@ -177,11 +205,7 @@ def switch_video(document: Document, video_id: int) -> Document:
         video = project.video(video_id)
     except DomainError as exc:
         raise DocumentError(f"The project has no video {video_id}") from exc
-    media = Path(video.path)
-    if not media.exists() and document.path is not None:
-        beside = document.path.parent / media.name
-        media = beside if beside.exists() else media
-    frames = _open_media(media)
+    frames = _open_media(_located(project, video))
     project_closers = [c for c in document.closers if c == project.close]
     document.closers[:] = [c for c in document.closers if c != project.close]
     closers = [*project_closers, getattr(frames, "close", lambda: None)]

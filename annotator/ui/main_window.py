@@ -31,6 +31,7 @@ from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import EngineClient
 from annotator.ui.file_menu import FileMenu
 from annotator.ui.frame_loader import FrameLoader, FrameSource
+from annotator.ui.presenters.frame_count import FrameCountWatcher
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.propagation_bar import PropagationBar
 from annotator.ui.propagation_controller import PropagationController
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         self.propagation_bar.setVisible(not photo)
         self.frame_label.setVisible(not photo)
         self.refresh_media()
+        FrameCountWatcher(self, self.controller)
 
     def refresh_media(self) -> None:
         """The image strip lists the project's photos when a photo is shown."""

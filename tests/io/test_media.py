@@ -155,3 +155,17 @@ def test_coco_export_of_a_photo_set_carries_each_image_size(tmp_path: Path, imag
         (1800, 1200),
         (2250, 1500),
     ]
+
+
+def test_a_medium_whose_pixels_changed_under_the_same_path_and_size_is_refused(
+    tmp_path: Path,
+) -> None:
+    folder = write_sequence(tmp_path / "seq")
+    path = tmp_path / "p.annotator"
+    create_project_with_media(path, [folder])[0].close()
+    first = folder / "frame_0.png"
+    assert cv2.imwrite(str(first), np.full((48, 64, 3), 200, np.uint8))  # same size, new pixels
+    with open_project(path) as project:
+        with pytest.raises(MediaError, match="not the video this project was annotated on"):
+            add_media(project, [folder])
+        assert project.videos[0].fingerprint != "unknown"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,12 @@ def folder_fingerprint(files: Sequence[Path]) -> str:
         for k in picks:
             _hash_chunks(h, files[k], sizes[k])
     return h.hexdigest()
+
+
+_CONTENT_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+
+
+def is_content_fingerprint(fingerprint: str) -> bool:
+    """Whether `fingerprint` was made from a file's content by this module (records made
+    from frames in memory carry a placeholder such as "unknown" instead)."""
+    return _CONTENT_FINGERPRINT.match(fingerprint) is not None
