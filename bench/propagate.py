@@ -1,11 +1,17 @@
 """Benchmark of video propagation with the tiny model (seeded checkpoint) on bedroom.mp4.
 
-Prints seconds per frame for the first propagation, re-propagation after a correction (the
-image features come from the session's cache) and fast mode (bf16 autocast, with its mask IoU
-against float32 on the same frames), plus RSS growth between frame 20 and the last frame,
-beside Meta's reference figures. Quick run on a shared machine:
+Prints the machine's yardsticks (float32 and bf16 matmul GFLOP/s, one bf16 SDPA call of the
+memory-attention shape), then seconds per frame for the first propagation in float32,
+re-propagation after a correction (image features from the session's cache) and fast mode
+(with its mask IoU against float32 on the same frames), each beside the least time the
+yardsticks allow (a lower bound of the work: memory attention plus the encoder's matmuls and
+convolutions), and RSS growth between frame 20 and the last frame. With ``--reference DIR``
+(a checkout of facebookresearch/sam2, see bench/reference_predictor.py) Meta's predictor
+runs on the same frames in the same run, in float32 and under bf16 autocast, and the
+ratios are printed. Quick runs on a shared machine:
 
-    python bench/propagate.py --frames 30 --objects 1         # first pass averaged over 30
+    python bench/propagate.py --frames 12 --objects 1 --reference /tmp/sam2
+    python bench/propagate.py --frames 12 --objects 1 --image-size 512
     python bench/propagate.py --frames 101 --objects 1 --first-pass-only   # RSS 20 -> 100
 
 The feature cache gets an explicit budget (--cache-mb, 320 MB: about 19 frames at 1024 px),
@@ -28,14 +34,23 @@ import cv2
 import numpy as np
 import torch
 from pycocotools import mask as mask_utils
+from yardsticks import (
+    Yardsticks,
+    encoder_gflop,
+    frame_floor_s,
+    measure_yardsticks,
+    memory_attention_gflop,
+)
 
+from annotator.engine import DRAFT_SIZES, FULL_SIZE
+from annotator.engine.fast_mode import default_precision
+from annotator.engine.kernel_choice import kernel_choice
 from annotator.engine.sam2.config import MODEL_CONFIGS
 from annotator.engine.sam2.model import SAM2Model
 from annotator.engine.video_session import VideoSession
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
-REFERENCE_S_PER_FRAME = 6.7  # Meta's predictor, these 2 cores, fp32, tiny, 1 object, 30 frames
 PROMPTS: list[tuple[int, str, Any]] = [  # (obj, kind, payload) on frame 0 of bedroom.mp4 (960x540)
     (1, "points", ([[400, 220]], [1])),
     (2, "box", [170, 130, 290, 400]),
@@ -79,15 +94,21 @@ def rss_bytes() -> int:
     return 0
 
 
-def load_model(name: str) -> SAM2Model:
+def seeded_state_dict(name: str) -> dict[str, torch.Tensor]:
+    """The parity goldens' seed-0 weights of `name` (shared/parity/make_checkpoint.py)."""
     spec = importlib.util.spec_from_file_location(
         "make_checkpoint", SHARED / "parity" / "make_checkpoint.py"
     )
     assert spec is not None and spec.loader is not None
     maker: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(maker)
+    state: dict[str, torch.Tensor] = maker.make_state_dict(name, 0)
+    return state
+
+
+def load_model(name: str) -> SAM2Model:
     model = SAM2Model(MODEL_CONFIGS[name])
-    model.load_state_dict(maker.make_state_dict(name, 0), strict=True)
+    model.load_state_dict(seeded_state_dict(name), strict=True)
     return model.eval()
 
 
@@ -129,45 +150,79 @@ def per_frame(run_out: dict[str, object]) -> str:
     return f"{sum(wall[1:]) / n:6.2f} s/frame wall ({sum(cpu[1:]) / n:6.2f} CPU-s/frame)"
 
 
+def cpu_per_frame(run_out: dict[str, object]) -> float:
+    cpu = run_out["cpu"]
+    assert isinstance(cpu, list)
+    return sum(cpu[1:]) / max(1, len(cpu) - 1)
+
+
 def wall_per_frame(run_out: dict[str, object]) -> float:
     wall = run_out["times"]
     assert isinstance(wall, list)
     return sum(wall[1:]) / max(1, len(wall) - 1)
 
 
-def iou(rle_a: dict[str, object], rle_b: dict[str, object]) -> float:
-    a, b = mask_utils.decode(rle_a).astype(bool), mask_utils.decode(rle_b).astype(bool)
-    union = np.logical_or(a, b).sum()
-    return float(np.logical_and(a, b).sum() / union) if union else 1.0
+def ious_between(a: dict[Any, Any], b: dict[Any, Any]) -> list[float]:
+    """IoU of every (frame, object) mask the two runs share (COCO RLE or bool arrays)."""
+
+    def as_array(mask: Any) -> np.ndarray:
+        return mask_utils.decode(mask).astype(bool) if isinstance(mask, dict) else mask
+
+    out = []
+    for key in sorted(a.keys() & b.keys()):
+        ma, mb = as_array(a[key]), as_array(b[key])
+        union = np.logical_or(ma, mb).sum()
+        out.append(float(np.logical_and(ma, mb).sum() / union) if union else 1.0)
+    return out
 
 
-def bench(
-    model: SAM2Model,
-    video: Path,
-    frames: int,
-    objects: int,
-    cache_bytes: int,
-    *,
-    fast: bool,
-    again: bool,
-) -> None:
+def iou_text(values: list[float]) -> str:
+    return f"mean {np.mean(values):.4f}, min {np.min(values):.4f}" if values else "n/a"
+
+
+class Limits:
+    """The least time a frame can take at this machine's yardsticks, in exact and fast mode."""
+
+    def __init__(self, model: SAM2Model, yard: Yardsticks, objects: int) -> None:
+        size = model.image_size
+        self.yard = yard
+        self.encoder = encoder_gflop(model.forward_image, size)
+        attention, rest = memory_attention_gflop(size)
+        self.attention, self.rest = objects * attention, objects * rest
+        print(
+            f"work per frame, {objects} object(s) at {size} px, full bank: memory attention "
+            f"{self.attention + self.rest:.0f} GFLOP (attention {self.attention:.0f}), "
+            f"encoder >= {self.encoder:.0f} GFLOP (matmuls and convolutions)"
+        )
+
+    def floor(self, fast: bool) -> float:
+        return frame_floor_s(self.yard, self.encoder, self.attention, self.rest, fast=fast)
+
+    def text(self, seconds: float, fast: bool) -> str:
+        floor = self.floor(fast)
+        return f"limit >= {floor:.2f} s/frame, so at {floor / seconds:.0%} of it"
+
+
+def bench(model: SAM2Model, args: argparse.Namespace, objects: int, limits: Limits) -> None:
     mb = 2**20
-    print(f"\n== {objects} object(s), {frames} frames ==")
+    frames, video, cache_bytes = args.frames, args.video, args.cache_mb * mb
+    print(f"\n== {objects} object(s), {frames} frames, {model.image_size} px ==")
     source = VideoFrames(video, frames)
     session = VideoSession(model, source, feature_cache_bytes=cache_bytes)
     prompt(session, objects)
     first = run(session, 0, rss_at=20 if frames > 21 else None)
     first_wall = wall_per_frame(first)
-    print(f"first propagation (float32):     {per_frame(first)}")
+    print(f"ours, float32:          {per_frame(first)}; {limits.text(first_wall, False)}")
+    figures = {"ours float32": (first_wall, cpu_per_frame(first))}
 
-    if again:
+    if not args.first_pass_only:
         obj, points, labels = CORRECTION
         mid = frames // 2
         session.add_points(mid, obj, points, labels)
         rerun = run(session, mid)
         ratio = first_wall / wall_per_frame(rerun)
         print(
-            f"re-propagation after correction: {per_frame(rerun)} "
+            f"re-propagation, float32: {per_frame(rerun)} "
             f"({ratio:.1f}x faster than the first pass; features cached)"
         )
 
@@ -185,30 +240,77 @@ def bench(
         )
     del session
 
-    if fast:
+    if not (args.no_fast or args.first_pass_only):
         fast_session = VideoSession(
             model, VideoFrames(video, frames), feature_cache_bytes=cache_bytes, fast=True
         )
         if not fast_session.fast:
             print("fast mode: bfloat16 not supported here, skipped")
-            return
-        prompt(fast_session, objects)
-        quick = run(fast_session, 0)
-        fast_wall = wall_per_frame(quick)
-        exact_masks, fast_masks = first["masks"], quick["masks"]
-        assert isinstance(exact_masks, dict) and isinstance(fast_masks, dict)
-        ious = [iou(exact_masks[k], fast_masks[k]) for k in exact_masks]
-        print(
-            f"fast mode (bf16):                {per_frame(quick)} "
-            f"({first_wall / fast_wall:.1f}x faster than float32 here); "
-            f"IoU vs float32: mean {np.mean(ious):.4f}, min {np.min(ious):.4f}"
+        else:
+            prompt(fast_session, objects)
+            quick = run(fast_session, 0)
+            fast_wall = wall_per_frame(quick)
+            figures["ours fast"] = (fast_wall, cpu_per_frame(quick))
+            exact_masks, fast_masks = first["masks"], quick["masks"]
+            assert isinstance(exact_masks, dict) and isinstance(fast_masks, dict)
+            print(
+                f"ours, fast (bf16):      {per_frame(quick)}; {limits.text(fast_wall, True)}; "
+                f"{first_wall / fast_wall:.2f}x float32; IoU vs float32: "
+                f"{iou_text(ious_between(exact_masks, fast_masks))}"
+            )
+    if args.reference is not None:
+        reference(model, args, objects, first["masks"], figures)
+
+
+def reference(
+    model: SAM2Model,
+    args: argparse.Namespace,
+    objects: int,
+    our_masks: object,
+    figures: dict[str, tuple[float, float]],
+) -> None:
+    """Meta's predictor on the same frames, float32 then bf16 autocast; ratios to ours."""
+    from reference_predictor import build_predictor, run_reference
+
+    source = VideoFrames(args.video, args.frames)
+    frames = [source[i] for i in range(len(source))]
+    predictor = build_predictor(
+        args.reference, args.model, seeded_state_dict(args.model), model.image_size
+    )
+    masks: dict[bool, dict[tuple[int, int], np.ndarray]] = {False: {}, True: {}}
+    for autocast in (False, True):
+
+        def keep(frame: int, by_obj: dict[int, np.ndarray], into: dict = masks[autocast]) -> None:
+            for obj, mask in by_obj.items():
+                into[(frame, obj)] = mask
+
+        wall, cpu = run_reference(
+            predictor, frames, PROMPTS[:objects], autocast=autocast, on_frame=keep
         )
+        name = "Meta autocast" if autocast else "Meta float32"
+        n = max(1, len(wall))
+        figures[name] = (sum(wall) / n, sum(cpu) / n)
+        print(f"{name + ':':23} {sum(wall) / n:6.2f} s/frame wall ({sum(cpu) / n:6.2f} CPU-s)")
+    assert isinstance(our_masks, dict)
+    meta_iou = iou_text(ious_between(masks[False], masks[True]))
+    print(f"Meta autocast vs Meta float32 masks: IoU {meta_iou}")
+    print(
+        f"ours float32 vs Meta float32 masks: IoU {iou_text(ious_between(our_masks, masks[False]))}"
+    )
+    for ours in ("ours float32", "ours fast"):
+        if ours in figures:
+            ratios = ", ".join(
+                f"{figures[meta][0] / figures[ours][0]:.2f}x faster than {meta} "
+                f"({figures[meta][1] / figures[ours][1]:.2f}x in CPU time)"
+                for meta in ("Meta float32", "Meta autocast")
+            )
+            print(f"{ours}: {ratios}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=100, help="frames of the video to track")
-    ap.add_argument("--objects", default="1,3", help="comma-separated object counts")
+    ap.add_argument("--frames", type=int, default=30, help="frames of the video to track")
+    ap.add_argument("--objects", default="1", help="comma-separated object counts")
     ap.add_argument("--model", default="sam2.1_hiera_tiny")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     ap.add_argument("--no-fast", action="store_true", help="skip the fast-mode run")
@@ -217,11 +319,16 @@ def main() -> None:
         "--first-pass-only", action="store_true", help="no re-propagation, no fast mode"
     )
     ap.add_argument(
+        "--image-size",
         "--imgsz",
         type=int,
-        default=1024,
-        help="model input size (1024: the real one; smaller "
-        "only to check quickly that RAM stays flat over many frames)",
+        default=FULL_SIZE,
+        help=f"model input size ({FULL_SIZE}; drafts: {', '.join(map(str, DRAFT_SIZES))})",
+    )
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        help="checkout of facebookresearch/sam2: run Meta's predictor too (float32, autocast)",
     )
     ap.add_argument("--video", type=Path, default=SHARED / "data" / "videos" / "bedroom.mp4")
     args = ap.parse_args()
@@ -230,29 +337,16 @@ def main() -> None:
     print(
         f"model {args.model} (seeded), torch threads {torch.get_num_threads()}, {args.video.name}"
     )
-    print(
-        f"Meta's reference, same CPU (2 cores, float32, tiny, 1 object, 30 frames): "
-        f"{REFERENCE_S_PER_FRAME} s/frame (encoder ~4.0 s, memory attention up to ~2.7 s), "
-        "and it re-encodes every frame on every pass."
-    )
-    print(
-        "targets: float32 <= 6.7 s/frame; re-propagation >= 2.5x faster than the first pass; "
-        "fast <= 3.35 s/frame with IoU >= 0.97; RSS growth 20->100 < 100 MB beyond masks"
-    )
+    yard = measure_yardsticks()
+    print(yard.describe())
+    device = torch.device("cpu")
+    print(f"fast-mode attention kernels here: {kernel_choice(device)}")
+    print(f"default precision here: {'{}: {}'.format(*default_precision(device))}")
     model = load_model(args.model)
-    if args.imgsz != 1024:
-        model.set_imgsz(args.imgsz)
-        print(f"model input {args.imgsz} px: NOT the real setting, timings not comparable")
+    if args.image_size != FULL_SIZE:
+        model.set_imgsz(args.image_size)
     for count in (int(c) for c in args.objects.split(",")):
-        bench(
-            model,
-            args.video,
-            args.frames,
-            count,
-            args.cache_mb * 2**20,
-            fast=not (args.no_fast or args.first_pass_only),
-            again=not args.first_pass_only,
-        )
+        bench(model, args, count, Limits(model, yard, count))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from annotator.engine.sam2.common import attend, uses_fused_kernel
+from annotator.engine.sam2.common import attend, chunked_attention, uses_fused_kernel
 from annotator.engine.sam2.config import MemoryAttentionConfig
 
 
@@ -76,6 +76,8 @@ class RoPEAttention(nn.Module):
         self.head_dim = self.internal_dim // num_heads
         self.rope_theta = rope_theta
         self.rope_k_repeat = rope_k_repeat
+        # the kernel choice's name for this attention (keys repeat only across memory frames)
+        self.site = "memory_cross" if rope_k_repeat else "memory_self"
         self.q_proj = nn.Linear(embedding_dim, self.internal_dim)
         self.k_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
         self.v_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
@@ -116,8 +118,8 @@ class RoPEAttention(nn.Module):
             k_rot = rotate_pairs(k[:, :, :n_rope], rotations)
             k = torch.cat([k_rot, k[:, :, n_rope:]], dim=2) if num_k_exclude_rope > 0 else k_rot
 
-        if uses_fused_kernel(q) or self.kv_in_dim >= self.head_dim:
-            out = attend(q, k, self._split_heads(self.v_proj(v)))
+        if uses_fused_kernel(q, self.site) or self.kv_in_dim >= self.head_dim:
+            out = attend(q, k, self._split_heads(self.v_proj(v)), site=self.site)
         else:
             out = self._attend_raw_values(q, k, v)
         b, h, n, d = out.shape
@@ -129,7 +131,7 @@ class RoPEAttention(nn.Module):
         second matmul over every memory token runs on 64 channels instead of 256.
         q, k (B, heads, N, d), v (B, Nk, kv_in_dim) → (B, heads, N, d)."""
         raw = v.to(q.dtype).unsqueeze(1).expand(-1, self.num_heads, -1, -1)
-        mixed = attend(q, k, raw)  # (B, heads, N, kv_in_dim)
+        mixed = chunked_attention(q, k, raw)  # (B, heads, N, kv_in_dim)
         weight = self.v_proj.weight.view(self.num_heads, self.head_dim, self.kv_in_dim)
         out = torch.matmul(mixed, weight.transpose(1, 2).to(q.dtype))
         return out + self.v_proj.bias.view(self.num_heads, 1, self.head_dim).to(q.dtype)

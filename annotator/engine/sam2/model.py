@@ -204,15 +204,19 @@ class SAM2Model(nn.Module):
         sparse, dense = self.sam_prompt_encoder(
             points=(coords, labels), boxes=None, masks=mask_prompt
         )
-        out = self.sam_mask_decoder(
-            image_embeddings=backbone_features,
-            image_pe=self.sam_prompt_encoder.get_dense_pe(),
-            sparse_prompt_embeddings=sparse,
-            dense_prompt_embeddings=dense,
-            multimask_output=multimask_output,
-            repeat_image=False,
-            high_res_features=high_res_features,
-        )
+        # the decoder makes the masks themselves: float32 even in fast mode (a few ms a call)
+        with torch.autocast(device.type, enabled=False):
+            out = self.sam_mask_decoder(
+                image_embeddings=backbone_features.float(),
+                image_pe=self.sam_prompt_encoder.get_dense_pe(),
+                sparse_prompt_embeddings=sparse.float(),
+                dense_prompt_embeddings=dense.float(),
+                multimask_output=multimask_output,
+                repeat_image=False,
+                high_res_features=None
+                if high_res_features is None
+                else [f.float() for f in high_res_features],
+            )
         low_multi, ious, tokens, obj_logits = (
             out.masks,
             out.iou_pred,

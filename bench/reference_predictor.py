@@ -1,0 +1,130 @@
+"""Meta's SAM2VideoPredictor on the frames and prompts of bench/propagate.py, for ratios
+measured in the same run. Needs a checkout of facebookresearch/sam2 (commit 2b90b9f, the
+parity goldens' version; never committed here) and its Python deps importable (hydra-core,
+iopath, tqdm, pillow), e.g. `pip install --target /tmp/sam2deps ...` then
+`PYTHONPATH=/tmp/sam2deps python bench/propagate.py --reference /tmp/sam2`.
+
+The frames are preprocessed as the goldens are (annotator.engine.preprocess) and handed to
+`init_state` in place of its JPEG loader, before the clock starts: the reference loads the
+whole video up front, so only its per-frame tracking is timed. Its CUDA-only hole filling
+falls back to none on the CPU (it warns), which makes it slightly faster, not slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from annotator.engine.preprocess import preprocess_image
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # the reference's progress bar, per frame
+CONFIGS = {  # our model names -> the reference's hydra config files
+    "sam2.1_hiera_tiny": "configs/sam2.1/sam2.1_hiera_t.yaml",
+    "sam2.1_hiera_small": "configs/sam2.1/sam2.1_hiera_s.yaml",
+    "sam2.1_hiera_base_plus": "configs/sam2.1/sam2.1_hiera_b+.yaml",
+    "sam2.1_hiera_large": "configs/sam2.1/sam2.1_hiera_l.yaml",
+    "sam2_hiera_tiny": "configs/sam2/sam2_hiera_t.yaml",
+    "sam2_hiera_small": "configs/sam2/sam2_hiera_s.yaml",
+    "sam2_hiera_base_plus": "configs/sam2/sam2_hiera_b+.yaml",
+    "sam2_hiera_large": "configs/sam2/sam2_hiera_l.yaml",
+}
+
+
+def import_reference(checkout: Path) -> Any:
+    """`sam2.build_sam` from the checkout, or SystemExit saying what is missing."""
+    if not (checkout / "sam2" / "build_sam.py").is_file():
+        raise SystemExit(
+            f"--reference {checkout}: no sam2/build_sam.py there (a checkout of "
+            "facebookresearch/sam2 is expected)"
+        )
+    sys.path.insert(0, str(checkout))
+    try:
+        import sam2.build_sam as build_sam  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise SystemExit(
+            f"--reference {checkout}: Meta's code does not import ({exc}); install its deps "
+            "(hydra-core iopath tqdm pillow), e.g. into a folder on PYTHONPATH"
+        ) from exc
+    return build_sam
+
+
+def build_predictor(checkout: Path, model_name: str, state_dict: dict, image_size: int) -> Any:
+    """The reference video predictor with `state_dict` loaded, on the CPU, at `image_size`."""
+    build_sam = import_reference(checkout)
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "model.pt"
+        torch.save({"model": state_dict}, ckpt)
+        return build_sam.build_sam2_video_predictor(
+            CONFIGS[model_name],
+            str(ckpt),
+            device="cpu",
+            hydra_overrides_extra=[f"++model.image_size={image_size}"],
+        )
+
+
+@contextlib.contextmanager
+def frames_instead_of_files(images: torch.Tensor, height: int, width: int) -> Iterator[None]:
+    """Make `init_state` take these preprocessed frames (N, 3, S, S) instead of reading a
+    video from disk."""
+    import sam2.sam2_video_predictor as vp  # type: ignore[import-not-found]
+
+    original = vp.load_video_frames
+    vp.load_video_frames = lambda **_: (images, height, width)
+    try:
+        yield
+    finally:
+        vp.load_video_frames = original
+
+
+def run_reference(
+    predictor: Any,
+    frames: Sequence[np.ndarray],
+    prompts: Sequence[tuple[int, str, Any]],
+    *,
+    autocast: bool,
+    on_frame: Callable[[int, dict[int, np.ndarray]], None] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Prompt frame 0, propagate forward; (wall, process CPU) seconds per frame, frame 0
+    left out. ``on_frame`` gets each frame's {object id: bool mask at frame size}."""
+    size = predictor.image_size
+    images = torch.cat([preprocess_image(f, size=size) for f in frames])
+    height, width = frames[0].shape[:2]
+    precision = (
+        torch.autocast("cpu", dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+    )
+    wall: list[float] = []
+    cpu: list[float] = []
+    with frames_instead_of_files(images, height, width), precision, torch.inference_mode():
+        state = predictor.init_state(video_path="(frames given)")
+        for obj, kind, payload in prompts:
+            if kind == "points":
+                points, labels = payload
+                predictor.add_new_points_or_box(
+                    state,
+                    frame_idx=0,
+                    obj_id=obj,
+                    points=np.asarray(points, np.float32),
+                    labels=np.asarray(labels, np.int32),
+                )
+            else:
+                predictor.add_new_points_or_box(
+                    state, frame_idx=0, obj_id=obj, box=np.asarray(payload, np.float32)
+                )
+        t0, c0 = time.perf_counter(), time.process_time()
+        for frame, obj_ids, logits in predictor.propagate_in_video(state):
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            if on_frame is not None:
+                masks = (logits[:, 0] > 0).cpu().numpy()
+                on_frame(frame, {int(o): masks[i] for i, o in enumerate(obj_ids)})
+            t0, c0 = time.perf_counter(), time.process_time()
+    return wall[1:], cpu[1:]
