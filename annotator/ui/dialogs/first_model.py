@@ -116,7 +116,9 @@ class FirstModelOffer(QDialog):
         self._set_running(False)
         device = preferred_device(self._devices)
         self._on_choice(
-            ModelChoice(path, DEFAULT_MODEL, device=device, precision=default_precision(device))
+            ModelChoice(
+                path, DEFAULT_MODEL, device=device, precision=default_precision(device).mode
+            )
         )
         self.accept()
 

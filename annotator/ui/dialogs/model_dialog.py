@@ -84,6 +84,7 @@ class ModelDialog(QDialog):
         self._on_choice = on_choice
         self._choose_file = choose_file
         self._local: VerifyReport | None = None
+        self._default_reason = ""
         self._verify_task: BackgroundTask | None = None
         self.download = ModelDownload(manager, self)
         self.download.progressed.connect(self._on_download_progress)
@@ -228,15 +229,17 @@ class ModelDialog(QDialog):
     def _on_device_changed(self) -> None:
         device = self.device_box.currentData()
         if device:
-            self.precision_box.setCurrentIndex(
-                self.precision_box.findData(default_precision(device))
-            )
+            default = default_precision(device)
+            self._default_reason = f"Default here: {default.mode}, because {default.reason}."
+            self.precision_box.setCurrentIndex(self.precision_box.findData(default.mode))
         self._explain()
 
     def _explain(self) -> None:
         precision = self.precision_box.currentData() or "exact"
         size = self.size_box.currentData() or 1024
-        self.explanation.setText(f"{PRECISION_TEXT[precision]}\n{SIZE_TEXT[size]}")
+        self.explanation.setText(
+            f"{PRECISION_TEXT[precision]} {self._default_reason}\n{SIZE_TEXT[size]}"
+        )
 
     def _update_buttons(self) -> None:
         name = self.selected_name()

@@ -135,7 +135,7 @@ def test_a_local_checkpoint_is_checked_then_used(
     click(qtbot, dialog.use_button)
     device = "cpu"
     assert chosen == [
-        ModelChoice(small_tiny_checkpoint, MODEL, device, default_precision(device), 1024)
+        ModelChoice(small_tiny_checkpoint, MODEL, device, default_precision(device).mode, 1024)
     ]
     again = make_dialog(qtbot, weights, [], current=chosen[0])  # the local file stays chosen
     qtbot.waitUntil(lambda: again.selected_name() == LOCAL_ROW, timeout=60_000)
@@ -148,6 +148,10 @@ def test_the_current_choice_is_preselected(qtbot, weights, small_tiny_checkpoint
     dialog = make_dialog(qtbot, weights, [], current=current)
     assert dialog.selected_name() == MODEL and dialog.choice() == current
     assert "768 px draft" in dialog.explanation.text()
+    reason = default_precision("cpu").reason
+    assert f"Default here: {default_precision('cpu').mode}, because {reason}." in (
+        dialog.explanation.text()
+    )
     assert current.describe() == "sam2.1_hiera_tiny · CPU · exact · 768 px"
 
 
