@@ -92,9 +92,11 @@ def resolve_model(model: str) -> tuple[str | None, str]:
 def open_window(args: argparse.Namespace) -> MainWindow:
     """Open the document (frames and project) and the engine and build the window (not yet
     shown). Raises GuiError with a message for the user when something cannot be opened."""
+    from annotator.ui.dialog_menus import checkpoint_exists
     from annotator.ui.document import DocumentError, open_document
     from annotator.ui.engine_bridge import EngineBridge
     from annotator.ui.main_window import MainWindow
+    from annotator.ui.settings import Settings
 
     project_path = args.project or default_project_path(args.video)
     video = args.video
@@ -104,7 +106,10 @@ def open_window(args: argparse.Namespace) -> MainWindow:
         document = open_document(video, project_path)
     except DocumentError as exc:
         raise GuiError(str(exc)) from exc
-    source, why_not = resolve_model(args.model)
+    remembered = Settings().model()  # the last model chosen in the window, if still there
+    use_remembered = args.model == DEFAULT_MODEL and checkpoint_exists(remembered)
+    model = remembered["checkpoint"] if use_remembered else args.model
+    source, why_not = resolve_model(model)
     bridge = EngineBridge() if source is not None else None
     try:
         window = MainWindow(document.frames, document.title, document=document, bridge=bridge)
@@ -113,7 +118,12 @@ def open_window(args: argparse.Namespace) -> MainWindow:
             bridge.close()
         document.close()
         raise
-    if source is not None:
+    if source is not None and use_remembered:
+        size = args.image_size or int(remembered.get("image_size", "1024"))
+        device = remembered.get("device", "cpu")
+        fast = remembered.get("precision") == "fast"
+        window.controller.start_engine(document.frames, source, size, device=device, fast=fast)
+    elif source is not None:
         window.controller.start_engine(document.frames, source, args.image_size)
     else:
         window.controller.set_no_model(why_not)
