@@ -161,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         from annotator.ui.screenshot import save_when_ready
 
         save_when_ready(window, lambda: window.shown_exact, args.screenshot)
+    elif window.bridge is None:
+        window.dialogs.offer_first_model()  # no model yet: offer SAM2.1 tiny, say offline
     try:
         return int(app.exec())
     finally:

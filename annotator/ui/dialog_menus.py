@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QDialog, QWidget
 from annotator.ui.actions import ActionSpec
 from annotator.ui.dialogs.about_dialog import AboutDialog
 from annotator.ui.dialogs.export_dialog import ExportDialog
+from annotator.ui.dialogs.first_model import FirstModelOffer
 from annotator.ui.dialogs.import_dialog import ImportDialog
-from annotator.ui.dialogs.model_choice import ModelChoice
+from annotator.ui.dialogs.model_choice import ModelChoice, has_downloaded_model
 from annotator.ui.dialogs.model_dialog import ModelDialog
 from annotator.ui.dialogs.shortcuts_dialog import Shortcuts, ShortcutsDialog
 from annotator.ui.engine_bridge import EngineBridge
@@ -84,6 +85,16 @@ class DialogMenus:
                 choose_file=self.choose_checkpoint,
             )
         return self._show(dialog)
+
+    def offer_first_model(self) -> QDialog | None:
+        """First start without any model: offer to download SAM2.1 tiny (the dialog says
+        what happens offline); None when a model is in the cache already."""
+        from annotator.engine.weights import WeightsManager
+
+        manager = WeightsManager()
+        if has_downloaded_model(manager):
+            return None
+        return self._show(FirstModelOffer(manager, self.apply_model, self.window))
 
     def apply_model(self, choice: ModelChoice) -> None:
         """Load the chosen model (starting an engine if the window had none) and remember it."""

@@ -137,3 +137,11 @@ def test_frame_keys_work_whatever_has_focus(qtbot, window) -> None:
     key(qtbot, win, Qt.Key.Key_Down)  # never changes the active object
     assert win.controller.active_track == active
     assert win.registry["redo"].shortcuts() and len(win.registry.keys_of("redo")) == 2
+
+
+def test_first_start_without_a_model_offers_tiny(qtbot, window) -> None:
+    from annotator.ui.dialogs.first_model import FirstModelOffer
+
+    offer = window.dialogs.offer_first_model()  # the test cache holds no model
+    assert isinstance(offer, FirstModelOffer) and offer.isVisible()
+    offer.close()
