@@ -1,9 +1,10 @@
 """Damaged mask rows: found when a project opens or when a row is read, never shown as a
 traceback. A project with damaged rows opens read-only; the readable rows stay usable.
 
-`mask_to_row` is how a FrameMask is stored; `mask_from_row` turns a stored row back into one
-or raises `DamagedRowError` saying what is wrong with it; `scan_for_damage` runs the cheap checks (in SQL, over the whole table) when
-a file opens; `damage_notice` is the message a user sees.
+`mask_to_row` is how a FrameMask is stored; `mask_from_row` turns a stored row back into
+one or raises `DamagedRowError` saying what is wrong with it; `scan_for_damage` runs the
+cheap checks (in SQL, over the whole table) when a file opens; `damage_notice` is the
+message a user sees.
 """
 
 from __future__ import annotations
