@@ -93,6 +93,7 @@ class EngineClient(QObject):
         self.model_event: ModelLoaded | None = None
         self.expected = False  # a model was asked for (prompts wait for it)
         self.ready_now = False
+        self.fast = False  # the precision of the session asked for last (bf16 fast mode)
         self.no_model_message = NO_MODEL_HINT
         self._generation = 0
         self._closed = False
@@ -150,6 +151,7 @@ class EngineClient(QObject):
         self._generation += 1
         generation = self._generation
         self.expected, self.ready_now = True, False
+        self.fast = fast
         if model is not None:
             self.statusMessage.emit(f"Loading model {model}…")
             self.send(lambda s: s.load_model(model, device=device, image_size=image_size)).then(

@@ -262,7 +262,8 @@ class MainWindow(QMainWindow):
             self.refresh_actions()
 
     def _show_model(self, event: ModelLoaded) -> None:
-        self.model_label.setText(f"{event.model_name} · {event.device}")
+        precision = "fast" if self.client.fast else "exact"
+        self.model_label.setText(f"{event.model_name} · {event.device} · {precision}")
 
     # --- frames --------------------------------------------------------------------------
     @property
