@@ -27,6 +27,13 @@ def moving_square_frames(n: int = NUM_FRAMES) -> list[np.ndarray]:
     return frames
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path: Path, monkeypatch) -> None:
+    """Each window test its own settings file (a model or shortcuts saved by one test must
+    not reach the next)."""
+    monkeypatch.setenv("ANNOTATOR_CONFIG", str(tmp_path / "config"))
+
+
 @pytest.fixture(scope="session")
 def tiny_checkpoint(seeded_checkpoint: Callable[..., Path]) -> Path:
     """The file `make_checkpoint.py sam2.1_hiera_tiny --seed 0` writes."""
