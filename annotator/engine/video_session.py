@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from annotator.engine.fast_mode import bf16_supported, compute_precision
+from annotator.engine.fast_mode import compute_precision, fast_dtype
 from annotator.engine.feature_cache import FeatureCache, FrameFeatures
 from annotator.engine.memory_release import release_free_memory
 from annotator.engine.postprocess import fill_small_holes
@@ -157,7 +157,7 @@ class VideoSession:
         self._num_frames = num_frames
         self._device = model.device
         self.fill_hole_area = int(fill_hole_area)
-        self.fast = bool(fast) and bf16_supported(self._device)
+        self.fast = bool(fast) and fast_dtype(self._device) is not None
         self.feature_cache = FeatureCache(feature_cache_bytes)
         self.recent_hot_frames = (
             RECENT_RUN_TAILS * model.num_maskmem if recent_hot_frames is None else recent_hot_frames

@@ -62,6 +62,7 @@ class CountedMeasure:
 @pytest.fixture
 def fresh_choice() -> CountedMeasure:
     forget_in_process_choice()
+    cache_path().unlink(missing_ok=True)  # an earlier fast-mode test may have measured
     yield CountedMeasure()
     forget_in_process_choice()
 
