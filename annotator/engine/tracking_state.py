@@ -227,3 +227,12 @@ class ObjectTrack:
     def retained_outputs(self) -> int:
         """Full outputs (with spatial memory) held: conditioning + hot."""
         return len(self.cond) + len(self.hot)
+
+
+@dataclass(frozen=True)
+class RunChoice:
+    """Which objects a propagation tracks and where each joins and leaves a run."""
+
+    objects: set[int]
+    from_keyframes: bool
+    stop_after_absent: int | None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -52,7 +51,7 @@ from annotator.engine.session_errors import (
     VideoSessionError,
 )
 from annotator.engine.session_results import FrameResult, FrameSource, ObjectResult
-from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, ObjectTrack
+from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, ObjectTrack, RunChoice
 
 Direction = Literal["forward", "backward", "both"]
 CancelToken = Callable[[], bool] | threading.Event | None
@@ -60,15 +59,6 @@ PREV_LOGIT_CLAMP = 32.0
 # hot outputs kept beyond the conditioning frames' neighbours and the memory window, per
 # object, in units of num_maskmem: the ends of about this many recent runs
 RECENT_RUN_TAILS = 2  # the reference clamps earlier logits fed back with new clicks
-
-
-@dataclass(frozen=True)
-class _RunChoice:
-    """Which objects a propagation tracks and where each joins and leaves a run."""
-
-    objects: set[int]
-    from_keyframes: bool
-    stop_after_absent: int | None
 
 
 def _cancelled(cancel: CancelToken) -> bool:
@@ -401,10 +391,10 @@ class VideoSession:
             runs.append((range(start, max(start - span, 0) - 1, -1), True))
         if direction == "both" and start > 0 and span > 0:
             runs.append((range(start - 1, max(start - span, 0) - 1, -1), True))
-        return self._run(runs, cancel, _RunChoice(chosen, from_keyframes, stop_after_absent))
+        return self._run(runs, cancel, RunChoice(chosen, from_keyframes, stop_after_absent))
 
     def _run(
-        self, runs: list[tuple[range, bool]], cancel: CancelToken, choice: _RunChoice
+        self, runs: list[tuple[range, bool]], cancel: CancelToken, choice: RunChoice
     ) -> Iterator[FrameResult]:
         for order, reverse in runs:
             with self._lock:
