@@ -18,6 +18,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LOCK = REPO / "packaging" / "requirements.lock"
+# The venv's own installers, which the lock leaves to `python -m venv` (see write_lock.py).
+INSTALLERS = {"pip", "setuptools", "wheel"}
 
 
 def locked() -> dict[str, str]:
@@ -49,15 +51,45 @@ def test_every_declared_dependency_is_locked_within_its_range() -> None:
         )
 
 
+def required_closure(project: str, extras: tuple[str, ...]) -> set[str]:
+    """Canonical names of every distribution `project[extras]` needs, transitively, here."""
+    needed: set[str] = set()
+    todo = [(project, extras)]
+    while todo:
+        name, wanted = todo.pop()
+        for text in metadata.requires(name) or []:
+            req = Requirement(text)
+            applies = req.marker is None or any(
+                req.marker.evaluate({"extra": extra}) for extra in (wanted or ("",))
+            )
+            dep = canonicalize_name(req.name)
+            if applies and dep not in needed and dep not in INSTALLERS:
+                needed.add(dep)
+                todo.append((dep, tuple(req.extras)))
+    return needed
+
+
+def installed_version(name: str) -> str:
+    try:
+        return re.sub(r"\+.*", "", metadata.version(name))
+    except metadata.PackageNotFoundError:
+        return "nothing"
+
+
 def test_the_running_environment_is_the_locked_one() -> None:
-    for name, version in locked().items():
-        try:
-            installed = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            installed = "nothing"
-        assert re.sub(r"\+.*", "", installed) == version, (
-            f"{name} {installed} is installed but the lock says {version}: run `make test` "
-            "in a fresh checkout, or `make lock` after changing pyproject.toml"
+    """What the suite needs is installed at its locked version; the bundle's extra tools
+    (PyInstaller and its helpers, also locked) may be absent, but never at another version."""
+    pins = locked()
+    for name in required_closure("annotator", ("test",)):
+        assert name in pins, f"{name} is needed but not in {LOCK.name}: run `make lock`"
+        assert installed_version(name) == pins[name], (
+            f"{name} {installed_version(name)} is installed but the lock says {pins[name]}: "
+            "run `make test` in a fresh checkout, or `make lock` after changing pyproject.toml"
+        )
+    for name, version in pins.items():
+        installed = installed_version(name)
+        assert installed in (version, "nothing"), (
+            f"{name} {installed} is installed but the lock says {version}"
         )
 
 
