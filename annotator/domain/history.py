@@ -29,13 +29,20 @@ class PropagationBatch(Command):
     """An open-ended command that accumulates propagated frames as they stream in.
 
     Records of locked or deleted tracks are skipped; with `keep_keyframes` (default) so are
-    records that would replace a user-made (prompted/edited) mask with a propagated one.
+    records that would replace a user-made (prompted/edited) mask with a propagated one. With
+    `replace_edits` the user lets hand-edited masks give way; prompted ones never do.
     """
 
     label = "Propagate"
 
     def __init__(
-        self, project: Project, history: History, label: str, *, keep_keyframes: bool = True
+        self,
+        project: Project,
+        history: History,
+        label: str,
+        *,
+        keep_keyframes: bool = True,
+        replace_edits: bool = False,
     ) -> None:
         super().__init__()
         self._project = project
@@ -43,6 +50,7 @@ class PropagationBatch(Command):
         self._delta = Delta()
         self.label = label
         self.keep_keyframes = keep_keyframes
+        self.replace_edits = replace_edits
         self.closed = False
         self.frames_written = 0
         # its own lock, not the history's: a GUI thread asking to undo is refused at once
@@ -108,8 +116,12 @@ class PropagationBatch(Command):
         if not project.has_track(track_id) or project.track(track_id).locked:
             return False
         before = project.mask(*key)
-        if self.keep_keyframes and before is not None and before.provenance.is_key:
-            return False if not by_key_mask else before
+        if by_key_mask or before is None or not self.keep_keyframes:
+            return before
+        if before.provenance is Provenance.PROMPTED:
+            return False
+        if before.provenance is Provenance.EDITED and not self.replace_edits:
+            return False
         return before
 
     def close(self) -> None:
@@ -204,11 +216,18 @@ class History:
         return command
 
     def begin_batch(
-        self, label: str = "Propagate", *, keep_keyframes: bool = True
+        self, label: str = "Propagate", *, keep_keyframes: bool = True, replace_edits: bool = False
     ) -> PropagationBatch:
-        """Start recording a propagation run as one undo step (undo/redo wait until it ends)."""
+        """Start recording a propagation run as one undo step (undo/redo wait until it ends);
+        see PropagationBatch for what it may overwrite."""
         with self._lock:
-            batch = PropagationBatch(self.project, self, label, keep_keyframes=keep_keyframes)
+            batch = PropagationBatch(
+                self.project,
+                self,
+                label,
+                keep_keyframes=keep_keyframes,
+                replace_edits=replace_edits,
+            )
             self._undo.append(batch)
             self._redo.clear()
             self._open.append(batch)

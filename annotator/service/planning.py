@@ -6,7 +6,7 @@ torch is first imported on the engine thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -67,6 +67,13 @@ class RunPlan:
     direction: Direction
     max_frames: int | None
 
+    def frames(self, num_frames: int) -> range:
+        """The frames this run writes, in a video of `num_frames` (FORWARD or BACKWARD only)."""
+        span = num_frames if self.max_frames is None else self.max_frames
+        if self.direction == Direction.BACKWARD:
+            return range(max(0, self.start - span), self.start + 1)
+        return range(self.start, min(num_frames - 1, self.start + span) + 1)
+
 
 def plan_runs(
     current: int,
@@ -110,3 +117,20 @@ def _stop(
     if not ahead:
         return video_end
     return min(ahead) if step > 0 else max(ahead)
+
+
+def edits_to_release(
+    plans: Sequence[RunPlan], num_frames: int, keyframes: Mapping[int, Mapping[int, bool]]
+) -> list[tuple[int, int]]:
+    """(frame, track id) of the hand edits a run that may replace edits takes over, given each
+    tracked object's keyframes {track id: {frame: is hand edit}}: the edits inside the runs
+    except on the frame they start from, for an object left with a keyframe to track from."""
+    if not plans:
+        return []
+    covered = {f for plan in plans for f in plan.frames(num_frames)} - {plans[0].start}
+    released = []
+    for track_id, frames in sorted(keyframes.items()):
+        mine = sorted(f for f, edited in frames.items() if edited and f in covered)
+        if mine and len(mine) < len(frames):
+            released += [(f, track_id) for f in mine]
+    return released

@@ -45,6 +45,10 @@ class EngineSync:
             for frame in self.project.keyframes(self.video_id, track_id):
                 self._stale_keys.add((self.video_id, frame, track_id))
 
+    def note_keys(self, keys: Iterable[MaskKey]) -> None:
+        """The engine no longer holds these keyframes as they are stored (a run let them go)."""
+        self._stale_keys.update(keys)
+
     def prompt_sent(self, frame: int, track_id: int) -> None:
         """The user just sent a full prompt for this key: the engine has it now."""
         self._stale_keys.discard((self.video_id, frame, track_id))

@@ -1,7 +1,8 @@
 """Propagation controls: backward / both / forward buttons, where a run ends (the in/out
 range, the video's end, the active object's next keyframe), all objects or the active one,
-an optional stop after N absent frames, a progress bar with frames/s and time left, and
-Cancel. A plain view: the controller reads its choices and feeds it the service's progress."""
+whether hand edits may be replaced, an optional stop after N absent frames, a progress bar
+with frames/s and time left, and Cancel. A plain view: the controller reads its choices and
+feeds it the service's progress."""
 
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ class PropagationBar(QWidget):
         )
         self.active_only_box = QCheckBox("active object only")
         self.active_only_box.setToolTip("Track only the active object (default: every object)")
+        self.replace_edits_box = QCheckBox("replace my edits")
+        self.replace_edits_box.setToolTip(
+            "Let this run replace hand-edited masks in its range with tracked ones (undoable; "
+            "clicked and boxed frames are always kept). Off: hand edits are never overwritten"
+        )
         self.stop_after_box = QSpinBox()
         self.stop_after_box.setRange(0, 999)
         self.stop_after_box.setPrefix("stop after ")
@@ -77,7 +83,8 @@ class PropagationBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.backward_button, self.both_button, self.forward_button):
             layout.addWidget(button)
-        for box in (self.run_end_box, self.active_only_box, self.stop_after_box):
+        options = (self.run_end_box, self.active_only_box, self.replace_edits_box)
+        for box in (*options, self.stop_after_box):
             layout.addWidget(box)
         layout.addWidget(self.progress, 1)
         layout.addWidget(self.label)
@@ -101,6 +108,11 @@ class PropagationBar(QWidget):
     @property
     def active_only(self) -> bool:
         return self.active_only_box.isChecked()
+
+    @property
+    def replace_edits(self) -> bool:
+        """Hand-edited masks in the run's range may give way to tracked ones."""
+        return self.replace_edits_box.isChecked()
 
     @property
     def stop_after_absent(self) -> int | None:

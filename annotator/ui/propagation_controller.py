@@ -5,7 +5,9 @@ the whole run back while a crash loses at most the frame being computed.
 A run goes from the current frame to where the bar says (the in/out range, the video's end,
 the active object's next keyframe), for every object or the active one, each object tracked
 only outward from its own keyframes; absent frames reach the engine as empty mask prompts
-first. A cancelled run can be resumed from the frame it reached.
+first. A cancelled run can be resumed from the frame it reached. When the user lets it replace
+hand edits, the edits in its range stop being engine prompts for the run (see
+`edits_to_release`); those it did not reach are given back to the engine afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from annotator.domain import DomainError, PropagationBatch
+from annotator.domain import DomainError, MaskKey, PropagationBatch, Provenance
 from annotator.domain.absence import effective_absence
 from annotator.service import (
     Direction,
@@ -23,7 +25,7 @@ from annotator.service import (
     PropagationStarted,
 )
 from annotator.service.keyframes import AbsenceReplay
-from annotator.service.planning import RunPlan, plan_runs
+from annotator.service.planning import RunPlan, edits_to_release, plan_runs
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.propagation_bar import PropagationBar
 
@@ -46,6 +48,7 @@ class PropagationController(QObject):
         self._left: list[RunPlan] = []  # what a cancelled chain had not done yet: resume()
         self._plan = RunPlan(0, Direction.FORWARD, None)  # the run in progress
         self._reached: int | None = None  # last frame it tracked
+        self._released: list[MaskKey] = []  # hand edits the engine was told to let go
         self._absence = AbsenceReplay()
         bar.propagateRequested.connect(self.propagate)
         bar.cancelRequested.connect(self.cancel)
@@ -109,7 +112,10 @@ class PropagationController(QObject):
         self._objects = [active] if self.bar.active_only and active is not None else None
         ann.sync_engine()  # replays queue ahead of the propagation
         self._replay_absence()
-        self._batch = ann.history.begin_batch(label)
+        replace_edits = self.bar.replace_edits
+        if replace_edits:
+            self._release_edits(plans)
+        self._batch = ann.history.begin_batch(label, replace_edits=replace_edits)
         self._queue, self._left = list(plans), []
         self.bar.set_running(True)
         ann.propagating = True
@@ -146,6 +152,37 @@ class PropagationController(QObject):
         for frame, track in add:
             if ann.project.has_track(track):
                 sync.note_replay(service.add_mask(frame, track, empty).request_id)
+
+    def _release_edits(self, plans: list[RunPlan]) -> None:
+        """Clear the engine's mask prompts on the hand edits this run may replace, so it
+        tracks through those frames instead of repeating the edits."""
+        ann = self.annotation
+        assert ann.bridge is not None
+        project, video = ann.project, ann.video_id
+        tracks = self._objects or [t.id for t in project.tracks(video) if not t.locked]
+        keyframes = {}
+        for track in tracks:
+            frames = project.keyframes(video, track)
+            keyframes[track] = {
+                f: (rec := project.mask(video, f, track)) is not None
+                and rec.provenance is Provenance.EDITED
+                for f in frames
+            }
+        for frame, track in edits_to_release(plans, ann.view.num_frames, keyframes):
+            ann.sync.note_replay(ann.bridge.service.clear_prompts(frame, track).request_id)
+            self._released.append((video, frame, track))
+
+    def _give_back_edits(self) -> None:
+        """Edits a run let go but did not replace (cancelled, failed) go back to the engine
+        before the next run."""
+        project = self.annotation.project
+        kept = [
+            key
+            for key in self._released
+            if (rec := project.mask(*key)) is not None and rec.provenance is Provenance.EDITED
+        ]
+        self.annotation.sync.note_keys(kept)
+        self._released = []
 
     def cancel(self) -> None:
         """Stop the run after the frame being computed; every finished frame is kept."""
@@ -213,6 +250,7 @@ class PropagationController(QObject):
         self.annotation.propagating = False
         if batch is not None:
             batch.close()
+        self._give_back_edits()
 
     def close(self) -> None:
         """Cancel a running propagation and keep what it wrote (window closing)."""

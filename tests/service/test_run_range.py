@@ -3,7 +3,13 @@ active object's next keyframe, forward, backward or both."""
 
 from __future__ import annotations
 
-from annotator.service.planning import RunEnd, RunPlan, count_propagated, plan_runs
+from annotator.service.planning import (
+    RunEnd,
+    RunPlan,
+    count_propagated,
+    edits_to_release,
+    plan_runs,
+)
 from annotator.service.requests import Direction
 
 F, B, BOTH = Direction.FORWARD, Direction.BACKWARD, Direction.BOTH
@@ -48,3 +54,21 @@ def _frames(plan: RunPlan) -> list[int]:
     count = count_propagated(plan.start, plan.direction, plan.max_frames, N)
     step = 1 if plan.direction == F else -1
     return [plan.start + step * k for k in range(count)]
+
+
+def test_run_frames_cover_the_frames_each_run_writes() -> None:
+    assert list(RunPlan(5, Direction.FORWARD, 3).frames(100)) == [5, 6, 7, 8]
+    assert list(RunPlan(5, Direction.BACKWARD, 3).frames(100)) == [2, 3, 4, 5]
+    assert list(RunPlan(97, Direction.FORWARD, None).frames(100)) == [97, 98, 99]
+    assert list(RunPlan(2, Direction.BACKWARD, 10).frames(100)) == [0, 1, 2]
+
+
+def test_edits_released_are_inside_the_runs_not_the_start_and_leave_a_keyframe() -> None:
+    plans = plan_runs(10, Direction.BOTH, RunEnd.RANGE, 100, (5, 20))
+    keyframes = {
+        1: {0: False, 10: True, 15: True, 30: True},  # prompted 0; edits at 10 (start), 15, 30
+        2: {12: True},  # its only keyframe: released, it would have nothing to track from
+        3: {4: True, 6: True, 18: False},  # 4 is outside the range
+    }
+    assert edits_to_release(plans, 100, keyframes) == [(15, 1), (6, 3)]
+    assert edits_to_release([], 100, keyframes) == []

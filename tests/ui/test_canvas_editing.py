@@ -212,6 +212,46 @@ def test_propagation_keeps_a_hand_edited_frame_and_tracks_from_it(qtbot, annotat
     assert iou(tracked_after, shape) > iou(tracked_before, shape)
 
 
+def test_replace_my_edits_lets_propagation_replace_an_edit_and_undo_brings_it_back(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    canvas = win.canvas
+    track = first_object(qtbot, win)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    tracked = {f: record(win, f, track).mask for f in (2, 3)}
+    win.show_frame(2)
+    qtbot.waitUntil(lambda: canvas.has_overlay, timeout=10_000)
+    canvas.set_tool("polygon")
+    for x, y in [(60.0, 10.0), (120.0, 10.0), (120.0, 90.0), (60.0, 90.0)]:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    edited = record(win, 2, track)
+    assert edited.provenance is Provenance.EDITED
+    win.show_frame(0)
+    box = win.propagation.bar.replace_edits_box
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert win.propagation.bar.replace_edits
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)
+    replaced = record(win, 2, track)
+    assert replaced.provenance is Provenance.PROPAGATED
+    # tracked from the click alone again: the engine no longer held the edit as a prompt
+    assert replaced.mask == tracked[2] and record(win, 3, track).mask == tracked[3]
+    assert record(win, 0, track).provenance is Provenance.PROMPTED
+    assert win.controller.history.undo_label == "Propagate forward"
+    qtbot.waitUntil(lambda: win.registry["undo"].isEnabled(), timeout=5000)
+    qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    back = record(win, 2, track)
+    assert back.provenance is Provenance.EDITED and back.mask.counts == edited.mask.counts
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
+        win.propagation.propagate(Direction.FORWARD)  # the edit is an engine prompt again
+    assert record(win, 2, track).mask.counts == edited.mask.counts
+    assert record(win, 3, track).mask != tracked[3]
+
+
 def test_after_a_document_swap_an_edit_goes_to_the_new_document_once(
     qtbot, annotator_window, tmp_path
 ) -> None:
