@@ -257,12 +257,23 @@ def install_timeline(window: MainWindow) -> Playback:
     if "overlay_outline" in window.registry and "O" in window.registry.keys_of("overlay_outline"):
         window.registry.rebind("overlay_outline", ["Alt+O"])  # O is the out marker (#16)
     window.registry.add_all(timeline_actions(window, playback))
+    window.canvas.space.tapped.connect(lambda: space_tapped(window))
     window.view.subscribe(
         lambda change: window.timeline.set_active(change.new),  # type: ignore[arg-type]
         "active_track",
     )
     connect_timeline(window)
     return playback
+
+
+def space_tapped(window: MainWindow) -> None:
+    """Space over the canvas pans while held; a tap there does what Space is bound to (play /
+    pause unless the user rebound it)."""
+    registry = window.registry
+    for spec in registry.specs:
+        if "Space" in registry.keys_of(spec.name):
+            registry[spec.name].trigger()
+            return
 
 
 def connect_timeline(window: MainWindow) -> None:

@@ -76,3 +76,26 @@ def test_backspace_sticks_through_propagation(qtbot, annotator_window) -> None:
     qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
     frames = ctl.project.frames_with_masks(ctl.video_id, track)
     assert 3 not in frames and {0, 1, 2, 4, 5} <= set(frames)
+
+
+def test_space_held_over_the_canvas_pans_and_a_tap_there_plays(qtbot, annotator_window) -> None:
+    win = annotator_window
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    canvas = win.canvas
+    win.timeline.setFocus()  # whatever has focus, the pointer decides
+    canvas.zoom_at(2.0)
+    start = QPoint(300, 200)
+    qtbot.mouseMove(canvas, start)
+    before = canvas.viewport.offset
+    qtbot.keyPress(win.focusWidget(), Qt.Key.Key_Space)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, QPoint(280, 190))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(280, 190))
+    qtbot.keyRelease(win.focusWidget(), Qt.Key.Key_Space)
+    assert canvas.viewport.offset == (before[0] - 20, before[1] - 10)
+    assert not win.playback.playing and win.controller.active_track is None  # no play, no click
+    press(qtbot, win, Qt.Key.Key_Space)  # a tap over the canvas
+    assert win.playback.playing
+    press(qtbot, win, Qt.Key.Key_Space)
+    assert not win.playback.playing

@@ -2,7 +2,8 @@
 at screen resolution, the active prompt, and the active tool.
 
 Input goes to the active tool first (see `tools/`); the wheel zooms at the cursor, the
-middle button or Space+drag pans (the window binds + - 0 1 to zoom_at_cursor, fit, 1:1).
+middle button or Space+drag pans (space_hold.py); the window binds + - 0 1 to zoom_at_cursor,
+fit and 1:1.
 Everything reported is in frame pixels. Only the visible part of the frame and the masks is
 drawn, so 4K frames stay smooth at any zoom.
 """
@@ -30,6 +31,7 @@ from annotator.domain import Colour, Prompt
 from annotator.domain.mask_edit import MaskEdit
 from annotator.ui.canvas.layers import OverlayOptions
 from annotator.ui.canvas.mask_display import MaskDisplay
+from annotator.ui.canvas.space_hold import SpaceHold
 from annotator.ui.canvas.tools import BrushTool, PanTool, Pointer, PolygonTool, PromptTool, Tool
 from annotator.ui.canvas.viewport import ZOOM_STEP, PixelRect, Viewport
 from annotator.ui.frame_view import FrameView, array_to_qimage
@@ -64,7 +66,7 @@ class AnnotationCanvas(FrameView):
         self._overlay: QImage | None = None  # older path: one frame-size RGBA overlay
         self._prompt: Prompt | None = None
         self._prompt_colour: Colour = (255, 255, 255)
-        self._space = False
+        self.space = SpaceHold(self, self._space_held)
         self._panning: PanTool | None = None
         self._tools: dict[str, Tool] = {
             "prompt": PromptTool(self),
@@ -263,7 +265,8 @@ class AnnotationCanvas(FrameView):
         if self.image is None:
             return
         middle = event.button() == Qt.MouseButton.MiddleButton
-        if middle or (self._space and event.button() == Qt.MouseButton.LeftButton):
+        if middle or (self.space.held and event.button() == Qt.MouseButton.LeftButton):
+            self.space.panned = self.space.held  # a hold that panned is no tap
             self._panning = self._tools["pan"]  # type: ignore[assignment]
             self._panning.press(pointer)  # type: ignore[union-attr]
             return
@@ -271,6 +274,7 @@ class AnnotationCanvas(FrameView):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt naming)
         pointer = self._pointer(event, Qt.MouseButton.NoButton)
+        self.space.pointer_inside = True
         x, y = pointer.image
         inside = self.image is not None and self.viewport.contains_image_point(pointer.image)
         self.cursorMoved.emit((int(x), int(y)) if inside else None)
@@ -295,6 +299,7 @@ class AnnotationCanvas(FrameView):
 
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
         self.cursorMoved.emit(None)
+        self.space.pointer_inside = False
         if isinstance(self._tool, BrushTool):
             self._tool.leave()
         super().leaveEvent(event)
@@ -318,20 +323,14 @@ class AnnotationCanvas(FrameView):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
-        key = event.key()
-        if self._tool.key(key, event.modifiers()):
-            return
-        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.setCursor(Qt.CursorShape.OpenHandCursor)
-        else:
+        if not self._tool.key(event.key(), event.modifiers()):
             super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = False
+    def _space_held(self, held: bool) -> None:
+        if held:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
             self.restore_cursor()
-        super().keyReleaseEvent(event)
 
     def restore_cursor(self) -> None:
         """The active tool's cursor (after a pan)."""
