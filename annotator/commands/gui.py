@@ -121,7 +121,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
     if source is not None and use_remembered:
         size = args.image_size or int(remembered.get("image_size", "1024"))
         device = remembered.get("device", "cpu")
-        fast = remembered.get("precision") == "fast"
+        fast = {"fast": True, "exact": False}.get(remembered.get("precision", ""))
         window.controller.start_engine(document.frames, source, size, device=device, fast=fast)
     elif source is not None:
         window.controller.start_engine(document.frames, source, args.image_size)

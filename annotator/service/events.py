@@ -64,11 +64,12 @@ class ModelLoaded(Event):
 
 @dataclass(frozen=True)
 class VideoReady(Event):
-    """A tracking session is open over a frame source."""
+    """A tracking session is open over a frame source (`fast`: in bf16 fast mode)."""
 
     num_frames: int
     width: int
     height: int
+    fast: bool = False
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,13 @@ class SetVideo:
     """Start a tracking session over a frame source (`len(src)`, `src[i]` -> RGB uint8 HxWx3).
 
     `feature_budget_bytes`: the feature cache's budget (None: sized to the machine);
-    `fast`: bfloat16 compute where the hardware has it (float32 otherwise, the exact mode).
+    `fast`: bfloat16 compute where the hardware has it (float32 otherwise, the exact mode);
+    None: the device's default (fast where it has fast bf16, see `default_precision`).
     """
 
     frames: Any
     feature_budget_bytes: int | None = None
-    fast: bool = False
+    fast: bool | None = False
 
 
 @dataclass(frozen=True)

@@ -151,9 +151,10 @@ class EngineService:
         return self.submit(LoadModel(source, device, image_size))
 
     def set_video(
-        self, frames: object, feature_budget_bytes: int | None = None, fast: bool = False
+        self, frames: object, feature_budget_bytes: int | None = None, fast: bool | None = False
     ) -> RequestFuture:
-        """Open a tracking session over a frame source; resolves with VideoReady."""
+        """Open a tracking session over a frame source (`fast` None: the device's default
+        precision); resolves with VideoReady, which says the precision used."""
         return self.submit(SetVideo(frames, feature_budget_bytes, fast))
 
     def encode_frame(

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -266,15 +266,18 @@ class EngineWorker:
         self._tracker = None
         self._encode_masks = FrameMaskEncoder()  # encodings of another session's frames
         gc.collect()
-        tracker = VideoTracker(
-            self._model, request.frames, request.feature_budget_bytes, request.fast
-        )
+        fast = request.fast
+        if fast is None:
+            from annotator.engine.fast_mode import default_precision
+
+            fast = default_precision(cast(Any, self._model).device).mode == "fast"
+        tracker = VideoTracker(self._model, request.frames, request.feature_budget_bytes, fast)
         self._tracker = tracker
         self._video = request
         capacity = tracker.cached_frames_capacity()
         self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
         h, w = tracker.frame_size
-        return VideoReady(request_id, tracker.num_frames, w, h)
+        return VideoReady(request_id, tracker.num_frames, w, h, tracker.session.fast)
 
     def _prompt(self, request_id: int, request: AddPoints | AddBox | AddMask) -> Event:
         tracker = self._need_tracker()

@@ -201,10 +201,11 @@ class AnnotationController(QObject):
         image_size: int | None = None,
         *,
         device: str = "cpu",
-        fast: bool = False,
+        fast: bool | None = None,
     ) -> None:
         """Load `model` (a checkpoint path or a cached model name; None: the service has one
-        already) on `device` and open `frames` on the engine; `engineReady` follows."""
+        already) on `device` and open `frames` on the engine (`fast` None: the device's
+        default precision); `engineReady` follows."""
         self.view.set_engine_ready(False)
         self.client.start(frames, model, image_size, device=device, fast=fast)
 

@@ -93,7 +93,8 @@ class EngineClient(QObject):
         self.model_event: ModelLoaded | None = None
         self.expected = False  # a model was asked for (prompts wait for it)
         self.ready_now = False
-        self.fast = False  # the precision of the session asked for last (bf16 fast mode)
+        self.fast = False  # the open session's precision (bf16 fast mode), as the engine says
+        self.image_size = 1024  # the model's input size asked for last
         self.no_model_message = NO_MODEL_HINT
         self._generation = 0
         self._closed = False
@@ -141,18 +142,18 @@ class EngineClient(QObject):
         image_size: int | None = None,
         *,
         device: str = "cpu",
-        fast: bool = False,
+        fast: bool | None = None,
     ) -> None:
         """Load `model` (a checkpoint path or cached model name; None: the service has one)
-        on `device` and open `frames` (`fast`: bf16 where native); `ready` follows, or
-        `unavailable` with the reason."""
+        on `device` and open `frames` (`fast`: bf16 where native; None: the device's default,
+        which the engine picks); `ready` follows, or `unavailable` with the reason."""
         if self.bridge is None:
             raise RuntimeError("the window has no engine bridge")
         self._generation += 1
         generation = self._generation
         self.expected, self.ready_now = True, False
-        self.fast = fast
         if model is not None:
+            self.image_size = image_size or 1024
             self.statusMessage.emit(f"Loading model {model}…")
             self.send(lambda s: s.load_model(model, device=device, image_size=image_size)).then(
                 lambda e: self._on_model(generation, e)
@@ -182,6 +183,7 @@ class EngineClient(QObject):
         if generation != self._generation or not isinstance(event, VideoReady):
             return
         self.ready_now = True
+        self.fast = event.fast
         self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
         self.ready.emit()
 

@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.controller.historyChanged.connect(lambda *_: self.refresh_actions())
         self.controller.stepped.connect(self.refresh_actions)
         self.client.modelLoaded.connect(self._show_model)
+        self.client.ready.connect(self._show_model)  # the session says its precision
         self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
         self.loader = FrameLoader(document.frames, self)
         self.loader.frameReady.connect(self._paint_frame)
@@ -190,12 +191,13 @@ class MainWindow(QMainWindow):
         old one is closed (its lock released) and the engine opens the new frames with the
         model it has."""
         had_engine = self.controller.client.expected
+        fast = self.controller.client.fast  # the precision in use stays
         no_model = self.controller.client.no_model_message
         self._close_document(close_old)
         self._show_document(document)
         self.setWindowTitle(document.title)
         if self.bridge is not None and had_engine:
-            self.controller.start_engine(document.frames)
+            self.controller.start_engine(document.frames, fast=fast)
         else:
             self.controller.set_no_model(no_model)
         self.refresh_actions()
@@ -261,9 +263,14 @@ class MainWindow(QMainWindow):
         if change.field != "frame":
             self.refresh_actions()
 
-    def _show_model(self, event: ModelLoaded) -> None:
-        precision = "fast" if self.client.fast else "exact"
-        self.model_label.setText(f"{event.model_name} · {event.device} · {precision}")
+    def _show_model(self, *_: object) -> None:
+        event: ModelLoaded | None = self.client.model_event
+        if event is not None:
+            precision = "fast (bf16)" if self.client.fast else "exact"
+            size = self.client.image_size
+            self.model_label.setText(
+                f"{event.model_name} · {event.device} · {precision} · {size} px"
+            )
 
     # --- frames --------------------------------------------------------------------------
     @property

@@ -61,7 +61,7 @@ def annotator_window(qtbot, engine: EngineService, tmp_path: Path) -> Iterator[M
     window.resize(900, 600)
     window.show()
     qtbot.waitExposed(window)
-    window.controller.start_engine(frames)
+    window.controller.start_engine(frames, fast=False)  # exact: the same on every CPU
     qtbot.waitUntil(lambda: window.controller.engine_ready, timeout=60_000)
     yield window
     window.shutdown()

@@ -43,7 +43,7 @@ def stored_points(win: MainWindow, track: int) -> int:
 
 def test_clicks_and_a_box_are_stored_and_painted(qtbot, window) -> None:
     win, engine = window
-    assert win.model_label.text() == "fake · cpu · exact"
+    assert win.model_label.text() == "fake · cpu · exact · 1024 px"
     click(qtbot, win, 40.0, 40.0)
     track = win.controller.active_track
     qtbot.waitUntil(lambda: stored_points(win, track) == 1, timeout=5000)

@@ -71,7 +71,7 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     win.resize(1000, 700)
     win.show()
     qtbot.waitExposed(win)
-    win.controller.start_engine(frames)
+    win.controller.start_engine(frames, fast=False)
     qtbot.waitUntil(lambda: win.controller.engine_ready, timeout=120_000)
     video = win.document.video_id
 
