@@ -51,10 +51,12 @@ def _toggle_only_active(canvas: AnnotationCanvas) -> None:
     canvas.set_overlay_options(replace(options, only_active=not options.only_active))
 
 
-def _opacity(canvas: AnnotationCanvas, step: float) -> None:
-    options = canvas.masks.options
-    value = min(1.0, max(0.0, options.opacity + step))
-    canvas.set_overlay_options(replace(options, opacity=value))
+def _opacity(window: MainWindow, step: float) -> None:
+    """Fainter or stronger masks, remembered for the next start."""
+    options = window.canvas.masks.options
+    value = round(min(1.0, max(0.0, options.opacity + step)), 3)
+    window.canvas.set_overlay_options(replace(options, opacity=value))
+    window.settings.save_overlay_opacity(value)
 
 
 def canvas_actions(window: MainWindow) -> list[ActionSpec]:
@@ -90,10 +92,10 @@ def canvas_actions(window: MainWindow) -> list[ActionSpec]:
         ActionSpec("overlay_active", "Only the active object",
                    lambda: _toggle_only_active(canvas), ("Shift+O",),
                    "Hide the other objects' masks", "View", checkable=True, section="View"),
-        ActionSpec("overlay_fainter", "Fainter masks", lambda: _opacity(canvas, -OPACITY_STEP),
+        ActionSpec("overlay_fainter", "Fainter masks", lambda: _opacity(window, -OPACITY_STEP),
                    ("Ctrl+[",), "Lower the masks' opacity", "View", section="View"),
         ActionSpec("overlay_stronger", "Stronger masks",
-                   lambda: _opacity(canvas, OPACITY_STEP), ("Ctrl+]",),
+                   lambda: _opacity(window, OPACITY_STEP), ("Ctrl+]",),
                    "Raise the masks' opacity", "View", section="View"),
     ]  # fmt: skip
     return specs

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -181,6 +182,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        options = self.canvas.masks.options
+        opacity = self.settings.overlay_opacity(options.opacity)
+        self.canvas.set_overlay_options(replace(options, opacity=opacity))
         for name, keys in self.settings.shortcuts().items():
             if name in self.registry:
                 with contextlib.suppress(ValueError):  # a key taken since: keep the default

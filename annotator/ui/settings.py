@@ -59,9 +59,10 @@ class Settings:
     def overlay_opacity(self, default: float) -> float:
         text = self._text("view/overlay_opacity")
         try:
-            return float(text) if text is not None else default
+            value = float(text) if text is not None else default
         except ValueError:
             return default
+        return min(1.0, max(0.0, value)) if value == value else default  # NaN: the default
 
     def save_overlay_opacity(self, opacity: float) -> None:
         self._qt.setValue("view/overlay_opacity", f"{opacity:.3f}")

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from annotator.domain import Mask, Provenance
+from annotator.domain import Mask, Project, Provenance
 from annotator.domain.absence import absent_frames
 from annotator.domain.mask_edit import polygon_mask
 from annotator.service import Direction
+from annotator.ui.main_window import MainWindow
 from tests.domain.test_mask_edit import brute_capsule
+from tests.ui.conftest import moving_square_frames
 
 pytestmark = pytest.mark.slow
 
@@ -293,6 +295,9 @@ def test_tools_and_overlay_options_are_window_actions(qtbot, annotator_window) -
     assert canvas.masks.options.outline_only and canvas.masks.options.only_active
     registry["overlay_fainter"].trigger()
     assert canvas.masks.options.opacity == pytest.approx(0.30)
+    again = MainWindow(moving_square_frames(), project=Project())  # the next start
+    qtbot.addWidget(again)
+    assert again.canvas.masks.options.opacity == pytest.approx(0.30)
     registry["zoom_in"].trigger()
     assert canvas.viewport.scale > canvas.viewport.fit_scale()
     registry["zoom_fit"].trigger()
