@@ -16,8 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.domain import History, Project
 from annotator.io.media import ensure_video, media_kind
@@ -52,6 +62,18 @@ from annotator.ui.window_actions import (
 
 UNREADABLE_GREY = 64  # the placeholder shown for a frame that cannot be decoded
 MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
+TIMELINE_LANES = 4  # lanes the timeline shows without scrolling
+
+
+def timeline_scroll_area() -> QScrollArea:
+    """Holds the timeline at a fixed height (TIMELINE_LANES lanes), scrolling past them, so
+    adding, hiding or showing objects never moves the frame above."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFixedHeight(Timeline.height_for(TIMELINE_LANES))
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +125,7 @@ class MainWindow(QMainWindow):
         self.image_strip.photoRequested.connect(self.file_menu.switch_to)
         self.menus: dict[str, QMenu] = {}
         self._scrub = QHBoxLayout()
+        self.timeline_area = timeline_scroll_area()
         self._central = QVBoxLayout()
         self._show_document(document)
         self._layout()
@@ -158,13 +181,14 @@ class MainWindow(QMainWindow):
         self.loader.frameFailed.connect(self._frame_failed)
         self.timeline.frameRequested.connect(self.show_frame)
         connect_timeline(self)
-        self._scrub.insertWidget(0, self.timeline, 1)
+        self.timeline_area.setWidget(self.timeline)
         self._central.addWidget(self.propagation_bar)
         state = self.project.view_state
         start = state.frame if state.video_id == document.video_id else 0  # "where was I"
         self.show_frame(min(start, num_frames - 1))
         photo = document.is_photo
         self.timeline.setVisible(not photo)
+        self.timeline_area.setVisible(not photo)
         self.propagation_bar.setVisible(not photo)
         self.frame_label.setVisible(not photo)
         self.refresh_media()
@@ -210,6 +234,7 @@ class MainWindow(QMainWindow):
         self.propagation.close()
         self.controller.close()
         self.client.close()
+        self.timeline_area.takeWidget()
         for widget in (self.timeline, self.propagation_bar):
             widget.setParent(None)
             widget.deleteLater()
@@ -234,6 +259,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.objects, 3)
         side.addWidget(self.categories_panel, 2)
         top.addLayout(side)
+        self._scrub.addWidget(self.timeline_area, 1)
         self._scrub.addWidget(self.frame_label)
         self._central.insertLayout(0, top, 1)
         self._central.insertLayout(1, self._scrub)

@@ -145,3 +145,25 @@ def test_first_start_without_a_model_offers_tiny(qtbot, window) -> None:
     offer = window.dialogs.offer_first_model()  # the test cache holds no model
     assert isinstance(offer, FirstModelOffer) and offer.isVisible()
     offer.close()
+
+
+def test_adding_hiding_and_showing_objects_never_moves_the_frame(qtbot, window) -> None:
+    win = window
+    qtbot.waitUntil(lambda: win.canvas.image is not None, timeout=5000)
+
+    def frame_place() -> tuple:
+        corner = win.canvas.frame_to_widget(0.0, 0.0)
+        return win.canvas.geometry().getRect(), (corner.x(), corner.y()), win.canvas.viewport.scale
+
+    before = frame_place()
+    tracks = [win.controller.add_object() for _ in range(6)]  # more lanes than fit: scrolls
+    qtbot.waitUntil(lambda: len(win.timeline.lanes) == 6, timeout=5000)
+    assert frame_place() == before
+    win.controller.objects.set_visible(tracks[0], False)
+    qtbot.waitUntil(lambda: win.timeline.lanes[0].hidden, timeout=5000)
+    assert frame_place() == before and len(win.timeline.lanes) == 6  # its lane stays, dimmed
+    win.controller.objects.set_visible(tracks[0], True)
+    qtbot.waitUntil(lambda: not win.timeline.lanes[0].hidden, timeout=5000)
+    assert frame_place() == before
+    area = win.timeline_area
+    assert area.verticalScrollBar().maximum() > 0  # the sixth lane is a scroll away

@@ -1,6 +1,6 @@
-"""Feeds the timeline one lane per visible object (propagated, prompted, edited, imported,
-absent and low-score frames, review flags), re-reading only the frames whose masks changed
-(a `LaneBook`), at most every LANE_REFRESH_MS while frames stream in."""
+"""Feeds the timeline one lane per object, hidden ones dimmed (propagated, prompted, edited,
+imported, absent and low-score frames, review flags), re-reading only the frames whose masks
+changed (a `LaneBook`), at most every LANE_REFRESH_MS while frames stream in."""
 
 from __future__ import annotations
 
@@ -80,12 +80,16 @@ class LanesPresenter(QObject):
         tracks = self.project.tracks(self.video_id)
         for track in tracks:
             lane = self._lanes.get(track.id)
-            if track.id in changed or lane is None or lane.colour != track.colour:
+            stale = lane is None or (lane.colour, lane.hidden) != (track.colour, track.hidden)
+            if track.id in changed or stale:
                 facts = self.book.facts(track.id)
-                self._lanes[track.id] = Lane.from_facts(facts, track.colour, str(track.id))
+                self._lanes[track.id] = Lane.from_facts(
+                    facts, track.colour, str(track.id), hidden=track.hidden
+                )
         alive = {t.id for t in tracks}
         self._lanes = {k: v for k, v in self._lanes.items() if k in alive}
-        self.timeline.set_lanes([self._lanes[t.id] for t in tracks if not t.hidden])
+        # a hidden object keeps its (dimmed) lane: hiding one never moves the others
+        self.timeline.set_lanes([self._lanes[t.id] for t in tracks])
 
     def facts(self, track_id: int) -> LaneFacts | None:
         """What the lanes know of a track (None: not read yet)."""

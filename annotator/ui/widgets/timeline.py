@@ -36,6 +36,7 @@ from annotator.ui.widgets.timeline_paint import (
 LANE_HEIGHT = 12
 LANE_GAP = 4
 RULER_HEIGHT = 30
+HIDDEN_VEIL = QColor(30, 30, 34, 170)  # over a hidden object's lane
 GUTTER = 26  # left: each lane's colour swatch and object id
 MARGIN = 6  # right, so the last frame can be hit
 HANDLE_PX = 5  # how near a marker a press on the ruler grabs it
@@ -168,9 +169,16 @@ class Timeline(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(800, self.height())
 
+    @staticmethod
+    def height_for(lanes: int) -> int:
+        """The height that shows the ruler and `lanes` lanes."""
+        return RULER_HEIGHT + max(1, lanes) * (LANE_HEIGHT + LANE_GAP) + LANE_GAP + 2
+
     def _fit_height(self) -> None:
-        lanes = max(1, len(self._lanes))
-        self.setFixedHeight(RULER_HEIGHT + lanes * (LANE_HEIGHT + LANE_GAP) + LANE_GAP + 2)
+        # at least its lanes; the window's scroll area gives it more, never less
+        self.setMinimumHeight(self.height_for(len(self._lanes)))
+        if self.height() < self.minimumHeight():
+            self.resize(self.width(), self.minimumHeight())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
         self.axis.width = max(1.0, float(self.width() - GUTTER - MARGIN))
@@ -272,6 +280,8 @@ class Timeline(QWidget):
             p.drawText(QRectF(9, rect.top() - 1, GUTTER - 9, rect.height() + 2), 0, str(lane.name))
             p.setClipRect(QRectF(GUTTER, 0, self.axis.width, self.height()))
             paint_lane(p, self.axis, lane, rect, active)
+            if lane.hidden:  # dimmed, so the eye skips it
+                p.fillRect(rect, HIDDEN_VEIL)
             p.setClipping(False)
             paint_markers(q, self.axis, lane, rect)
         if self._in_out is not None:

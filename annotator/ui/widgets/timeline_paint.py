@@ -44,6 +44,7 @@ class Lane:
     low_score: np.ndarray | None = field(default=None, repr=False)
     flags: np.ndarray | None = field(default=None, repr=False)
     name: str = ""
+    hidden: bool = False  # the object is hidden in the canvas: its lane stays, dimmed
 
     def __post_init__(self) -> None:
         if self.kinds is None:
@@ -68,7 +69,12 @@ class Lane:
 
     @classmethod
     def from_facts(
-        cls, facts: LaneFacts, colour: Colour, name: str = "", limits: ReviewLimits | None = None
+        cls,
+        facts: LaneFacts,
+        colour: Colour,
+        name: str = "",
+        limits: ReviewLimits | None = None,
+        hidden: bool = False,
     ) -> Lane:
         """The lane of an object's facts, with its low-score frames and review flags."""
         masked = facts.kinds != FrameKind.NONE
@@ -81,6 +87,7 @@ class Lane:
             low_score(facts),
             review_flags(facts, limits),
             name,
+            hidden,
         )
 
     @property
