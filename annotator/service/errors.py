@@ -23,3 +23,7 @@ class EngineFailure(ServiceError):
 
 class NotReady(ServiceError):
     """A request needs something the engine does not have yet (a model, a video)."""
+
+
+class Unsupported(ServiceError):
+    """The open media cannot do what was asked (propagating a photo); the message says why."""

@@ -64,12 +64,14 @@ class ModelLoaded(Event):
 
 @dataclass(frozen=True)
 class VideoReady(Event):
-    """A tracking session is open over a frame source (`fast`: in bf16 fast mode)."""
+    """A session is open over a frame source (`fast`: in bf16 fast mode; `photo`: the source
+    is a photo, segmented by the image predictor, with no memory and no propagation)."""
 
     num_frames: int
     width: int
     height: int
     fast: bool = False
+    photo: bool = False
 
 
 @dataclass(frozen=True)

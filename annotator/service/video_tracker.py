@@ -41,6 +41,11 @@ class VideoTracker:
         return self.session.num_frames
 
     @property
+    def fast(self) -> bool:
+        """Whether the session computes in bf16 fast mode."""
+        return self.session.fast
+
+    @property
     def frame_size(self) -> tuple[int, int]:
         return self.session.frame_size
 

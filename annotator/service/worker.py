@@ -17,7 +17,7 @@ from typing import Any, cast
 import numpy as np
 import torch
 
-from annotator.service.errors import NotReady
+from annotator.service.errors import NotReady, Unsupported
 from annotator.service.events import (
     Candidates,
     CandidatesFound,
@@ -113,6 +113,7 @@ class EngineWorker:
         self._device = "cpu"
         self._tracker: Tracker | None = None
         self._video: SetVideo | None = None  # the open video, re-opened on a model change
+        self.photo = False  # the open source is a photo (PhotoTracker: no propagation)
         self._encode_masks = FrameMaskEncoder()
 
     # --- dispatch ----------------------------------------------------------------------
@@ -193,6 +194,7 @@ class EngineWorker:
             FrameSourceError,
             DomainError,
             NotReady,
+            Unsupported,
             OSError,
             ValueError,  # the engine's input errors (bad frame, prompt, object id) are these
             IndexError,
@@ -261,6 +263,7 @@ class EngineWorker:
     def _set_video(self, request_id: int, request: SetVideo) -> Event:
         if self._model is None:
             raise NotReady("no model is loaded: load a model before opening a video")
+        from annotator.service.photo_tracker import PhotoTracker, is_photo_source
         from annotator.service.video_tracker import VideoTracker
 
         self._tracker = None
@@ -271,13 +274,18 @@ class EngineWorker:
             from annotator.engine.fast_mode import default_precision
 
             fast = default_precision(cast(Any, self._model).device).mode == "fast"
-        tracker = VideoTracker(self._model, request.frames, request.feature_budget_bytes, fast)
+        tracker: VideoTracker | PhotoTracker
+        if is_photo_source(request.frames):  # a photo: the image predictor, no video session
+            tracker = PhotoTracker(self._model, request.frames, fast)
+        else:
+            tracker = VideoTracker(self._model, request.frames, request.feature_budget_bytes, fast)
         self._tracker = tracker
         self._video = request
         capacity = tracker.cached_frames_capacity()
         self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
         h, w = tracker.frame_size
-        return VideoReady(request_id, tracker.num_frames, w, h, tracker.session.fast)
+        self.photo = isinstance(tracker, PhotoTracker)
+        return VideoReady(request_id, tracker.num_frames, w, h, tracker.fast, self.photo)
 
     def _prompt(self, request_id: int, request: AddPoints | AddBox | AddMask) -> Event:
         tracker = self._need_tracker()
@@ -312,6 +320,10 @@ class EngineWorker:
 
     def _propagate(self, request_id: int, request: Propagate, token: CancelToken) -> Event:
         tracker = self._need_tracker()
+        if self.photo:
+            from annotator.service.photo_tracker import PHOTO_NOT_PROPAGATED
+
+            raise Unsupported(PHOTO_NOT_PROPAGATED)
         direction = Direction(request.direction)
         if not 0 <= request.start < tracker.num_frames:
             raise IndexError(

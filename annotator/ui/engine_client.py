@@ -94,6 +94,7 @@ class EngineClient(QObject):
         self.expected = False  # a model was asked for (prompts wait for it)
         self.ready_now = False
         self.fast = False  # the open session's precision (bf16 fast mode), as the engine says
+        self.photo = False  # the engine segments the open source as a photo (image predictor)
         self.image_size = 1024  # the model's input size asked for last
         self.no_model_message = NO_MODEL_HINT
         self._generation = 0
@@ -183,7 +184,7 @@ class EngineClient(QObject):
         if generation != self._generation or not isinstance(event, VideoReady):
             return
         self.ready_now = True
-        self.fast = event.fast
+        self.fast, self.photo = event.fast, event.photo
         self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
         self.ready.emit()
 

@@ -203,6 +203,7 @@ def test_photo_project_each_image_at_its_own_size(
         win.image_strip.setCurrentRow(index)  # the strip switches the photo shown
         assert win.document.video_id == video_id
         qtbot.waitUntil(lambda: win.controller.engine_ready and win.shown_exact, timeout=120_000)
+        assert win.controller.client.photo  # the engine's image predictor, no video session
         video = win.project.video(video_id)
         x, y = video.width / 2, video.height / 2
         qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
