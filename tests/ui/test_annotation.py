@@ -275,7 +275,7 @@ def test_closing_the_window_mid_propagation_keeps_the_frames_written(
     assert ctl.project.frames_with_masks(ctl.video_id, track) == [0]
 
 
-def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> None:
+def test_hiding_an_object_hides_its_mask_and_dims_its_lane(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
     track = click_first_object(qtbot, win)
@@ -283,10 +283,11 @@ def test_hiding_an_object_hides_its_mask_and_lane(qtbot, annotator_window) -> No
     win.objects.list.item(0).setCheckState(Qt.CheckState.Unchecked)
     assert ctl.project.track(track).hidden
     qtbot.waitUntil(lambda: not win.canvas.has_overlay, timeout=5000)
-    qtbot.waitUntil(lambda: win.timeline.lanes == [], timeout=5000)
+    qtbot.waitUntil(lambda: [la.hidden for la in win.timeline.lanes] == [True], timeout=5000)
     ctl.undo()
     assert not ctl.project.track(track).hidden
     qtbot.waitUntil(lambda: win.canvas.has_overlay, timeout=5000)
+    qtbot.waitUntil(lambda: [la.hidden for la in win.timeline.lanes] == [False], timeout=5000)
 
 
 def test_after_undo_the_engine_is_given_the_project_prompt_again(qtbot, annotator_window) -> None:
