@@ -51,12 +51,15 @@ def _toggle_only_active(canvas: AnnotationCanvas) -> None:
     canvas.set_overlay_options(replace(options, only_active=not options.only_active))
 
 
-def _opacity(window: MainWindow, step: float) -> None:
-    """Fainter or stronger masks, remembered for the next start."""
-    options = window.canvas.masks.options
-    value = round(min(1.0, max(0.0, options.opacity + step)), 3)
-    window.canvas.set_overlay_options(replace(options, opacity=value))
+def set_mask_opacity(window: MainWindow, opacity: float) -> None:
+    """The masks' fill opacity (0..1), remembered for the next start."""
+    value = round(min(1.0, max(0.0, opacity)), 3)
+    window.canvas.set_overlay_options(replace(window.canvas.masks.options, opacity=value))
     window.settings.save_overlay_opacity(value)
+
+
+def _opacity(window: MainWindow, step: float) -> None:
+    set_mask_opacity(window, window.canvas.masks.options.opacity + step)
 
 
 def canvas_actions(window: MainWindow) -> list[ActionSpec]:

@@ -1,6 +1,7 @@
 """The menu entries that open the dialogs of `annotator.ui.dialogs`: File > Import and
-Export, Model > Models, Help > Keyboard shortcuts (F1) and About, and what the window does
-with their answers (load the chosen model, rebind the shortcuts and remember both)."""
+Export, Edit > Settings, Model > Models, Help > Keyboard shortcuts (F1) and About, and what
+the window does with their answers (load the chosen model, rebind the shortcuts and remember
+both)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QDialog, QWidget
 
 from annotator.ui.actions import ActionSpec
+from annotator.ui.canvas_actions import set_mask_opacity
 from annotator.ui.dialogs.about_dialog import AboutDialog
 from annotator.ui.dialogs.export_dialog import ExportDialog
 from annotator.ui.dialogs.first_model import FirstModelOffer
 from annotator.ui.dialogs.import_dialog import ImportDialog
 from annotator.ui.dialogs.model_choice import ModelChoice, has_downloaded_model
 from annotator.ui.dialogs.model_dialog import ModelDialog
+from annotator.ui.dialogs.settings_dialog import SettingsDialog
 from annotator.ui.dialogs.shortcuts_dialog import Shortcuts, ShortcutsDialog
 from annotator.ui.engine_bridge import EngineBridge
 
@@ -45,6 +48,9 @@ class DialogMenus:
             ActionSpec("models", "Models…", self.open_models, ("Ctrl+M",),
                        "Choose, download or open a model; device, precision, input size",
                        "Model", section="Model"),
+            ActionSpec("settings", "Settings…", self.open_settings, ("Ctrl+,",),
+                       "Mask opacity, shortcuts, model; where they are kept", "Edit",
+                       section="Edit"),
             ActionSpec("shortcuts", "Keyboard shortcuts…", self.open_shortcuts, ("F1",),
                        "Every shortcut, and rebinding them", "Help", section="Help"),
             ActionSpec("about", "About annotator", self.open_about, (), "Version and licence",
@@ -144,6 +150,18 @@ class DialogMenus:
                 registry.rebind(name, list(keys))
         changed = {n: list(k) for n, k in table.items() if tuple(k) != self.default_keys.get(n)}
         self.window.settings.save_shortcuts(changed)
+
+    def open_settings(self) -> QDialog:
+        window = self.window
+        dialog = SettingsDialog(
+            window.canvas.masks.options.opacity,
+            lambda value: set_mask_opacity(window, value),
+            self.open_shortcuts,
+            self.open_models,
+            window.settings.path,
+            window,
+        )
+        return self._show(dialog)
 
     def open_about(self) -> QDialog:
         return self._show(AboutDialog(self.window))
