@@ -29,8 +29,8 @@ class PropagationBatch(Command):
     """An open-ended command that accumulates propagated frames as they stream in.
 
     Records of locked or deleted tracks are skipped; with `keep_keyframes` (default) so are
-    records that would replace a user-made (prompted/edited) mask with a propagated one. With
-    `replace_edits` the user lets hand-edited masks give way; prompted ones never do.
+    records that would replace a user-made (prompted/edited) mask with a propagated one, but
+    for the hand edits at `replace_edits` (keys), which the user let this run replace.
     """
 
     label = "Propagate"
@@ -42,7 +42,7 @@ class PropagationBatch(Command):
         label: str,
         *,
         keep_keyframes: bool = True,
-        replace_edits: bool = False,
+        replace_edits: Iterable[MaskKey] = (),
     ) -> None:
         super().__init__()
         self._project = project
@@ -50,7 +50,7 @@ class PropagationBatch(Command):
         self._delta = Delta()
         self.label = label
         self.keep_keyframes = keep_keyframes
-        self.replace_edits = replace_edits
+        self.replace_edits = frozenset(replace_edits)
         self.closed = False
         self.frames_written = 0
         # its own lock, not the history's: a GUI thread asking to undo is refused at once
@@ -120,7 +120,7 @@ class PropagationBatch(Command):
             return before
         if before.provenance is Provenance.PROMPTED:
             return False
-        if before.provenance is Provenance.EDITED and not self.replace_edits:
+        if before.provenance is Provenance.EDITED and key not in self.replace_edits:
             return False
         return before
 
@@ -216,7 +216,11 @@ class History:
         return command
 
     def begin_batch(
-        self, label: str = "Propagate", *, keep_keyframes: bool = True, replace_edits: bool = False
+        self,
+        label: str = "Propagate",
+        *,
+        keep_keyframes: bool = True,
+        replace_edits: Iterable[MaskKey] = (),
     ) -> PropagationBatch:
         """Start recording a propagation run as one undo step (undo/redo wait until it ends);
         see PropagationBatch for what it may overwrite."""

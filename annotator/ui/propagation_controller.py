@@ -112,10 +112,9 @@ class PropagationController(QObject):
         self._objects = [active] if self.bar.active_only and active is not None else None
         ann.sync_engine()  # replays queue ahead of the propagation
         self._replay_absence()
-        replace_edits = self.bar.replace_edits
-        if replace_edits:
+        if self.bar.replace_edits:
             self._release_edits(plans)
-        self._batch = ann.history.begin_batch(label, replace_edits=replace_edits)
+        self._batch = ann.history.begin_batch(label, replace_edits=self._released)
         self._queue, self._left = list(plans), []
         self.bar.set_running(True)
         ann.propagating = True

@@ -79,13 +79,15 @@ def test_batch_skips_locked_and_deleted_tracks_and_can_replace_keyframes() -> No
     assert p.mask(vid, 3, t2) is None
 
 
-def test_replace_edits_lets_hand_edits_give_way_but_never_prompted_masks() -> None:
+def test_replace_edits_lets_those_hand_edits_give_way_but_never_prompted_masks() -> None:
     p, h, vid, t1, t2 = setup()
     h.execute(SetMask(vid, 0, t1, blob_mask(H, W, 20, 20, 5, 5), Provenance.PROMPTED))
     h.execute(SetMask(vid, 2, t1, blob_mask(H, W, 30, 20, 5, 5), Provenance.EDITED))
     h.execute(SetMask(vid, 3, t2, blob_mask(H, W, 30, 20, 5, 5), Provenance.EDITED))
+    h.execute(SetMask(vid, 1, t2, blob_mask(H, W, 30, 20, 5, 5), Provenance.EDITED))
     before = dump(p)
-    with h.begin_batch("Propagate forward", replace_edits=True) as batch:
+    released = [(vid, 0, t1), (vid, 2, t1), (vid, 3, t2)]  # frame 0 is prompted: kept anyway
+    with h.begin_batch("Propagate forward", replace_edits=released) as batch:
         for f in range(4):
             gone = [(vid, f, t2)] if f == 3 else []  # t2 lost on its edited frame
             batch.add_frame(frame_records(vid, f, [t1] if f == 3 else [t1, t2]), gone)
@@ -94,6 +96,7 @@ def test_replace_edits_lets_hand_edits_give_way_but_never_prompted_masks() -> No
     assert p.mask(vid, 2, t1).provenance is Provenance.PROPAGATED
     assert p.mask(vid, 2, t1).mask == frame_records(vid, 2, [t1])[0].mask
     assert p.mask(vid, 3, t2) is None
+    assert p.mask(vid, 1, t2).provenance is Provenance.EDITED  # not among those released
     h.undo()
     assert dump(p) == before
     with h.begin_batch() as batch:  # the default keeps the same edits
