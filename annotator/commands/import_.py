@@ -50,7 +50,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
 
-def _read(project: Any, args: argparse.Namespace) -> ImportResult:
+def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
+    """Read the labels `args` name (format, source, video, offsets) into `project`'s terms;
+    what importing would add, nothing written (the window's import dialog shares it)."""
     if args.fmt == "coco":
         return read_coco(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "sav":
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with open_project(args.project) as project:
-            result = _read(project, args)
+            result = read_labels(project, args)
             if not args.dry_run:
                 apply_import(project, result)
     except (FormatError, StoreError, DomainError, OSError) as exc:

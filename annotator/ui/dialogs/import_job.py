@@ -63,7 +63,7 @@ def read_dataset(project: Project, request: ImportRequest) -> ImportResult:
     if not request.source.exists():
         raise ImportError_("no such file or folder", file=request.source)
     args = _command_parser().parse_args(["import", "<project>", *request.command_line()])
-    return import_command._read(project, args)
+    return import_command.read_labels(project, args)
 
 
 def preview_lines(result: ImportResult, project: Project) -> list[str]:
