@@ -36,7 +36,8 @@ class ImageNotSetError(EngineInputError):
 class ImagePrediction:
     """K candidate masks for one prompt (K = 3 with multimask, else 1).
 
-    masks: bool (K, H, W) at the image's size; scores: float32 (K,) predicted IoU;
+    masks: bool (K, H, W) at the image's size (only the best one, (1, H, W), when predicted
+    with `best_only`); scores: float32 (K,) predicted IoU;
     low_res_logits: float32 (K, 256, 256), clamped to +-32, usable as a later mask_input."""
 
     masks: np.ndarray
@@ -134,9 +135,13 @@ class ImagePredictor:
         box: Sequence[float] | np.ndarray | None = None,
         mask_input: np.ndarray | Tensor | None = None,
         multimask: bool = True,
+        *,
+        best_only: bool = False,
     ) -> ImagePrediction:
         """Masks for clicks (x, y in image pixels; labels 1 positive / 0 negative), an optional
-        box (x0, y0, x1, y1) and an optional low-res mask prompt (a previous low_res_logits)."""
+        box (x0, y0, x1, y1) and an optional low-res mask prompt (a previous low_res_logits).
+        `best_only`: upsample only the mask of highest predicted IoU (the same mask as without
+        it; each upsampled mask costs ~4 ms at 3 MP), scores and logits of all K kept."""
         emb = self._require_image()
         clicks = check_points(points, labels)
         box_arr = check_box(box)
@@ -163,9 +168,11 @@ class ImagePredictor:
             high_res_features=emb.high_res_feats,
         )
         low_res = out.masks[0].float()  # [K, 4h, 4w]
-        masks = logits_to_masks(low_res, emb.height, emb.width)
+        scores = out.iou_pred[0].float()
+        shown = low_res[int(torch.argmax(scores))][None] if best_only else low_res
+        masks = logits_to_masks(shown, emb.height, emb.width)
         return ImagePrediction(
             masks=masks.cpu().numpy(),
-            scores=out.iou_pred[0].float().cpu().numpy(),
+            scores=scores.cpu().numpy(),
             low_res_logits=low_res.clamp(-LOW_RES_LOGIT_LIMIT, LOW_RES_LOGIT_LIMIT).cpu().numpy(),
         )

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from annotator.engine.fast_mode import compute_precision, fast_dtype
-from annotator.engine.image_predictor import ImagePredictor
+from annotator.engine.image_predictor import ImagePrediction, ImagePredictor
 from annotator.engine.session_errors import NonFiniteOutputError
 from annotator.io.frames import IMAGE_EXTENSIONS
 from annotator.service.errors import Unsupported
@@ -187,7 +187,7 @@ class PhotoTracker:
             mask_input = None if before is None else obj.memo[before]
             box, clicks, marks = step
             single_click = box is None and len(clicks) == 1 and mask_input is None
-            found = self._predict(clicks, marks, box, mask_input, multimask=single_click)
+            found = self._predict(clicks, marks, box, mask_input, single_click, best_only=True)
             best = found.best()
             for value in (found.scores[best], found.low_res_logits[best]):
                 if not np.isfinite(value).all():
@@ -201,7 +201,7 @@ class PhotoTracker:
                 obj.memo.popitem(last=False)
         logits = obj.memo[key]
         obj.prompt = key
-        obj.output = PhotoMask(logits, float(found.scores[best]), found.masks[best])
+        obj.output = PhotoMask(logits, float(found.scores[best]), found.masks[0])
         return self.frame_masks(frame)
 
     def _predict(
@@ -211,7 +211,9 @@ class PhotoTracker:
         box: tuple[float, float, float, float] | None,
         mask_input: np.ndarray | None,
         multimask: bool = True,
-    ) -> Any:
+        *,
+        best_only: bool = False,
+    ) -> ImagePrediction:
         with compute_precision(self.predictor.device, self.fast):
             return self.predictor.predict(
                 points=clicks or None,
@@ -219,6 +221,7 @@ class PhotoTracker:
                 box=box,
                 mask_input=None if mask_input is None else mask_input[None],
                 multimask=multimask,
+                best_only=best_only,
             )
 
     # --- objects ----------------------------------------------------------------------------
