@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from annotator.engine.weights_digest import (
     current_digest,
     forget_digest,
+    known_digest,
     remember_digest,
     sha256_of,
 )
@@ -107,7 +108,8 @@ def default_base_url() -> str:
 @dataclass(frozen=True)
 class CacheStatus:
     """Whether a model's file is in the cache: 'cached', 'wrong-size', 'corrupt' (right size,
-    another SHA-256), 'partial' or 'missing'."""
+    another SHA-256), 'unchecked' (right size, SHA-256 not computed yet: see `status`),
+    'partial' or 'missing'."""
 
     entry: WeightsEntry
     path: Path
@@ -161,15 +163,20 @@ class WeightsManager:
         """Where an unfinished download of the model is kept."""
         return self.cache_dir / (self.entry(name).filename + ".part")
 
-    def status(self, name: str) -> CacheStatus:
+    def status(self, name: str, *, hash_new: bool = True) -> CacheStatus:
         """The cache state of one model: size, and the SHA-256 when the file is new or its
-        size or mtime changed (`verify` also loads it)."""
+        size or mtime changed (`verify` also loads it). With `hash_new` False such a file is
+        'unchecked' instead (hashing a large model takes seconds: not on a GUI thread)."""
         entry, path, part = self.entry(name), self.path(name), self.part_path(name)
         if path.is_file():
             size = path.stat().st_size
             state = "cached" if size == entry.size else "wrong-size"
-            if state == "cached" and entry.sha256 and current_digest(path) != entry.sha256:
-                state = "corrupt"
+            if state == "cached" and entry.sha256:
+                digest = current_digest(path) if hash_new else known_digest(path)
+                if digest is None:
+                    state = "unchecked"
+                elif digest != entry.sha256:
+                    state = "corrupt"
             return CacheStatus(entry, path, state, size)
         if part.is_file():
             return CacheStatus(entry, path, "partial", part.stat().st_size)
@@ -196,9 +203,9 @@ class WeightsManager:
             )
         return status.path
 
-    def statuses(self) -> list[CacheStatus]:
+    def statuses(self, *, hash_new: bool = True) -> list[CacheStatus]:
         """`status` of every known model, in registry order."""
-        return [self.status(name) for name in self.registry]
+        return [self.status(name, hash_new=hash_new) for name in self.registry]
 
     # ------------------------------------------------------------------ download
 

@@ -45,13 +45,21 @@ def remember_digest(path: Path, sha256: str) -> None:
         os.replace(tmp, record_path(path))
 
 
-def current_digest(path: Path) -> str:
-    """The file's SHA-256: the remembered one while size and mtime are unchanged, else
-    computed now (and remembered)."""
+def known_digest(path: Path) -> str | None:
+    """The remembered SHA-256 while the file's size and mtime are unchanged; None when it
+    would have to be computed (a new or changed file)."""
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         record = json.loads(record_path(path).read_text())
         if (record["size"], record["mtime_ns"]) == _stamp(path):
             return str(record["sha256"])
+    return None
+
+
+def current_digest(path: Path) -> str:
+    """The file's SHA-256: the remembered one while size and mtime are unchanged, else
+    computed now (and remembered)."""
+    if (known := known_digest(path)) is not None:
+        return known
     digest = sha256_of(path)
     remember_digest(path, digest)
     return digest

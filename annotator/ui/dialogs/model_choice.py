@@ -92,6 +92,8 @@ def status_text(status: CacheStatus) -> str:
     """'downloaded', 'partial 45%', 'not downloaded', or what is wrong, for the models list."""
     if status.state == "cached":
         return "downloaded"
+    if status.state == "unchecked":
+        return "downloaded · checking…"
     if status.state == "partial":
         return f"partial {100 * status.bytes_present // status.entry.size}%"
     if status.state == "wrong-size":
@@ -108,7 +110,7 @@ def megabytes(n: int) -> str:
 
 def has_downloaded_model(manager: WeightsManager) -> bool:
     """Whether any of the known models is in the cache (else offer the first download)."""
-    return any(s.state == "cached" for s in manager.statuses())
+    return any(s.state in ("cached", "unchecked") for s in manager.statuses(hash_new=False))
 
 
 def first_model_question(manager: WeightsManager) -> str:

@@ -86,6 +86,7 @@ class ModelDialog(QDialog):
         self._local: VerifyReport | None = None
         self._default_reason = ""
         self._verify_task: BackgroundTask | None = None
+        self._digest_task: BackgroundTask | None = None  # hashing hand-copied models
         self.download = ModelDownload(manager, self)
         self.download.progressed.connect(self._on_download_progress)
         self.download.downloaded.connect(self._on_downloaded)
@@ -165,7 +166,10 @@ class ModelDialog(QDialog):
         """Re-read the cache: each model's state, and the local file if one was opened."""
         keep = self.selected_name()
         self.models.clear()
-        for status in self.manager.statuses():
+        statuses = self.manager.statuses(hash_new=False)  # no hashing on the GUI thread
+        if any(s.state == "unchecked" for s in statuses):
+            self._check_digests()
+        for status in statuses:
             entry = status.entry
             item = QTreeWidgetItem([entry.name, megabytes(entry.size), status_text(status)])
             item.setData(0, Qt.ItemDataRole.UserRole, entry.name)
@@ -244,9 +248,10 @@ class ModelDialog(QDialog):
     def _update_buttons(self) -> None:
         name = self.selected_name()
         downloading = self.download.running
-        status = self.manager.status(name) if name in self.manager.registry else None
+        registry = self.manager.registry
+        status = self.manager.status(name, hash_new=False) if name in registry else None
         self.download_button.setEnabled(
-            status is not None and status.state != "cached" and not downloading
+            status is not None and status.state not in ("cached", "unchecked") and not downloading
         )
         self.download_button.setText(
             "Resume download" if status is not None and status.state == "partial" else "Download"
@@ -304,6 +309,26 @@ class ModelDialog(QDialog):
         self._say(f"Checking {path} …")
         task.start()
 
+    def _check_digests(self) -> None:
+        """Hash the models copied into the cache by hand in the background (seconds for a
+        large one), then list them again."""
+        if self._digest_task is not None:
+            return
+        manager = self.manager
+        task = BackgroundTask(lambda _report: manager.statuses(), self)
+        task.succeeded.connect(self._digests_checked)
+        task.failed.connect(self._digests_checked)
+        self._digest_task = task
+        task.start()
+
+    def _digests_checked(self, _outcome: object) -> None:
+        task, self._digest_task = self._digest_task, None
+        if task is not None:
+            task.wait()
+            task.deleteLater()
+        if task is not None and task.outcome is not None and task.outcome[0] == "ok":
+            self.refresh()
+
     def _end_verify(self) -> None:
         if self._verify_task is not None:
             self._verify_task.wait()
@@ -360,6 +385,7 @@ class ModelDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing stops a running download (kept for a resume) and waits for the threads."""
         self.download.stop()
-        if self._verify_task is not None:
-            self._verify_task.wait()
+        for task in (self._verify_task, self._digest_task):
+            if task is not None:
+                task.wait()
         super().done(result)

@@ -201,7 +201,8 @@ def test_a_damaged_file_is_not_usable_and_downloads_again(qtbot, weights, mirror
     weights.path(MODEL).write_bytes(b"x" * weights.entry(MODEL).size)
     dialog = make_dialog(qtbot, weights, [])
     dialog.select_model(MODEL)
-    assert rows(dialog)[MODEL] == "damaged: download again"
+    assert rows(dialog)[MODEL] == "downloaded · checking…"  # hashed off the GUI thread
+    qtbot.waitUntil(lambda: rows(dialog)[MODEL] == "damaged: download again", timeout=30_000)
     assert not dialog.use_button.isEnabled() and dialog.choice() is None
     click(qtbot, dialog.download_button)
     qtbot.waitUntil(lambda: not dialog.download.running, timeout=60_000)
@@ -229,3 +230,24 @@ def test_closing_during_a_download_keeps_the_part(qtbot, weights, mirror) -> Non
     dialog.reject()
     assert task.isFinished() and not dialog.isVisible()
     assert weights.status(MODEL).state == "partial" and not weights.path(MODEL).exists()
+
+
+def test_a_model_copied_in_by_hand_is_hashed_in_the_background(
+    qtbot, weights, small_tiny_checkpoint
+) -> None:
+    from annotator.engine.weights_digest import known_digest
+
+    path = weights.path(MODEL)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(small_tiny_checkpoint.read_bytes())  # not downloaded: no digest yet
+    assert known_digest(path) is None
+    assert weights.status(MODEL, hash_new=False).state == "unchecked"
+    assert has_downloaded_model(weights)  # the first-start offer is not made for it
+    dialog = make_dialog(qtbot, weights, [])
+    qtbot.waitUntil(lambda: rows(dialog)[MODEL] == "downloaded", timeout=30_000)
+    assert known_digest(path) == weights.entry(MODEL).sha256  # hashed once, remembered
+    dialog.select_model(MODEL)
+    assert dialog.use_button.isEnabled() and not dialog.download_button.isEnabled()
+    path.write_bytes(b"x" * weights.entry(MODEL).size)  # same size, other bytes
+    dialog.refresh()
+    qtbot.waitUntil(lambda: rows(dialog)[MODEL] == "damaged: download again", timeout=30_000)
