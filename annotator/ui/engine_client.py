@@ -76,13 +76,14 @@ def _as_failure(error: BaseException) -> EngineFailure:
 class EngineClient(QObject):
     """Sends requests to the service behind `bridge` and starts sessions on it.
 
-    Signals: `modelLoaded(ModelLoaded)`, `ready()` once a session is open on the video,
-    `unavailable(str)` when no model will answer prompts (with the reason for the user),
-    `statusMessage(str)`.
+    Signals: `loading(model)` as a model is asked for, `modelLoaded(ModelLoaded)`, `ready()`
+    once a session is open on the video, `unavailable(str)` when no model will answer
+    prompts (with the reason for the user), `statusMessage(str)`.
     """
 
     modelLoaded = Signal(object)
     ready = Signal()
+    loading = Signal(str)  # the model being loaded (a path or a model name)
     unavailable = Signal(str)
     statusMessage = Signal(str)
     _settled = Signal(object, bool, object)  # reply, ok, event or failure: engine -> GUI hop
@@ -155,6 +156,7 @@ class EngineClient(QObject):
         self.expected, self.ready_now = True, False
         if model is not None:
             self.image_size = image_size or 1024
+            self.loading.emit(model)
             self.statusMessage.emit(f"Loading model {model}…")
             self.send(lambda s: s.load_model(model, device=device, image_size=image_size)).then(
                 lambda e: self._on_model(generation, e)

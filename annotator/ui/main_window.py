@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
         self.client.modelLoaded.connect(self._show_model)
         self.client.ready.connect(self._show_model)  # the session says its precision
         self.client.unavailable.connect(lambda _why: self.model_label.setText("No model"))
+        self.client.loading.connect(
+            lambda model: self.model_label.setText(f"Loading {Path(model).stem}…")
+        )
         self.loader = FrameLoader(document.frames, self)
         self.loader.frameReady.connect(self._paint_frame)
         self.loader.frameFailed.connect(self._frame_failed)

@@ -27,6 +27,7 @@ def window(qtbot):
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     win.controller.start_engine(frames, "fake.pt")
+    assert win.model_label.text() == "Loading fake…"  # not "No model" while it loads
     qtbot.waitUntil(lambda: win.controller.engine_ready, timeout=5000)
     yield win, engine
     win.shutdown()
