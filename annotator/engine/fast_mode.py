@@ -10,6 +10,7 @@ from typing import Literal, NamedTuple
 
 import torch
 
+from annotator.engine.allocator import keep_freed_memory
 from annotator.engine.kernel_choice import cpu_bf16_features, kernel_choice
 from annotator.engine.sam2.common import reduced_precision_kernels
 
@@ -91,7 +92,10 @@ def default_precision(device: torch.device) -> PrecisionDefault:
 @contextlib.contextmanager
 def compute_precision(device: torch.device, fast: bool) -> Iterator[None]:
     """Inference mode, plus fast mode's autocast and attention kernels when ``fast`` and the
-    device supports it; float32 with the reference's kernels otherwise."""
+    device supports it; float32 with the reference's kernels otherwise. Either way freed
+    activations stay in the process for the next frame (see annotator.engine.allocator)."""
+    if device.type == "cpu":
+        keep_freed_memory()
     dtype = fast_dtype(device) if fast else None
     with torch.inference_mode():
         if dtype is None:

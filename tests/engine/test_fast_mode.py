@@ -4,6 +4,7 @@ dtype choice, and fast-mode masks against float32 for 1 and 3 objects (small mod
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from annotator.engine.allocator import keep_freed_memory
 from annotator.engine.fast_mode import (
     bf16_supported,
     compute_precision,
@@ -28,10 +30,13 @@ from annotator.engine.kernel_choice import (
     measure_attention,
 )
 from annotator.engine.sam2.common import (
+    ACTIVATIONS,
     ATTENTION_SITES,
     CHUNKED,
     FUSED,
+    Linear,
     attend,
+    linear,
     reduced_precision_kernels,
     uses_fused_kernel,
 )
@@ -130,6 +135,41 @@ def test_fast_mode_autocasts_to_bf16_on_this_cpu() -> None:
     with compute_precision(CPU, fast=True):
         assert torch.is_autocast_enabled("cpu")
         assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+@pytest.mark.parametrize("activation", ["none", "relu", "gelu"])
+def test_fast_linear_is_the_plain_layer_in_float32_and_close_to_it_in_bf16(
+    activation: str,
+) -> None:
+    """`linear` (one fused oneDNN call in fast mode) returns exactly layer + activation in
+    float32, and within bf16 rounding of it under CPU bf16 autocast."""
+    gen = torch.Generator().manual_seed(0)
+    layer = Linear(48, 80)
+    x = torch.randn(2, 7, 48, generator=gen)
+    plain = ACTIVATIONS[activation](torch.nn.functional.linear(x, layer.weight, layer.bias))
+    with torch.inference_mode():
+        assert torch.equal(linear(layer, x, activation), plain)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fast = linear(layer, x, activation)
+            again = layer(x) if activation == "none" else linear(layer, x, activation)
+    assert fast.dtype == torch.bfloat16 and fast.shape == plain.shape
+    assert torch.allclose(fast.float(), plain, atol=0.05, rtol=0.02)
+    assert torch.equal(again, fast)  # the cached bf16 weights are reused, not drifting
+    with torch.no_grad():
+        layer.weight.mul_(2.0)  # a reload invalidates the cached copy
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        doubled = linear(layer, x, "none").float()
+    expected = torch.nn.functional.linear(x, layer.weight, layer.bias)
+    assert torch.allclose(doubled, expected, atol=0.1, rtol=0.02)
+
+
+def test_freed_memory_is_kept_once_per_process_where_glibc_allows() -> None:
+    first = keep_freed_memory()
+    assert keep_freed_memory() is first  # configured once
+    if not sys.platform.startswith("linux"):
+        assert first is False  # glibc's malloc only
+    with compute_precision(CPU, fast=False):
+        assert torch.equal(torch.ones(1 << 22).sum(), torch.tensor(float(1 << 22)))
 
 
 def test_cuda_fast_mode_uses_bf16_else_fp16() -> None:

@@ -4,12 +4,72 @@ that stays fast in bfloat16 on a CPU."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+ACTIVATIONS = {"none": lambda x: x, "relu": F.relu, "gelu": F.gelu}
+
+
+def cpu_bf16_autocast() -> bool:
+    """Whether CPU autocast to bfloat16 (fast mode on a CPU) is on."""
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+def _bf16_parameters(layer: nn.Linear) -> tuple[Tensor, Tensor | None]:
+    """The layer's weight and bias in bfloat16, cast once and kept until they change (the
+    versions count in-place loads such as load_state_dict)."""
+    w, b = layer.weight, layer.bias
+    key = (w.data_ptr(), w._version, None if b is None else (b.data_ptr(), b._version))
+    cached = layer.__dict__.get("_bf16_cache")
+    if cached is None or cached[0] != key:
+        with torch.no_grad():
+            pair = (w.detach().bfloat16(), None if b is None else b.detach().bfloat16())
+        layer.__dict__["_bf16_cache"] = cached = (key, pair)
+    return cached[1]
+
+
+def linear(layer: nn.Linear, x: Tensor, activation: str = "none") -> Tensor:
+    """activation(layer(x)), activation one of ``ACTIVATIONS``.
+
+    Under CPU bfloat16 autocast (fast mode) one oneDNN call computes it: the activation is
+    applied to the float32 accumulator before rounding (GELU alone is as slow as the
+    matmul in bf16), the weights are cast once rather than on every call, and no bias is
+    first copied into the output as addmm does. Anywhere else (float32: exact mode; GPUs)
+    it is the plain layer, with the reference's results.
+    """
+    if x.device.type == "cpu" and cpu_bf16_autocast() and _ONEDNN_LINEAR is not None:
+        w, b = _bf16_parameters(layer)
+        algorithm = "none" if activation == "gelu" else ""
+        return _ONEDNN_LINEAR(x.to(torch.bfloat16), w, b, activation, [], algorithm)
+    return ACTIVATIONS[activation](F.linear(x, layer.weight, layer.bias))
+
+
+def _onednn_linear() -> Callable[..., Tensor] | None:
+    """oneDNN's fused linear (+ pointwise op) where this torch build has it and runs it."""
+    try:
+        op = torch.ops.mkldnn._linear_pointwise
+        x, w = torch.ones(2, 4, dtype=torch.bfloat16), torch.ones(3, 4, dtype=torch.bfloat16)
+        if not torch.equal(op(x, w, None, "relu", [], ""), torch.full((2, 3), 4.0).bfloat16()):
+            return None
+    except (AttributeError, RuntimeError):
+        return None
+    return cast(Callable[..., Tensor], op)
+
+
+_ONEDNN_LINEAR = _onednn_linear()
+
+
+class Linear(nn.Linear):
+    """nn.Linear (same parameters and checkpoint keys) that takes `linear`'s fused bf16
+    path in fast mode."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return linear(self, x)
 
 
 class MLP(nn.Module):
@@ -31,13 +91,16 @@ class MLP(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in pairs)
         self.act = activation()
         self.sigmoid_output = sigmoid_output
+        exact_gelu = isinstance(self.act, nn.GELU) and self.act.approximate == "none"
+        self._fused_act = "gelu" if exact_gelu else "relu" if type(self.act) is nn.ReLU else None
 
     def forward(self, x: Tensor) -> Tensor:
         """[..., in_dim] -> [..., out_dim]."""
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < last:
+            fused = self._fused_act if i < last else None
+            x = linear(cast(nn.Linear, layer), x, fused or "none")
+            if i < last and fused is None:
                 x = self.act(x)
         return torch.sigmoid(x) if self.sigmoid_output else x
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from annotator.engine.sam2.common import MLP, attend
+from annotator.engine.sam2.common import MLP, Linear, attend, cpu_bf16_autocast
 from annotator.engine.sam2.config import HieraConfig
 
 
@@ -54,6 +54,9 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=7, stride=4, padding=3)
 
     def forward(self, x: Tensor) -> Tensor:
+        if x.device.type == "cpu" and cpu_bf16_autocast():
+            # fast mode: a channels-last convolution writes [B, H, W, C] itself (no copy)
+            x = x.to(torch.bfloat16, memory_format=torch.channels_last)
         return self.proj(x).permute(0, 2, 3, 1)
 
 
@@ -69,8 +72,8 @@ class PooledAttention(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.q_stride = q_stride
-        self.qkv = nn.Linear(dim, dim_out * 3)
-        self.proj = nn.Linear(dim_out, dim_out)
+        self.qkv = Linear(dim, dim_out * 3)
+        self.proj = Linear(dim_out, dim_out)
 
     def forward(self, x: Tensor) -> Tensor:
         b, h, w, _ = x.shape
@@ -119,14 +122,14 @@ class HieraBlock(nn.Module):
             activation=nn.GELU,
         )
         if dim != dim_out:
-            self.proj = nn.Linear(dim, dim_out)
+            self.proj = Linear(dim, dim_out)
 
     def forward(self, x: Tensor) -> Tensor:
         """[B, H, W, dim] -> [B, H', W', dim_out]."""
         shortcut = x
         x = self.norm1(x)
         if self.dim != self.dim_out:
-            shortcut = self.proj(x)
+            shortcut = self.proj(x).float()  # bf16 in fast mode; the stream is float32
             if self.q_stride is not None:
                 shortcut = max_pool_channels_last(shortcut, self.q_stride)
         size = self.window_size
@@ -140,8 +143,13 @@ class HieraBlock(nn.Module):
                 h, w = shortcut.shape[1], shortcut.shape[2]
                 hp, wp = h + (-h) % size, w + (-w) % size
             x = merge_windows(x, size, hp, wp, h, w)
-        x = x.add_(shortcut)  # x is a fresh attention output: add in place, no new buffer
-        return self.mlp(self.norm2(x)).add_(x)
+        # The residual stream stays float32 in fast mode too (the attention's and the MLP's
+        # bf16 outputs are added to it), as under autocast in the reference: a bf16 stream
+        # lost tracking accuracy (tests/engine/test_fast_mode.py). In float32 both adds are
+        # in place into fresh outputs (no new buffer).
+        x = x.add_(shortcut) if x.dtype == shortcut.dtype else shortcut + x
+        y = self.mlp(self.norm2(x))
+        return y.add_(x) if y.dtype == x.dtype else x + y
 
 
 class Hiera(nn.Module):
@@ -209,7 +217,7 @@ class Hiera(nn.Module):
     def forward(self, x: Tensor) -> list[Tensor]:
         """[B, 3, S, S] -> stage outputs, highest resolution first, each [B, C, H, W]."""
         x = self.patch_embed(x)
-        x = x + self.position_embedding(x.shape[1], x.shape[2])
+        x = x + self.position_embedding(x.shape[1], x.shape[2])  # float32 from here
         outputs = []
         for i, block in enumerate(self.blocks):
             x = block(x)

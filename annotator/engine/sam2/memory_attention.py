@@ -13,10 +13,15 @@ import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from annotator.engine.sam2.common import attend, chunked_attention, uses_fused_kernel
+from annotator.engine.sam2.common import (
+    Linear,
+    attend,
+    chunked_attention,
+    linear,
+    uses_fused_kernel,
+)
 from annotator.engine.sam2.config import MemoryAttentionConfig
 
 
@@ -78,10 +83,10 @@ class RoPEAttention(nn.Module):
         self.rope_k_repeat = rope_k_repeat
         # the kernel choice's name for this attention (keys repeat only across memory frames)
         self.site = "memory_cross" if rope_k_repeat else "memory_self"
-        self.q_proj = nn.Linear(embedding_dim, self.internal_dim)
-        self.k_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
-        self.v_proj = nn.Linear(self.kv_in_dim, self.internal_dim)
-        self.out_proj = nn.Linear(self.internal_dim, embedding_dim)
+        self.q_proj = Linear(embedding_dim, self.internal_dim)
+        self.k_proj = Linear(self.kv_in_dim, self.internal_dim)
+        self.v_proj = Linear(self.kv_in_dim, self.internal_dim)
+        self.out_proj = Linear(self.internal_dim, embedding_dim)
         self._rope_cache: dict[tuple[int, int, str], Tensor] = {}
         self._rope_for(feat_sizes[0], feat_sizes[1], torch.device("cpu"))
 
@@ -166,8 +171,8 @@ class MemoryAttentionLayer(nn.Module):
             rope_k_repeat=True,
             feat_sizes=feat_sizes,
         )
-        self.linear1 = nn.Linear(d_model, dim_feedforward)
-        self.linear2 = nn.Linear(dim_feedforward, d_model)
+        self.linear1 = Linear(d_model, dim_feedforward)
+        self.linear2 = Linear(dim_feedforward, d_model)
         self.norm1 = nn.LayerNorm(d_model)
         self.norm2 = nn.LayerNorm(d_model)
         self.norm3 = nn.LayerNorm(d_model)
@@ -183,7 +188,7 @@ class MemoryAttentionLayer(nn.Module):
             x, memory + memory_pos, memory, num_k_exclude_rope=num_k_exclude_rope
         )
         x = self.norm3(tgt)
-        return tgt + self.linear2(F.relu(self.linear1(x)))
+        return tgt + self.linear2(linear(self.linear1, x, "relu"))
 
 
 class MemoryAttention(nn.Module):

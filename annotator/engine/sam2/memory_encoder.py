@@ -12,10 +12,9 @@ import math
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from annotator.engine.sam2.common import LayerNorm2d
+from annotator.engine.sam2.common import LayerNorm2d, Linear, linear
 from annotator.engine.sam2.config import MemoryEncoderConfig
 
 
@@ -100,13 +99,13 @@ class ConvNeXtBlock(nn.Module):
         super().__init__()
         self.dwconv = nn.Conv2d(dim, dim, kernel_size, padding=padding, groups=dim)
         self.norm = LayerNorm2d(dim)
-        self.pwconv1 = nn.Linear(dim, 4 * dim)
-        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.pwconv1 = Linear(dim, 4 * dim)
+        self.pwconv2 = Linear(4 * dim, dim)
         self.gamma = nn.Parameter(torch.full((dim,), 1e-6))
 
     def forward(self, x: Tensor) -> Tensor:
         y = self.norm(self.dwconv(x)).permute(0, 2, 3, 1)
-        y = self.gamma * self.pwconv2(F.gelu(self.pwconv1(y)))
+        y = self.gamma * self.pwconv2(linear(self.pwconv1, y, "gelu"))
         return x + y.permute(0, 3, 1, 2)
 
 
