@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -63,6 +63,15 @@ from annotator.ui.window_actions import (
 UNREADABLE_GREY = 64  # the placeholder shown for a frame that cannot be decoded
 MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
 TIMELINE_LANES = 4  # lanes the timeline shows without scrolling
+FIRST_SIZE = QSize(1280, 820)  # the window before any size was saved
+
+
+def first_start_size(screen: QSize) -> QSize:
+    """1280 x 820, or 90 % of a smaller screen: room for the frame beside the panels."""
+    return QSize(
+        min(FIRST_SIZE.width(), screen.width() * 9 // 10),
+        min(FIRST_SIZE.height(), screen.height() * 9 // 10),
+    )
 
 
 def timeline_scroll_area() -> QScrollArea:
@@ -205,8 +214,8 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         geometry, state = self.settings.geometry(), self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(first_start_size(self.screen().availableGeometry().size()))
         if state is not None:
             self.restoreState(state)
         options = self.canvas.masks.options

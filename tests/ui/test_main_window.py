@@ -74,3 +74,17 @@ def test_scrubbing_shows_the_proxy_first_then_the_exact_frame(qtbot) -> None:
 def test_empty_video_is_refused(qtbot) -> None:
     with pytest.raises(ValueError, match="no frames"):
         MainWindow([])
+
+
+def test_the_first_start_opens_at_a_working_size(qtbot) -> None:
+    from PySide6.QtCore import QSize
+
+    from annotator.domain import Project
+    from annotator.ui.main_window import first_start_size
+    from tests.ui.conftest import moving_square_frames
+
+    assert first_start_size(QSize(3840, 2160)) == QSize(1280, 820)
+    assert first_start_size(QSize(1000, 700)) == QSize(900, 630)  # a small screen: 90 %
+    win = MainWindow(moving_square_frames(), project=Project())  # no size saved yet
+    qtbot.addWidget(win)
+    assert win.size() == first_start_size(win.screen().availableGeometry().size())
