@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -85,6 +85,30 @@ def frames_instead_of_files(images: torch.Tensor, height: int, width: int) -> It
         vp.load_video_frames = original
 
 
+class ReferenceRun(NamedTuple):
+    """Seconds per frame (wall, process CPU) of the first pass, frame 0 left out, and of the
+    re-propagation after the correction (its corrected frame left out; empty without one)."""
+
+    wall: list[float]
+    cpu: list[float]
+    rerun_wall: list[float]
+    rerun_cpu: list[float]
+
+
+def _timed(frames: Iterator[Any], on_frame: Any) -> tuple[list[float], list[float]]:
+    wall: list[float] = []
+    cpu: list[float] = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    for frame, obj_ids, logits in frames:
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        if on_frame is not None:
+            masks = (logits[:, 0] > 0).cpu().numpy()
+            on_frame(frame, {int(o): masks[i] for i, o in enumerate(obj_ids)})
+        t0, c0 = time.perf_counter(), time.process_time()
+    return wall[1:], cpu[1:]
+
+
 def run_reference(
     predictor: Any,
     frames: Sequence[np.ndarray],
@@ -92,17 +116,18 @@ def run_reference(
     *,
     autocast: bool,
     on_frame: Callable[[int, dict[int, np.ndarray]], None] | None = None,
-) -> tuple[list[float], list[float]]:
-    """Prompt frame 0, propagate forward; (wall, process CPU) seconds per frame, frame 0
-    left out. ``on_frame`` gets each frame's {object id: bool mask at frame size}."""
+    correction: tuple[int, int, Any, Any] | None = None,
+) -> ReferenceRun:
+    """Prompt frame 0, propagate forward; then, given a correction (frame, object, points,
+    labels), click it and propagate forward from that frame again, as a user re-propagates
+    (the reference keeps no image features but the last frame's, so it re-encodes).
+    ``on_frame`` gets each first-pass frame's {object id: bool mask at frame size}."""
     size = predictor.image_size
     images = torch.cat([preprocess_image(f, size=size) for f in frames])
     height, width = frames[0].shape[:2]
     precision = (
         torch.autocast("cpu", dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
     )
-    wall: list[float] = []
-    cpu: list[float] = []
     with frames_instead_of_files(images, height, width), precision, torch.inference_mode():
         state = predictor.init_state(video_path="(frames given)")
         for obj, kind, payload in prompts:
@@ -119,12 +144,18 @@ def run_reference(
                 predictor.add_new_points_or_box(
                     state, frame_idx=0, obj_id=obj, box=np.asarray(payload, np.float32)
                 )
-        t0, c0 = time.perf_counter(), time.process_time()
-        for frame, obj_ids, logits in predictor.propagate_in_video(state):
-            wall.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-            if on_frame is not None:
-                masks = (logits[:, 0] > 0).cpu().numpy()
-                on_frame(frame, {int(o): masks[i] for i, o in enumerate(obj_ids)})
-            t0, c0 = time.perf_counter(), time.process_time()
-    return wall[1:], cpu[1:]
+        wall, cpu = _timed(predictor.propagate_in_video(state), on_frame)
+        rerun_wall: list[float] = []
+        rerun_cpu: list[float] = []
+        if correction is not None:
+            frame, obj, points, labels = correction
+            predictor.add_new_points_or_box(
+                state,
+                frame_idx=frame,
+                obj_id=obj,
+                points=np.asarray(points, np.float32),
+                labels=np.asarray(labels, np.int32),
+            )
+            rerun = predictor.propagate_in_video(state, start_frame_idx=frame)
+            rerun_wall, rerun_cpu = _timed(rerun, None)
+    return ReferenceRun(wall, cpu, rerun_wall, rerun_cpu)
