@@ -32,17 +32,20 @@ def time_modules(model: nn.Module) -> dict[str, float]:
         ("memory encoder", model.get_submodule("memory_encoder")),
         ("mask decoder", model.get_submodule("sam_mask_decoder")),
     ]
+    spans: list[tuple[str, nn.Module, nn.Module]] = [(n, m, m) for n, m in named]
     for layer in attention.get_submodule("layers"):
-        named += [
-            ("  self-attention", layer.get_submodule("self_attn")),
-            ("  cross-attention", layer.get_submodule("cross_attn_image")),
-            ("  MLP", layer.get_submodule("linear1")),
-            ("  MLP", layer.get_submodule("linear2")),
+        self_attn = layer.get_submodule("self_attn")
+        cross_attn = layer.get_submodule("cross_attn_image")
+        spans += [
+            ("  self-attention", self_attn, self_attn),
+            ("  cross-attention", cross_attn, cross_attn),
+            # from its norm to its second linear (the first is a fused call, not a module call)
+            ("  MLP", layer.get_submodule("norm3"), layer.get_submodule("linear2")),
         ]
-    for name, module in named:
+    for name, first, last in spans:
         started: list[float] = []
-        module.register_forward_pre_hook(lambda *_, s=started: s.append(time.perf_counter()))
-        module.register_forward_hook(
+        first.register_forward_pre_hook(lambda *_, s=started: s.append(time.perf_counter()))
+        last.register_forward_hook(
             lambda *_, s=started, n=name: spent.__setitem__(
                 n, spent[n] + time.perf_counter() - s.pop()
             )
