@@ -33,7 +33,9 @@ def time_modules(model: nn.Module) -> dict[str, float]:
         ("mask decoder", model.get_submodule("sam_mask_decoder")),
     ]
     spans: list[tuple[str, nn.Module, nn.Module]] = [(n, m, m) for n, m in named]
-    for layer in attention.get_submodule("layers"):
+    layers = attention.get_submodule("layers")
+    assert isinstance(layers, nn.ModuleList)
+    for layer in layers:
         self_attn = layer.get_submodule("self_attn")
         cross_attn = layer.get_submodule("cross_attn_image")
         spans += [

@@ -48,7 +48,7 @@ def import_reference(checkout: Path) -> Any:
         )
     sys.path.insert(0, str(checkout))
     try:
-        import sam2.build_sam as build_sam  # type: ignore[import-not-found]
+        import sam2.build_sam as build_sam
     except ImportError as exc:
         raise SystemExit(
             f"--reference {checkout}: Meta's code does not import ({exc}); install its deps "
@@ -75,7 +75,7 @@ def build_predictor(checkout: Path, model_name: str, state_dict: dict, image_siz
 def frames_instead_of_files(images: torch.Tensor, height: int, width: int) -> Iterator[None]:
     """Make `init_state` take these preprocessed frames (N, 3, S, S) instead of reading a
     video from disk."""
-    import sam2.sam2_video_predictor as vp  # type: ignore[import-not-found]
+    import sam2.sam2_video_predictor as vp
 
     original = vp.load_video_frames
     vp.load_video_frames = lambda **_: (images, height, width)
