@@ -13,7 +13,6 @@ alone, later ones refining it), as the window sends them. Latency = submit -> Ma
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -23,42 +22,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from image_predict import matmul_gflops  # noqa: E402  (a bench beside this one)
+from latency import write_checkpoint  # noqa: E402
+
 from annotator.io.frames import open_frames  # noqa: E402
 from annotator.service import EngineService  # noqa: E402
 
 SHARED = (REPO / ".." / "shared").resolve()
 IMAGES = SHARED / "data" / "images"
 MODEL = "sam2.1_hiera_tiny"
-
-
-def seeded_checkpoint(folder: Path) -> Path:
-    """The seeded tiny checkpoint that make_checkpoint.py writes (seed 0)."""
-    import torch
-
-    spec = importlib.util.spec_from_file_location(
-        "make_checkpoint", SHARED / "parity" / "make_checkpoint.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path = folder / f"{MODEL}.pt"
-    torch.save({"model": module.make_state_dict(MODEL, 0)}, path)
-    return path
-
-
-def matmul_gflops() -> float:
-    """The machine's float32 matmul throughput now (1024^3, best of 5): a yardstick for runs
-    taken under different load (this machine's cores are shared)."""
-    import torch
-
-    a = torch.randn(1024, 1024)
-    a @ a
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        a @ a
-        best = min(best, time.perf_counter() - start)
-    return 2 * 1024**3 / best / 1e9
 
 
 def clicks_on(width: int, height: int, count: int) -> list[tuple[float, float]]:
@@ -80,7 +52,7 @@ def main() -> None:
     later: list[float] = []
     engine: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        checkpoint = seeded_checkpoint(Path(tmp))
+        checkpoint = write_checkpoint(Path(tmp))
         with EngineService(num_threads=args.threads, click_threads=args.threads) as service:
             service.load_model(checkpoint, image_size=args.image_size).result(600)
             for photo in sorted(IMAGES.glob("*.jpg")):
