@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.commands.gui import DEFAULT_MODEL
-from annotator.domain import DomainError, FrameMask, Project, Video
+from annotator.domain import DomainError, FrameMask, Project, Provenance, Video
 from annotator.domain.absence import effective_absence
 from annotator.service.keyframes import give_absence
 
@@ -38,6 +38,12 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("project", type=Path, help="project file (.annotator)")
     p.add_argument("--video", type=int, help="video id (default: the project's only video)")
+    p.add_argument(
+        "--replace-edits",
+        action="store_true",
+        help="let the run replace hand-edited masks in its range with tracked ones (not on "
+        "the start frame, nor an object's only keyframes; clicked or boxed frames always stay)",
+    )
     add_tracking_options(p)
 
 
@@ -233,6 +239,24 @@ def tracked_frames(
             )
 
 
+def edits_given_up(
+    records: list[FrameMask], video: Video, args: argparse.Namespace
+) -> list[tuple[int, int, int]]:
+    """Keys of the hand edits a --replace-edits run tracks over instead of replaying (see
+    `edits_to_release`: inside the run, not its start, never an object's only keyframes)."""
+    from annotator.service.planning import RunPlan, edits_to_release
+    from annotator.service.requests import Direction
+
+    start = records[0].frame if args.start is None else args.start
+    ways = ("forward", "backward") if args.direction == "both" else (args.direction,)
+    plans = [RunPlan(start, Direction(way), args.frames) for way in ways]
+    keyframes: dict[int, dict[int, bool]] = {}
+    for rec in records:
+        keyframes.setdefault(rec.track_id, {})[rec.frame] = rec.provenance is Provenance.EDITED
+    released = edits_to_release(plans, video.num_frames, keyframes)
+    return [(video.id, frame, track) for frame, track in released]
+
+
 def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> int:
     """Run the session over the project's video; frames written. Raises PropagateError."""
     from annotator.domain import History
@@ -245,13 +269,17 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
         raise PropagateError(reason)
     video = link_video(project, pick_video(project, args.video))  # found, length verified
     records = require_keyframes(project, video, args.objects)
+    released = edits_given_up(records, video, args) if getattr(args, "replace_edits", False) else []
+    records = [r for r in records if r.key not in released]
     absence = effective_absence(project, video.id)
     model = load_tracking_model(args)
     mode = "fast (bfloat16; --exact for float32)" if wants_fast(model, args) else "exact (float32)"
     print(f"precision: {mode}, model input {model.image_size} px", file=out)
     history = History(project)
     written, t0 = 0, time.perf_counter()
-    with history.begin_batch(f"Propagate {args.direction}") as batch:
+    if released:
+        print(f"replacing {len(released)} hand-edited frames in the run's range", file=out)
+    with history.begin_batch(f"Propagate {args.direction}", replace_edits=released) as batch:
         try:
             for frame, masks in tracked_frames(model, video, records, args, absence):
                 batch.add_tracked_frame(video.id, frame, masks)

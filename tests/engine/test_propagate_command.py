@@ -77,3 +77,36 @@ def test_propagate_explains_what_is_missing(
     assert "multiple of 32" in capsys.readouterr().err
     with open_project(prompted) as project:
         assert project.frames_with_masks(vid) == [5]  # nothing written by the failed runs
+
+
+def test_replace_edits_tracks_over_a_hand_edit_and_keeps_the_click(
+    tmp_path: Path, clip: Path, seeded_checkpoint: Callable[..., Path]
+) -> None:
+    project_file = tmp_path / "p.annotator"
+    vid, track = make_project(project_file, clip)  # clicked on frame 5
+    with open_project(project_file) as project:
+        clicked = project.mask(vid, 5, track)
+        edit = np.zeros((clicked.mask.size[0], clicked.mask.size[1]), bool)
+        edit[20:60, 20:90] = True  # far from the clicked object
+        History(project).execute(SetMask(vid, 7, track, Mask.from_array(edit), Provenance.EDITED))
+    model = str(seeded_checkpoint("sam2.1_hiera_tiny"))
+    args = ["propagate", str(project_file), "--model", model, "--image-size", "256"]
+    args += ["--direction", "forward", "--frames", "3"]
+    assert main(args) == 0  # by default the edit stays, and is tracked from
+    with open_project(project_file) as project:
+        kept = project.mask(vid, 7, track)
+        assert kept.provenance is Provenance.EDITED and kept.mask == Mask.from_array(edit)
+        steered = project.mask(vid, 8, track)
+    assert main([*args, "--replace-edits"]) == 0
+    with open_project(project_file) as project:
+        assert project.mask(vid, 5, track) == clicked
+        replaced = [project.mask(vid, f, track) for f in (7, 8)]
+    assert replaced[0] is not None and replaced[0].provenance is Provenance.PROPAGATED
+    unedited = tmp_path / "unedited.annotator"
+    make_project(unedited, clip)
+    assert main([*args[:1], str(unedited), *args[2:]]) == 0
+    with open_project(unedited) as project:
+        clicked_only = [project.mask(vid, f, track) for f in (7, 8)]
+    # tracked from the click alone, exactly as if the edit had never been made
+    assert [r.mask for r in replaced] == [r.mask for r in clicked_only]
+    assert steered.mask != clicked_only[1].mask  # while the default run followed the edit
