@@ -16,15 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -62,7 +60,7 @@ from annotator.ui.window_actions import (
 
 UNREADABLE_GREY = 64  # the placeholder shown for a frame that cannot be decoded
 MENUS = ("File", "Edit", "View", "Track", "Model", "Help")
-TIMELINE_LANES = 4  # lanes the timeline shows without scrolling
+TIMELINE_LANES = 4  # lanes the timeline shows; Shift+wheel scrolls to the others
 FIRST_SIZE = QSize(1280, 820)  # the window before any size was saved
 
 
@@ -72,17 +70,6 @@ def first_start_size(screen: QSize) -> QSize:
         min(FIRST_SIZE.width(), screen.width() * 9 // 10),
         min(FIRST_SIZE.height(), screen.height() * 9 // 10),
     )
-
-
-def timeline_scroll_area() -> QScrollArea:
-    """Holds the timeline at a fixed height (TIMELINE_LANES lanes), scrolling past them, so
-    adding, hiding or showing objects never moves the frame above."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setFixedHeight(Timeline.height_for(TIMELINE_LANES))
-    return area
 
 
 class MainWindow(QMainWindow):
@@ -134,7 +121,6 @@ class MainWindow(QMainWindow):
         self.image_strip.photoRequested.connect(self.file_menu.switch_to)
         self.menus: dict[str, QMenu] = {}
         self._scrub = QHBoxLayout()
-        self.timeline_area = timeline_scroll_area()
         self._central = QVBoxLayout()
         self._show_document(document)
         self._layout()
@@ -163,7 +149,7 @@ class MainWindow(QMainWindow):
         self._current = -1
         num_frames = len(document.frames)
         self.view.set_num_frames(num_frames)
-        self.timeline = Timeline(num_frames)
+        self.timeline = Timeline(num_frames, visible_lanes=TIMELINE_LANES)
         self.propagation_bar = PropagationBar()
         self.controller = AnnotationController(
             document.project,
@@ -193,14 +179,13 @@ class MainWindow(QMainWindow):
         self.loader.frameFailed.connect(self._frame_failed)
         self.timeline.frameRequested.connect(self.show_frame)
         connect_timeline(self)
-        self.timeline_area.setWidget(self.timeline)
+        self._scrub.insertWidget(0, self.timeline, 1)
         self._central.addWidget(self.propagation_bar)
         state = self.project.view_state
         start = state.frame if state.video_id == document.video_id else 0  # "where was I"
         self.show_frame(min(start, num_frames - 1))
         photo = document.is_photo
         self.timeline.setVisible(not photo)
-        self.timeline_area.setVisible(not photo)
         self.propagation_bar.setVisible(not photo)
         self.frame_label.setVisible(not photo)
         self.refresh_media()
@@ -246,7 +231,6 @@ class MainWindow(QMainWindow):
         self.propagation.close()
         self.controller.close()
         self.client.close()
-        self.timeline_area.takeWidget()
         for widget in (self.timeline, self.propagation_bar):
             widget.setParent(None)
             widget.deleteLater()
@@ -271,7 +255,6 @@ class MainWindow(QMainWindow):
         side.addWidget(self.objects, 3)
         side.addWidget(self.categories_panel, 2)
         top.addLayout(side)
-        self._scrub.addWidget(self.timeline_area, 1)
         self._scrub.addWidget(self.frame_label)
         self._central.insertLayout(0, top, 1)
         self._central.insertLayout(1, self._scrub)

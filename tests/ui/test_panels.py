@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator.domain import Mask, Project, Provenance, SetMask
 from annotator.ui.main_window import MainWindow
@@ -23,6 +25,16 @@ def window(qtbot):
     qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     yield win
     win.shutdown()
+
+
+def shift_wheel(widget: QWidget, notches: int) -> None:
+    pos = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        pos, QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ShiftModifier,
+        Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
 
 
 def key(qtbot, win: MainWindow, k: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
@@ -165,5 +177,15 @@ def test_adding_hiding_and_showing_objects_never_moves_the_frame(qtbot, window) 
     win.controller.objects.set_visible(tracks[0], True)
     qtbot.waitUntil(lambda: not win.timeline.lanes[0].hidden, timeout=5000)
     assert frame_place() == before
-    area = win.timeline_area
-    assert area.verticalScrollBar().maximum() > 0  # the sixth lane is a scroll away
+    timeline = win.timeline
+    assert timeline.first_lane == 0 and timeline.lane_at(timeline.lane_rect(5).center().y()) is None
+    shift_wheel(timeline, -1)  # Shift+wheel down: the lanes move, the ruler stays
+    shift_wheel(timeline, -3)  # no further than the last lane
+    assert timeline.first_lane == 2 and frame_place() == before
+    lane = timeline.lane_rect(5)
+    assert lane.top() >= 30 and lane.bottom() <= timeline.height()  # the sixth is shown now
+    click = QPoint(int(timeline.x_of(2.5)), int(lane.center().y()))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=click)
+    assert win.controller.active_track == tracks[5]
+    win.controller.set_active(tracks[0])  # selected elsewhere: its lane scrolls into view
+    assert timeline.first_lane == 0

@@ -51,7 +51,15 @@ class Timeline(QWidget):
     objectSelected = Signal(int)  # a lane was clicked: its track id
     rangeChanged = Signal(object)  # (in, out) frames, or None when cleared
 
-    def __init__(self, num_frames: int, parent: QWidget | None = None, fps: float = 25.0) -> None:
+    def __init__(
+        self,
+        num_frames: int,
+        parent: QWidget | None = None,
+        fps: float = 25.0,
+        visible_lanes: int | None = None,
+    ) -> None:
+        """`visible_lanes`: a fixed height for that many lanes, the others a Shift+wheel away
+        under a ruler that stays (None: the height follows the lanes)."""
         super().__init__(parent)
         if num_frames < 1:
             raise ValueError("the timeline needs at least one frame")
@@ -63,6 +71,8 @@ class Timeline(QWidget):
         self._in_out: tuple[int, int] | None = None
         self._drag: str | None = None  # "scrub", "in" or "out"
         self._layers: tuple[QPixmap, QPixmap] | None = None
+        self.visible_lanes = visible_lanes
+        self.first_lane = 0  # the lane row shown at the top (scrolled with Shift+wheel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._fit_height()
@@ -101,12 +111,28 @@ class Timeline(QWidget):
                 raise ValueError(f"lane of track {lane.track_id} is not {self.num_frames} long")
         self._lanes = list(lanes)
         self._fit_height()
+        self.scroll_lanes(0)  # clamp: lanes may be fewer now
         self._invalidate()
 
     def set_active(self, track_id: int | None) -> None:
-        """Highlight the active object's lane."""
+        """Highlight the active object's lane (scrolled into view)."""
         if track_id != self._active:
             self._active = track_id
+            rows = [i for i, lane in enumerate(self._lanes) if lane.track_id == track_id]
+            if rows and self.visible_lanes is not None:
+                last = self.first_lane + self.visible_lanes - 1
+                if rows[0] < self.first_lane:
+                    self.scroll_lanes(rows[0] - self.first_lane)
+                elif rows[0] > last:
+                    self.scroll_lanes(rows[0] - last)
+            self._invalidate()
+
+    def scroll_lanes(self, rows: int) -> None:
+        """Show the lanes `rows` further down (negative: up), within the lanes there are."""
+        shown = self.visible_lanes if self.visible_lanes is not None else len(self._lanes)
+        first = min(max(0, self.first_lane + rows), max(0, len(self._lanes) - shown))
+        if first != self.first_lane:
+            self.first_lane = first
             self._invalidate()
 
     def set_in_out(self, in_out: tuple[int, int] | None) -> None:
@@ -156,15 +182,20 @@ class Timeline(QWidget):
         return self.axis.x_of(frame)
 
     def lane_rect(self, row: int) -> QRectF:
-        top = RULER_HEIGHT + row * (LANE_HEIGHT + LANE_GAP) + LANE_GAP
+        top = RULER_HEIGHT + (row - self.first_lane) * (LANE_HEIGHT + LANE_GAP) + LANE_GAP
         return QRectF(GUTTER, top, self.axis.width, LANE_HEIGHT)
 
     def lane_at(self, y: float) -> int | None:
         """Index of the lane at widget y, or None (ruler, gaps below the last lane)."""
         if y < RULER_HEIGHT:
             return None
-        row = int((y - RULER_HEIGHT) // (LANE_HEIGHT + LANE_GAP))
-        return row if 0 <= row < len(self._lanes) else None
+        row = int((y - RULER_HEIGHT) // (LANE_HEIGHT + LANE_GAP)) + self.first_lane
+        return row if 0 <= row < len(self._lanes) and row in self._shown_rows() else None
+
+    def _shown_rows(self) -> range:
+        if self.visible_lanes is None:
+            return range(len(self._lanes))
+        return range(self.first_lane, min(len(self._lanes), self.first_lane + self.visible_lanes))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(800, self.height())
@@ -175,10 +206,8 @@ class Timeline(QWidget):
         return RULER_HEIGHT + max(1, lanes) * (LANE_HEIGHT + LANE_GAP) + LANE_GAP + 2
 
     def _fit_height(self) -> None:
-        # at least its lanes; the window's scroll area gives it more, never less
-        self.setMinimumHeight(self.height_for(len(self._lanes)))
-        if self.height() < self.minimumHeight():
-            self.resize(self.width(), self.minimumHeight())
+        lanes = len(self._lanes) if self.visible_lanes is None else self.visible_lanes
+        self.setFixedHeight(self.height_for(lanes))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
         self.axis.width = max(1.0, float(self.width() - GUTTER - MARGIN))
@@ -218,7 +247,9 @@ class Timeline(QWidget):
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt naming)
         notches = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.scroll_lanes(-round(notches) or (-1 if notches > 0 else 1))
+        elif event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom(ZOOM_STEP**notches, event.position().x())
         else:
             self.pan(-notches * WHEEL_PAN * self.axis.span)
@@ -272,7 +303,8 @@ class Timeline(QWidget):
         font = p.font()
         font.setPixelSize(9)
         p.setFont(font)
-        for row, lane in enumerate(self._lanes):
+        for row in self._shown_rows():
+            lane = self._lanes[row]
             rect = self.lane_rect(row)
             active = lane.track_id == self._active
             p.fillRect(QRectF(2, rect.top(), 6, rect.height()), QColor(*lane.colour))
@@ -284,6 +316,13 @@ class Timeline(QWidget):
                 p.fillRect(rect, HIDDEN_VEIL)
             p.setClipping(False)
             paint_markers(q, self.axis, lane, rect)
+        shown = self._shown_rows()
+        hidden_above, hidden_below = shown.start, len(self._lanes) - shown.stop
+        p.setPen(QColor(200, 200, 210))
+        if hidden_above:
+            p.drawText(QRectF(0, RULER_HEIGHT - 11, GUTTER, 10), 0, f"▲{hidden_above}")
+        if hidden_below:
+            p.drawText(QRectF(0, self.height() - 10, GUTTER, 10), 0, f"▼{hidden_below}")
         if self._in_out is not None:
             a, b = self._in_out
             x0, x1 = self.axis.x_of(a), self.axis.x_of(b + 1)
