@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.commands.gui import DEFAULT_MODEL
-from annotator.domain import DomainError, FrameMask, Project, Provenance, Video
+from annotator.domain import DomainError, FrameMask, Project, Video
 from annotator.domain.absence import effective_absence
 from annotator.service.keyframes import give_absence
 
@@ -244,16 +244,13 @@ def edits_given_up(
 ) -> list[tuple[int, int, int]]:
     """Keys of the hand edits a --replace-edits run tracks over instead of replaying (see
     `edits_to_release`: inside the run, not its start, never an object's only keyframes)."""
-    from annotator.service.planning import RunPlan, edits_to_release
+    from annotator.service.planning import RunPlan, edits_to_release, keyframes_by_track
     from annotator.service.requests import Direction
 
     start = records[0].frame if args.start is None else args.start
     ways = ("forward", "backward") if args.direction == "both" else (args.direction,)
     plans = [RunPlan(start, Direction(way), args.frames) for way in ways]
-    keyframes: dict[int, dict[int, bool]] = {}
-    for rec in records:
-        keyframes.setdefault(rec.track_id, {})[rec.frame] = rec.provenance is Provenance.EDITED
-    released = edits_to_release(plans, video.num_frames, keyframes)
+    released = edits_to_release(plans, video.num_frames, keyframes_by_track(records))
     return [(video.id, frame, track) for frame, track in released]
 
 

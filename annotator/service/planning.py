@@ -6,10 +6,11 @@ torch is first imported on the engine thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from annotator.domain import FrameMask, Provenance
 from annotator.service.requests import Direction, EncodeFrame
 
 
@@ -117,6 +118,14 @@ def _stop(
     if not ahead:
         return video_end
     return min(ahead) if step > 0 else max(ahead)
+
+
+def keyframes_by_track(records: Iterable[FrameMask]) -> dict[int, dict[int, bool]]:
+    """{track id: {frame: is a hand edit}} of keyframe records, as `edits_to_release` takes."""
+    keyframes: dict[int, dict[int, bool]] = {}
+    for rec in records:
+        keyframes.setdefault(rec.track_id, {})[rec.frame] = rec.provenance is Provenance.EDITED
+    return keyframes
 
 
 def edits_to_release(

@@ -25,7 +25,12 @@ from annotator.service import (
     PropagationStarted,
 )
 from annotator.service.keyframes import AbsenceReplay
-from annotator.service.planning import RunPlan, edits_to_release, plan_runs
+from annotator.service.planning import (
+    RunPlan,
+    edits_to_release,
+    keyframes_by_track,
+    plan_runs,
+)
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.propagation_bar import PropagationBar
 
@@ -159,14 +164,13 @@ class PropagationController(QObject):
         assert ann.bridge is not None
         project, video = ann.project, ann.video_id
         tracks = self._objects or [t.id for t in project.tracks(video) if not t.locked]
-        keyframes = {}
-        for track in tracks:
-            frames = project.keyframes(video, track)
-            keyframes[track] = {
-                f: (rec := project.mask(video, f, track)) is not None
-                and rec.provenance is Provenance.EDITED
-                for f in frames
-            }
+        records = [
+            rec
+            for track in tracks
+            for frame in project.keyframes(video, track)
+            if (rec := project.mask(video, frame, track)) is not None
+        ]
+        keyframes = keyframes_by_track(records)
         for frame, track in edits_to_release(plans, ann.view.num_frames, keyframes):
             ann.sync.note_replay(ann.bridge.service.clear_prompts(frame, track).request_id)
             self._released.append((video, frame, track))
