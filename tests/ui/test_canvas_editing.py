@@ -181,20 +181,24 @@ def test_brush_eraser_polygon_fill_holes_store_exact_pixels_and_undo(
     assert record(win, 0, track).provenance is Provenance.PROMPTED
 
 
+def add_large_part_on_frame_2(qtbot, win) -> None:
+    """A polygon edit on frame 2 that adds a large new part to the active object's mask."""
+    canvas = win.canvas
+    win.show_frame(2)
+    qtbot.waitUntil(lambda: canvas.has_overlay, timeout=10_000)
+    canvas.set_tool("polygon")
+    for x, y in [(60.0, 10.0), (120.0, 10.0), (120.0, 90.0), (60.0, 90.0)]:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+
+
 def test_propagation_keeps_a_hand_edited_frame_and_tracks_from_it(qtbot, annotator_window) -> None:
     win = annotator_window
-    canvas = win.canvas
     track = first_object(qtbot, win)
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
         win.propagation.propagate(Direction.FORWARD)
     tracked_before = record(win, 3, track).mask.to_array()
-    win.show_frame(2)
-    qtbot.waitUntil(lambda: canvas.has_overlay, timeout=10_000)
-    canvas.set_tool("polygon")
-    corners = [(60.0, 10.0), (120.0, 10.0), (120.0, 90.0), (60.0, 90.0)]  # a large new part
-    for x, y in corners:
-        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
-    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    add_large_part_on_frame_2(qtbot, win)
     edited = record(win, 2, track)
     assert edited.provenance is Provenance.EDITED
     win.show_frame(0)
@@ -223,12 +227,7 @@ def test_replace_my_edits_lets_propagation_replace_an_edit_and_undo_brings_it_ba
     with qtbot.waitSignal(win.propagation.finished, timeout=120_000):
         win.propagation.propagate(Direction.FORWARD)
     tracked = {f: record(win, f, track).mask for f in (2, 3)}
-    win.show_frame(2)
-    qtbot.waitUntil(lambda: canvas.has_overlay, timeout=10_000)
-    canvas.set_tool("polygon")
-    for x, y in [(60.0, 10.0), (120.0, 10.0), (120.0, 90.0), (60.0, 90.0)]:
-        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at(win, x, y))
-    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+    add_large_part_on_frame_2(qtbot, win)
     edited = record(win, 2, track)
     assert edited.provenance is Provenance.EDITED
     win.show_frame(0)
