@@ -26,7 +26,8 @@ from annotator.service.planning import RunEnd
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.main_window import MainWindow
 from tests.conftest import SHARED
-from tests.domain.helpers import dump
+from tests.domain.helpers import dump, mask_key_dump
+from tests.ui.test_main_window import image_pixels
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,12 @@ def at(win: MainWindow, x: float, y: float) -> QPoint:
 
 def masked(win: MainWindow, track: int) -> list[int]:
     return win.project.frames_with_masks(win.document.video_id, track)
+
+
+def dump_of(win: MainWindow, track: int, first: int, last: int) -> list[tuple]:
+    """The track's mask records on first..last, as plain tuples."""
+    video = win.document.video_id
+    return [mask_key_dump(r) for r in win.project.masks(video, track=track, first=first, last=last)]
 
 
 def run(qtbot, win: MainWindow, action: str) -> None:
@@ -91,6 +98,9 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     QTest.mouseMove(win.canvas, end)
     QTest.mouseRelease(win.canvas, Qt.MouseButton.LeftButton, pos=end)
     qtbot.waitUntil(lambda: masked(win, two) == [10], timeout=60_000)
+    boxed = win.project.mask(video, 10, two)
+    assert boxed is not None and boxed.prompt is not None
+    assert boxed.prompt.box is not None and boxed.prompt.points == ()
 
     # forward from 0 over the range 0-20; scrub while it runs; cancel; resume
     win.show_frame(0)
@@ -100,11 +110,18 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     qtbot.waitUntil(lambda: len(masked(win, one)) >= 3, timeout=300_000)
     assert win.propagation.running
     y = int(win.timeline.lane_rect(0).center().y())
-    QTest.mouseClick(
+    QTest.mousePress(
+        win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(int(win.timeline.x_of(14.5)), y)
+    )
+    QTest.mouseMove(win.timeline, QPoint(int(win.timeline.x_of(16.5)), y))
+    QTest.mouseMove(win.timeline, QPoint(int(win.timeline.x_of(17.5)), y))
+    QTest.mouseRelease(
         win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(int(win.timeline.x_of(17.5)), y)
     )
     assert win.current_frame == 17 and win.view.frame == 17
     qtbot.waitUntil(lambda: win.shown_exact, timeout=30_000)  # the canvas shows frame 17
+    assert win.frame_view.image is not None
+    np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[17])
     win.registry["cancel_propagation"].trigger()
     qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
     assert len(masked(win, one)) < FRAMES and win.propagation.can_resume
@@ -112,10 +129,15 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     assert masked(win, one) == list(range(FRAMES))
     assert masked(win, two) == list(range(10, FRAMES))  # nothing before its keyframe
 
-    # backward from 20: object 2 tracked from its keyframe 10 down to 0
+    # backward from 20: object 2 tracked from its keyframe 10 down to 0; the frames each
+    # object already had past its last keyframe (1: all but 0, 2: 11-20) are not rewritten
+    untouched = [dump_of(win, one, 0, FRAMES - 1), dump_of(win, two, 10, FRAMES - 1)]
     win.show_frame(FRAMES - 1)
     run(qtbot, win, "propagate_backward")
     assert masked(win, two) == list(range(FRAMES))
+    assert [dump_of(win, one, 0, FRAMES - 1), dump_of(win, two, 10, FRAMES - 1)] == untouched
+    tracked_back = {r.frame: r.provenance for r in win.project.masks(video, track=two, last=9)}
+    assert tracked_back == dict.fromkeys(range(10), Provenance.PROPAGATED)
 
     # object 1 absent on 12-13; a correction on 15; re-propagate both ways
     win.controller.set_active(one)
@@ -152,6 +174,14 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
         for img in coco.dataset["images"]
     }
     assert per_frame == {f: 1 if f in (12, 13) else 2 for f in range(FRAMES)}
+    numbers = {
+        img["frame_index"]: sorted(
+            a["track_id"] for a in coco.loadAnns(coco.getAnnIds(imgIds=[img["id"]]))
+        )
+        for img in coco.dataset["images"]
+    }
+    (number_two,) = numbers[12]  # the object left on 12-13 is object 2, on every frame
+    assert numbers[13] == [number_two] and all(number_two in n for n in numbers.values())
     path_of = win.project.video(video).path
     for f in range(FRAMES):
         (label,) = (tmp_path / "yolo").rglob(f"{frame_stem(path_of, video, f)}.txt")
