@@ -66,14 +66,14 @@ def main() -> None:
         checkpoint = Path(tmp) / "tiny.pt"
         torch.save({"model": maker.make_state_dict("sam2.1_hiera_tiny", 0, 3.0)}, checkpoint)
         engine = EngineService(num_threads=2)
-        engine.load_model(checkpoint, image_size=256).result(300)
         project = create_project(Path(tmp) / "bedroom.annotator")
         win = MainWindow(
             frames, "annotator — bedroom.mp4", project=project, bridge=EngineBridge(engine)
         )
         win.resize(1280, 820)
         win.show()
-        win.controller.start_engine(frames)
+        # loaded through the window, so its status bar names the model (not "No model")
+        win.controller.start_engine(frames, str(checkpoint), 256)
         wait(lambda: win.controller.engine_ready)
 
         def at(x: float, y: float) -> QPoint:
