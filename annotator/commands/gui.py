@@ -127,6 +127,7 @@ def open_window(args: argparse.Namespace) -> MainWindow:
         window.controller.start_engine(document.frames, source, args.image_size)
     else:
         window.controller.set_no_model(why_not)
+    window.show_read_only()  # the first thing said: why this project cannot be edited
     window.add_cleanup(lambda: window.document.close())  # after the engine stopped writing
     return window
 

@@ -294,8 +294,8 @@ def propagate(project: Project, args: argparse.Namespace, out: Any = None) -> in
         except FrameSourceError as exc:  # e.g. one damaged image of a folder
             print(file=out)
             raise PropagateError(
-                f"propagation stopped at frame {getattr(exc, 'frame', '?')}: {exc}; the "
-                f"{written} frames tracked before it are saved"
+                f"propagation stopped at frame {getattr(exc, 'frame', '?')}: {exc} The "
+                f"{written} frames tracked before it are saved."
             ) from exc
     print(file=out)
     return written

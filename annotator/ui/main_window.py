@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.categories_panel = CategoryPanel()
         self.frame_label = QLabel()
         self.frame_label.setMinimumWidth(110)
+        self.read_only_label = QLabel("Read-only")  # shown while the project cannot be edited
+        self.statusBar().addPermanentWidget(self.read_only_label)
         self.model_label = QLabel("No model")
         self.model_label.setToolTip("The model answering clicks, its device and precision")
         self.statusBar().addPermanentWidget(self.model_label)
@@ -190,6 +192,21 @@ class MainWindow(QMainWindow):
         self.frame_label.setVisible(not photo)
         self.refresh_media()
         FrameCountWatcher(self, self.controller)
+        self.show_read_only()
+
+    def show_read_only(self) -> str | None:
+        """Say why the project cannot be edited (damaged rows, a read-only filesystem): the
+        status bar's message and a lasting 'Read-only' mark whose tooltip repeats it."""
+        storage = self.project.storage
+        reason = getattr(storage, "read_only_reason", None)
+        if reason is None and getattr(storage, "read_only", False):
+            name = self.document.path.name if self.document.path else "The project"
+            reason = f"{name} was opened read-only"
+        self.read_only_label.setVisible(reason is not None)
+        self.read_only_label.setToolTip(reason or "")
+        if reason is not None:
+            self.statusBar().showMessage(reason)
+        return reason
 
     def refresh_media(self) -> None:
         """The image strip lists the project's photos when a photo is shown."""
@@ -287,6 +304,8 @@ class MainWindow(QMainWindow):
     def _on_view_change(self, change: ViewChange) -> None:
         if change.field != "frame":
             self.refresh_actions()
+        elif self.read_only_label.isHidden() and getattr(self.project.storage, "read_only", False):
+            self.show_read_only()  # a damaged row found while reading this frame's masks
 
     def _show_model(self, *_: object) -> None:
         event: ModelLoaded | None = self.client.model_event
@@ -331,7 +350,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_frame(np.full((video.height, video.width, 3), UNREADABLE_GREY, np.uint8))
         self._shown = (index, True)
         self.frame_problem = (
-            f"Frame {index + 1} of {Path(video.path).name} cannot be read: {message}. "
+            f"Frame {index + 1} of {Path(video.path).name} cannot be read: {message.rstrip('.')}. "
             "The other frames can still be annotated; replace the file to fix it."
         )
         self.statusBar().showMessage(self.frame_problem)

@@ -77,6 +77,6 @@ def test_propagation_names_the_frame_it_stopped_at(
     assert main([*args, "--direction", "forward"]) == 1
     err = capsys.readouterr().err
     assert f"propagation stopped at frame {BAD}: {expected_message(folder)}" in err
-    assert "the 3 frames tracked before it are saved" in err
+    assert f"{expected_message(folder)} The 3 frames tracked before it are saved." in err
     with open_project(path) as project:
         assert project.frames_with_masks(vid) == [0, 1, 2]
