@@ -55,6 +55,13 @@ def add_parser(subparsers: Any) -> None:
     q.add_argument(
         "--retries", type=int, default=1, help="runs again of a job whose worker died (1)"
     )
+    q.add_argument(
+        "--replace-edits",
+        action="store_true",
+        help="as propagate's: let each video's run replace hand-edited masks in its range "
+        "with tracked ones (not on the start frame, nor an object's only keyframes; clicked "
+        "or boxed frames always stay)",
+    )
     add_tracking_options(q)
 
 
@@ -95,14 +102,23 @@ def _memory_gb() -> int:
         return 1 << 20
 
 
+def local_split(
+    cores: int, memory_gb: int, jobs: int, workers: int | None, threads: int | None
+) -> tuple[int, int]:
+    """(workers, torch threads of each) of a local pool, where not given: one worker a core
+    (no more than the jobs, at most one per GB_PER_WORKER of memory), the cores split
+    between the workers."""
+    workers = workers or max(1, min(jobs, cores, memory_gb // GB_PER_WORKER))
+    return workers, threads or max(1, cores // workers)
+
+
 def _local_pool(args: argparse.Namespace, jobs: int) -> tuple[int, Callable[[], Any]]:
     """(workers, worker factory) of local processes sharing this machine's cores."""
     from annotator.commands.batch_jobs import setup_worker, track_video
     from annotator.service.batch import LocalWorker, WorkerSpec
 
     cores = os.cpu_count() or 1
-    workers = args.workers or max(1, min(jobs, cores, _memory_gb() // GB_PER_WORKER))
-    threads = args.threads_per_worker or max(1, cores // workers)
+    workers, threads = local_split(cores, _memory_gb(), jobs, args.workers, args.threads_per_worker)
     spec = WorkerSpec(setup_worker, track_video, args, threads)
     return workers, lambda: LocalWorker(spec)
 
@@ -146,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         _check_numbers(args)
-        jobs, known = plan_jobs(_entries(args), getattr(args, "objects", None))
+        jobs, known = plan_jobs(_entries(args), getattr(args, "objects", None), args)
         report = BatchReport(jobs)
         outcomes = list(known)
         if jobs:

@@ -14,21 +14,22 @@ import argparse
 import os
 import shlex
 import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.commands.propagate import (
     PropagateError,
+    edits_given_up,
     keyframes,
     load_tracking_model,
     pick_video,
     require_keyframes,
     tracked_frames,
 )
-from annotator.domain import DomainError, Mask, Project
-from annotator.domain.absence import video_absence
+from annotator.domain import DomainError, Mask, MaskKey, Project, Provenance, Video
+from annotator.domain.absence import effective_absence
 from annotator.service.batch import Job, JobEvent, JobFinished, JobOutcome, JobProgress, JobStarted
 
 
@@ -75,12 +76,15 @@ def read_manifest(path: Path) -> list[tuple[Path, list[int]]]:
 
 
 def plan_jobs(
-    entries: Sequence[tuple[Path, Sequence[int]]], objects: Sequence[int] | None = None
+    entries: Sequence[tuple[Path, Sequence[int]]],
+    objects: Sequence[int] | None = None,
+    options: argparse.Namespace | None = None,
 ) -> tuple[list[Job], list[JobOutcome]]:
     """One job per video with keyframes (all videos of a project, or those listed; with
     `objects`, those holding one of them), and the outcomes already known: projects that
     cannot be read (failed), videos with nothing to track (skipped). Photos are left out
-    unless listed."""
+    unless listed. A job's total is the frames its run covers with the tracking `options`
+    (--start, --direction, --frames), else the video's length."""
     from annotator.io.frames import FrameSourceError
     from annotator.io.media import media_kind
     from annotator.io.store import StoreError, open_project
@@ -97,10 +101,11 @@ def plan_jobs(
                     if (group, video.id) in seen or (not ids and media_kind(video) == "photo"):
                         continue
                     seen.add((group, video.id))
-                    job = Job(
-                        f"{path}#{video.id}", group, VideoJob(group, video.id), video.num_frames
-                    )
                     why = _nothing_to_track(project, video.id, objects)
+                    total = video.num_frames
+                    if options is not None and not why:
+                        total = frames_in_run(project, video, objects, options)
+                    job = Job(f"{path}#{video.id}", group, VideoJob(group, video.id), total)
                     if why:
                         known.append(JobOutcome(job, "skipped", reason=why))
                     else:
@@ -108,6 +113,23 @@ def plan_jobs(
         except (StoreError, DomainError, PropagateError, FrameSourceError, OSError) as exc:
             known.append(JobOutcome(Job(str(path), group, None), "failed", reason=str(exc)))
     return jobs, known
+
+
+def frames_in_run(
+    project: Project, video: Video, objects: Sequence[int] | None, options: argparse.Namespace
+) -> int:
+    """How many frames a run of the tracking `options` covers in `video` (from --start or
+    the first keyframe of the objects tracked; the same ranges as the video session's)."""
+    from annotator.service.planning import RunPlan
+    from annotator.service.requests import Direction
+
+    records = [r for r in keyframes(project, video) if objects is None or r.track_id in objects]
+    if not records:
+        return video.num_frames
+    start = records[0].frame if options.start is None else options.start
+    ways = ("forward", "backward") if options.direction == "both" else (options.direction,)
+    plans = [RunPlan(start, Direction(way), options.frames) for way in ways]
+    return len({f for plan in plans for f in plan.frames(video.num_frames)})
 
 
 def _nothing_to_track(project: Project, video_id: int, objects: Sequence[int] | None) -> str:
@@ -123,19 +145,36 @@ def _nothing_to_track(project: Project, video_id: int, objects: Sequence[int] | 
 
 
 def frame_committed(
-    project: Project, video_id: int, frame: int, masks: Mapping[int, tuple[Mask, float | None]]
+    project: Project,
+    video_id: int,
+    frame: int,
+    masks: Mapping[int, tuple[Mask, float | None]],
+    replaced: Collection[MaskKey] = (),
 ) -> bool:
     """True when the project already holds what writing this tracked frame would leave:
-    each non-empty mask with its score (or a user-made mask there, which a propagation
-    keeps), and no propagated mask where the object is gone."""
+    each non-empty mask as a propagated one with its score (or a user-made mask there, which
+    a propagation keeps unless its key is in `replaced`, the hand edits a --replace-edits
+    run tracks over), and no mask where the object is gone. Locked or deleted objects,
+    which a propagation leaves alone, are not looked at."""
     for track_id, (mask, score) in masks.items():
+        if not project.has_track(track_id) or project.track(track_id).locked:
+            continue
         record = project.mask(video_id, frame, track_id)
-        if record is not None and record.provenance.is_key:
+        if (
+            record is not None
+            and record.provenance.is_key
+            and (video_id, frame, track_id) not in replaced
+        ):
             continue
         if mask.is_empty:
             if record is not None:
                 return False
-        elif record is None or record.mask != mask or record.score != score:
+        elif (
+            record is None
+            or record.provenance is not Provenance.PROPAGATED
+            or record.mask != mask
+            or record.score != score
+        ):
             return False
     return True
 
@@ -161,6 +200,7 @@ def track_video(context: tuple[Any, argparse.Namespace], job: VideoJob) -> Itera
     from annotator.engine.session_errors import VideoSessionError
     from annotator.io.frames import FrameSourceError
     from annotator.io.store import StoreError, open_project
+    from annotator.io.video_link import link_video
 
     model, args = context
     yield JobStarted(os.getpid(), socket.gethostname())
@@ -169,12 +209,18 @@ def track_video(context: tuple[Any, argparse.Namespace], job: VideoJob) -> Itera
             reason = getattr(project.storage, "read_only_reason", None)  # as propagate
             if reason is not None:
                 raise PropagateError(reason)
-            video = pick_video(project, job.video_id)
+            # as propagate: the video located and its length verified, the hand edits a
+            # --replace-edits run tracks over left out, keyframes on absent frames winning
+            video = link_video(project, pick_video(project, job.video_id))
             records = require_keyframes(project, video, _objects_in(project, video.id, args))
-            absence = video_absence(project, video.id)
-            with History(project).begin_batch(f"Batch propagate {args.direction}") as batch:
+            replace = getattr(args, "replace_edits", False)
+            released = edits_given_up(records, video, args) if replace else []
+            records = [r for r in records if r.key not in released]
+            absence = effective_absence(project, video.id)
+            label = f"Batch propagate {args.direction}"
+            with History(project).begin_batch(label, replace_edits=released) as batch:
                 for frame, masks in tracked_frames(model, video, records, args, absence):
-                    wrote = not frame_committed(project, video.id, frame, masks)
+                    wrote = not frame_committed(project, video.id, frame, masks, released)
                     if wrote:
                         batch.add_tracked_frame(video.id, frame, masks)
                     yield JobProgress(frame, wrote)

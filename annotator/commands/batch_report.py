@@ -48,7 +48,8 @@ class BatchReport:
         )
         self._overall: TaskID | None = None
         self._tasks: dict[str, TaskID] = {}
-        self._done: dict[str, int] = {}
+        self._done: dict[str, int] = {}  # frames reported by the job's current attempt
+        self._wrote: dict[str, int] = {}  # of them, frames it wrote
 
     def starting(self, workers: int, executor: str) -> None:
         """Say how the jobs will run."""
@@ -70,15 +71,20 @@ class BatchReport:
         """One job event (on the caller's thread): bars and lines."""
         name = escape(job.key)
         if isinstance(event, JobStarted):
-            self._done[job.key] = 0
+            self._done[job.key] = self._wrote[job.key] = 0
             if job.key not in self._tasks:
                 self._tasks[job.key] = self._progress.add_task(name, total=job.total)
             where = f"process {event.pid} on {event.host}"
             self.console.print(f"started {name} (attempt {attempt}, {escape(where)})")
         elif isinstance(event, JobProgress):
+            self._wrote[job.key] = self._wrote.get(job.key, 0) + event.wrote
             self._set(job, self._done.get(job.key, 0) + 1)
         elif isinstance(event, JobRetrying):
-            self.console.print(f"[yellow]{name}: {escape(event.reason)}; running it again")
+            kept = self._wrote.get(job.key, 0)
+            self.console.print(
+                f"[yellow]{name}: {escape(event.reason)}; the {kept} frame"
+                f"{'s' if kept != 1 else ''} it wrote stay; running it again"
+            )
             self._set(job, 0)
         elif isinstance(event, JobFinished):
             task = self._tasks.pop(job.key, None)

@@ -3,18 +3,37 @@ run per video, failures kept to their job, and a killed worker's job completed o
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from annotator.cli import build_parser, main
-from annotator.commands.batch import _local_pool
+from annotator.commands.batch import _local_pool, local_split
 from annotator.commands.batch_jobs import ManifestError, plan_jobs, read_manifest
-from annotator.service.batch import Job, JobEvent, JobProgress, JobStarted, run_batch
-from tests.batch.conftest import FRAMES, SIZE, make_project, mask_dump, projects
+from annotator.service.batch import (
+    Job,
+    JobEvent,
+    JobFinished,
+    JobProgress,
+    JobStarted,
+    LocalWorker,
+    WorkerSpec,
+    run_batch,
+)
+from tests.batch.conftest import (
+    FRAMES,
+    HEIGHT,
+    SIZE,
+    WIDTH,
+    make_project,
+    mask_dump,
+    projects,
+)
 
 
 @pytest.mark.slow
@@ -107,7 +126,7 @@ def test_failures_stay_with_their_job_and_the_exit_status_says_so(
     junk = tmp_path / "junk.annotator"
     junk.write_text("not a project")
     moved = tmp_path / "moved.annotator"
-    make_project(moved, shutil.copy(videos[2], tmp_path / "gone.avi"))
+    make_project(moved, Path(shutil.copy(videos[2], tmp_path / "gone.avi")))
     (tmp_path / "gone.avi").unlink()
     code = main(
         ["batch", "propagate", str(good), str(bare), str(junk), str(moved), "--model", checkpoint]
@@ -191,3 +210,135 @@ def test_an_unreachable_ray_cluster_is_said_at_once(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "cannot join the Ray cluster 127.0.0.1:1: nothing answers at 127.0.0.1:1" in err
+
+
+def _options(*command: str) -> set[str]:
+    """The option strings of a subcommand (`"batch", "propagate"`) of the parser."""
+    parser: argparse.ArgumentParser = build_parser()
+    for name in command:
+        (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return {s for action in parser._actions for s in action.option_strings}
+
+
+def test_batch_propagate_takes_every_option_of_propagate() -> None:
+    single, batch = _options("propagate"), _options("batch", "propagate")
+    assert "--replace-edits" in single
+    assert single - {"--video"} <= batch  # a batch picks videos with its manifest instead
+
+
+def _edited_absent_project(folder: Path, video: Path) -> Path:
+    """A project beside its own copy of `video`, clicked on frame 1 (after marking frames
+    1..2 absent: the click wins there), with a hand edit on frame 3 that a --replace-edits
+    run tracks over; the folder is then moved, so the video is found beside the project."""
+    import numpy as np
+
+    from annotator.domain import History, Mask, Prompt, Provenance, SetMask
+    from annotator.domain.absence import MarkAbsent
+    from annotator.io.store import open_project
+
+    before = folder / "before"
+    before.mkdir(parents=True)
+    path = before / "p.annotator"
+    make_project(path, Path(shutil.copy(video, before / "clip.avi")))
+    with open_project(path) as project:
+        history = History(project)
+        (video_id,), (track,) = [v.id for v in project.videos], project.tracks(1)
+        clicked = project.mask(video_id, 1, track.id)
+        assert clicked is not None
+        history.execute(MarkAbsent(video_id, track.id, 1, 2))
+        prompt = Prompt(points=((34.0, 30.0),), labels=(1,))
+        history.execute(
+            SetMask(video_id, 1, track.id, clicked.mask, Provenance.PROMPTED, 2.0, prompt)
+        )
+        edit = np.zeros((HEIGHT, WIDTH), bool)
+        edit[2:12, 2:14] = True
+        history.execute(SetMask(video_id, 3, track.id, Mask.from_array(edit), Provenance.EDITED))
+    before.rename(folder / "after")
+    return folder / "after" / "p.annotator"
+
+
+@pytest.mark.slow
+def test_batch_tracks_as_propagate_over_edits_absences_and_a_moved_folder(
+    tmp_path: Path, videos: list[Path], checkpoint: str
+) -> None:
+    single = _edited_absent_project(tmp_path / "single", videos[0])
+    batch = _edited_absent_project(tmp_path / "batch", videos[0])
+    options = ["--model", checkpoint, *SIZE, "--replace-edits"]
+    assert main(["propagate", str(single), *options]) == 0
+    assert main(["batch", "propagate", str(batch), *options, "--workers", "1"]) == 0
+    dump = mask_dump(batch)
+    assert dump == mask_dump(single)
+    assert dump[(1, 1)][2] == "prompted" and dump[(3, 1)][2] == "propagated"  # edit replaced
+    assert (2, 1) not in dump  # still absent there
+    # a run again (same thread count) finds every frame committed, the replaced edit too
+    args = build_parser().parse_args(["batch", "propagate", str(batch), *options])
+    jobs, _ = plan_jobs([(batch, [])])
+    (outcome,) = run_batch(jobs, _local_pool(args, 1)[1], workers=1)
+    assert (outcome.status, outcome.written, outcome.already) == ("done", 0, FRAMES), outcome
+    assert mask_dump(batch) == dump
+
+
+def test_the_local_pool_splits_the_cores_between_its_workers() -> None:
+    # (cores, memory GB, jobs, --workers, --threads-per-worker) -> (workers, threads each)
+    assert local_split(8, 64, 5, None, None) == (5, 1)  # one worker a job, no more
+    assert local_split(8, 64, 20, None, None) == (8, 1)  # one a core
+    assert local_split(8, 5, 20, None, None) == (2, 4)  # 2 GB each
+    assert local_split(2, 64, 1, None, None) == (1, 2)  # one job: all the cores
+    assert local_split(8, 64, 20, 2, None) == (2, 4)
+    assert local_split(8, 64, 20, 2, 3) == (2, 3)
+
+
+def _torch_threads(options: object) -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _say_context(context: int, payload: object) -> Iterator[JobEvent]:
+    yield JobFinished("done", f"{context} torch threads")
+
+
+def test_a_local_worker_runs_with_its_share_of_torch_threads() -> None:
+    worker = LocalWorker(WorkerSpec(_torch_threads, _say_context, None, threads=3))
+    try:
+        events = list(worker.run(Job("job", "group", "payload")))
+    finally:
+        worker.close()
+    assert events == [JobFinished("done", "3 torch threads")]
+
+
+def test_a_job_s_total_is_the_frames_its_run_covers(tmp_path: Path, videos: list[Path]) -> None:
+    path = projects(tmp_path, videos[:1])[0]  # clicked on frame 1 of 5
+
+    def total(*options: str) -> int | None:
+        args = build_parser().parse_args(["batch", "propagate", str(path), *options])
+        (job,), _ = plan_jobs([(path, [])], options=args)
+        return job.total
+
+    assert total() == FRAMES
+    assert total("--frames", "1") == 3  # 0..2
+    assert total("--frames", "2", "--direction", "forward") == 3  # 1..3
+    assert total("--start", "3", "--direction", "backward") == 4  # 0..3
+    assert plan_jobs([(path, [])])[0][0].total == FRAMES  # no options: the video's length
+
+
+def test_the_report_says_what_a_lost_attempt_kept() -> None:
+    import io
+
+    from rich.console import Console
+
+    from annotator.commands.batch_report import BatchReport
+    from annotator.service.batch import JobRetrying
+
+    job = Job("p.annotator#1", "p", None, 4)
+    out = io.StringIO()
+    report = BatchReport([job], Console(file=out, width=120))
+    with report.live():
+        report.on_event(job, 1, JobStarted(1, "here"))
+        for index, wrote in ((1, False), (2, True), (3, True)):
+            report.on_event(job, 1, JobProgress(index, wrote))
+        report.on_event(job, 1, JobRetrying("worker process 1 died (killed by SIGKILL)"))
+    assert "died (killed by SIGKILL); the 2 frames it wrote stay; running it again" in (
+        out.getvalue()
+    )
