@@ -20,10 +20,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
 
 from annotator.engine.checkpoint_errors import (
     CheckpointError,
@@ -38,6 +37,9 @@ from annotator.engine.checkpoint_errors import (
     abbreviate,
 )
 from annotator.engine.sam2.config import MODEL_CONFIGS, ModelConfig
+
+if TYPE_CHECKING:
+    from annotator.engine.sam2.model import SAM2Model
 
 # tensors that tell the trunk's width: (key, axis holding the width), most direct first
 WIDTH_KEYS = (
@@ -87,7 +89,7 @@ class CheckpointInfo:
 class LoadedModel:
     """A SAM2 model with a checkpoint's weights, in eval mode, and the config it was built from."""
 
-    model: nn.Module
+    model: SAM2Model
     config: ModelConfig
     path: Path
     layout: str
@@ -322,7 +324,7 @@ def identify_checkpoint(path: str | Path) -> ModelConfig:
 # --------------------------------------------------------------------------- checking
 
 
-def _build_model(config: ModelConfig, device: str | torch.device = "cpu") -> nn.Module:
+def _build_model(config: ModelConfig, device: str | torch.device = "cpu") -> SAM2Model:
     from annotator.engine.sam2.model import SAM2Model
 
     with torch.device(device):
