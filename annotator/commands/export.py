@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         help="export labels as COCO, YOLO, YouTube-VIS, DAVIS, MOT, CVAT, labelme or VOC",
         description="Write the project's masks as a training dataset.",
     )
-    p.add_argument("project", help="project file (.annot)")
+    p.add_argument("project", help="project file (.annotator)")
     p.add_argument(
         "--format",
         required=True,

@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         help="import labels from COCO, YOLO, SA-V, YouTube-VIS, DAVIS or MOT",
         description="Validate a dataset fully, then add all of it to the project (or nothing).",
     )
-    p.add_argument("project", help="project file (.annot)")
+    p.add_argument("project", help="project file (.annotator)")
     p.add_argument("--format", required=True, choices=IMPORT_FORMATS, dest="fmt")
     p.add_argument(
         "src",
