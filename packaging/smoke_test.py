@@ -1,6 +1,8 @@
 """Start the built bundle the way a user would and check it works: `--version`, then the
 window offscreen on the bundled sample clip, which must paint its first frame, write a
-screenshot and exit 0. `python packaging/smoke_test.py [dist/annotator]`; prints the times."""
+screenshot and exit 0. Before that, the bundle's contents: the sample clip is in it, model
+weights are not (the app downloads them), nor CUDA libraries (it bundles torch's CPU build).
+`python packaging/smoke_test.py [dist/annotator]`; prints the times."""
 
 from __future__ import annotations
 
@@ -12,6 +14,28 @@ import time
 from pathlib import Path
 
 TIMEOUT_S = 300
+WEIGHT_SUFFIXES = (".pt", ".pth", ".ckpt", ".safetensors")
+"""Checkpoint files: never bundled (the model manager downloads them on first use)."""
+
+
+def contents_problems(bundle: Path) -> list[str]:
+    """What is wrong with the bundle's files: a missing sample clip, weights, CUDA libraries."""
+    files = [f for f in bundle.rglob("*") if f.is_file()]
+    problems = []
+    if not any(f.name == "sample.mp4" and f.parent.name == "resources" for f in files):
+        problems.append("the sample clip resources/sample.mp4 is not bundled")
+    weights = [f for f in files if f.suffix in WEIGHT_SUFFIXES]
+    if weights:
+        problems.append(f"model weights are bundled: {', '.join(map(str, weights[:5]))}")
+    cuda = [f for f in files if f.name.startswith(("libcudart", "libcublas", "libcudnn"))]
+    if cuda:
+        problems.append(
+            f"CUDA libraries are bundled (not torch's CPU build): {cuda[0]}; install the CPU "
+            "wheel of the locked torch into .venv (pip install --force-reinstall --no-deps -c "
+            "packaging/requirements.lock torch --index-url https://download.pytorch.org/whl/cpu)"
+            " and run `make package` again"
+        )
+    return problems
 
 
 def run(exe: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -37,6 +61,12 @@ def main(bundle: Path) -> int:
     if not exe.is_file():
         print(f"no bundle at {exe}: run `make package` first", file=sys.stderr)
         return 2
+    problems = contents_problems(bundle)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print("contents: the sample clip, no model weights, no CUDA libraries")
     done, seconds = run(exe, "--version")
     print(f"--version: exit {done.returncode} in {seconds:.1f} s: {done.stdout.strip()}")
     if done.returncode != 0:

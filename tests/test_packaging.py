@@ -1,11 +1,14 @@
 """The desktop integration files: the entry passes desktop-file-validate, the MIME type
-claims the project suffix, the icons exist in the sizes desktops look for."""
+claims the project suffix, the icons exist in the sizes desktops look for; the bundle's smoke
+test refuses weights, CUDA libraries or a missing sample clip."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from types import ModuleType
 
 import cv2
 import pytest
@@ -51,3 +54,30 @@ def test_the_spec_bundles_files_that_exist() -> None:
     assert (PACKAGING / "annotator_main.py").is_file()
     assert (REPO / "resources" / "sample.mp4").is_file()
     assert (ICONS / "annotator.ico").is_file()
+
+
+def load_smoke_test() -> ModuleType:
+    """packaging/smoke_test.py, by path (the folder shares its name with pip's `packaging`)."""
+    spec = importlib.util.spec_from_file_location("smoke_test", PACKAGING / "smoke_test.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_smoke_test_refuses_a_bundle_with_weights_or_cuda_or_no_sample(tmp_path) -> None:
+    smoke = load_smoke_test()
+    bundle = tmp_path / "annotator"
+    (bundle / "_internal" / "resources").mkdir(parents=True)
+    assert smoke.contents_problems(bundle) == [
+        "the sample clip resources/sample.mp4 is not bundled"
+    ]
+    (bundle / "_internal" / "resources" / "sample.mp4").write_bytes(b"clip")
+    assert smoke.contents_problems(bundle) == []
+    (bundle / "_internal" / "sam2.1_hiera_tiny.pt").write_bytes(b"weights")
+    (bundle / "_internal" / "torch" / "lib").mkdir(parents=True)
+    (bundle / "_internal" / "torch" / "lib" / "libcudart.so.12").write_bytes(b"cuda")
+    problems = smoke.contents_problems(bundle)
+    assert len(problems) == 2
+    assert "model weights are bundled" in problems[0] and "sam2.1_hiera_tiny.pt" in problems[0]
+    assert "CUDA libraries are bundled" in problems[1]
