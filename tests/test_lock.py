@@ -98,3 +98,20 @@ def test_no_affected_pyside6_build_is_locked() -> None:
     pins = locked()
     if sys.version_info < (3, 12):
         assert not pins["pyside6-essentials"].startswith("6.12"), pins["pyside6-essentials"]
+
+
+def test_every_install_of_make_run_test_and_package_goes_through_the_lock() -> None:
+    """The Makefile's installs (the venv `make run`/`make test` set up, the bundle's extra)
+    are constrained by the lock; only `make lock` resolves without it."""
+    makefile = (REPO / "Makefile").read_text()
+    assert f"LOCK := {LOCK.relative_to(REPO).as_posix()}" in makefile
+    recipe, installs = "", []
+    for line in makefile.splitlines():
+        if line and not line[0].isspace() and ":" in line:
+            recipe = line.split(":", 1)[0].strip()
+        elif "pip install" in line and recipe != "lock":
+            installs.append((recipe, line.strip()))
+    assert {recipe for recipe, _ in installs} == {"$(STAMP)", "package"}
+    for recipe, line in installs:
+        if "--upgrade pip" not in line:
+            assert "-c $(LOCK)" in line, f"{recipe}: {line}"
