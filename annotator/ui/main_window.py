@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         self.propagation_bar.setVisible(not photo)
         self.frame_label.setVisible(not photo)
         self.refresh_media()
-        FrameCountWatcher(self, self.controller)
+        self.frames_watcher = FrameCountWatcher(self, self.controller)
         self.show_read_only()
 
     def show_read_only(self) -> str | None:

@@ -1,6 +1,7 @@
-"""Damaged inputs in the window (#13 items 2 and 6): an unreadable frame is shown as such
+"""Damaged inputs in the window (#13 items 2, 6 and 9): an unreadable frame is shown as such
 with a message and the window goes on; a damaged project file is a message naming it, and
-its lock is released."""
+its lock is released; a partly damaged one opens read-only naming its bad rows; a full disk
+under the proxy cache is said, the previews kept in memory."""
 
 from __future__ import annotations
 
@@ -131,3 +132,26 @@ def test_a_writable_project_has_no_read_only_mark(qtbot, tmp_path: Path) -> None
     finally:
         window.shutdown()
         document.close()
+
+
+def test_a_full_disk_under_the_proxy_cache_is_said_and_previews_stay(qtbot, tmp_path: Path) -> None:
+    folder = image_folder(tmp_path)
+    cache = tmp_path / "cache"
+    frames = open_frames(folder, proxy_dir=cache, proxy_memory_bytes=0, background=False)
+    try:
+        [spill] = [p for p in cache.rglob("*") if p.is_file()]  # made at opening, still empty
+        spill.unlink()
+        spill.symlink_to("/dev/full")  # every write there fails: no space left on device
+        win = MainWindow(frames)
+        qtbot.addWidget(win)
+        frames.start_pass()
+        qtbot.waitUntil(lambda: win.frames_watcher.proxy_problem is not None, timeout=20_000)
+        message = win.statusBar().currentMessage()
+        assert message == win.frames_watcher.proxy_problem
+        assert message.startswith("Scrub previews are not saved for next time: the proxy cache")
+        assert "is full ([Errno 28] No space left on device)" in message
+        assert "this session keeps them in memory" in message
+        assert frames.wait_ready(20) and all(frames.proxy(i) is not None for i in range(3))
+        win.shutdown()
+    finally:
+        frames.close()
