@@ -28,6 +28,9 @@ RUN_ENDS = (
 )
 
 
+_RUN_TIP = "Track {} from this frame to the run end, each object from its own keyframes ({})"
+
+
 def format_progress(done: int, total: int, fps: float, eta_seconds: float) -> str:
     """'12 / 100 frames · 5.3 frames/s · 17 s left' (the time rounded up)."""
     if eta_seconds >= 90:
@@ -46,11 +49,11 @@ class PropagationBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.backward_button = QPushButton("◀ Propagate back")
-        self.backward_button.setToolTip("Track every object backward from this frame (Shift+B)")
+        self.backward_button.setToolTip(_RUN_TIP.format("backward", "Shift+B"))
         self.both_button = QPushButton("◀▶ Both")
-        self.both_button.setToolTip("Track every object both ways from this frame (Shift+P)")
+        self.both_button.setToolTip(_RUN_TIP.format("both ways", "Shift+P"))
         self.forward_button = QPushButton("Propagate ▶")
-        self.forward_button.setToolTip("Track every object forward from this frame (P)")
+        self.forward_button.setToolTip(_RUN_TIP.format("forward", "P"))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop; every frame tracked so far is kept (Esc)")
         self.run_end_box = QComboBox()
