@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from annotator.domain.absence import absent_spans
+from annotator.service.planning import RunEnd
 from annotator.ui.main_window import MainWindow
 from tests.ui.conftest import NUM_FRAMES
 
@@ -99,3 +100,26 @@ def test_space_held_over_the_canvas_pans_and_a_tap_there_plays(qtbot, annotator_
     assert win.playback.playing
     press(qtbot, win, Qt.Key.Key_Space)
     assert not win.playback.playing
+
+
+def test_a_run_to_the_next_keyframe_for_the_active_object_only(qtbot, annotator_window) -> None:
+    win = annotator_window
+    ctl, bar = win.controller, win.propagation_bar
+    first = click_object(qtbot, win, 0)
+    assert click_object(qtbot, win, 3) == first  # its second keyframe
+    win.show_frame(0)
+    win.registry["new_object"].trigger()
+    second = ctl.active_track
+    assert second is not None and second != first
+    qtbot.mouseClick(
+        win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.frame_to_widget(100, 80).toPoint()
+    )
+    qtbot.waitUntil(lambda: ctl.project.keyframes(ctl.video_id, second) == [0], timeout=60_000)
+    ctl.set_active(first)
+    bar.set_run_end(RunEnd.NEXT_KEYFRAME)
+    bar.active_only_box.setChecked(True)
+    win.registry["propagate_forward"].trigger()
+    assert win.propagation.running
+    qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
+    assert ctl.project.frames_with_masks(ctl.video_id, first) == [0, 1, 2, 3]  # up to keyframe 3
+    assert ctl.project.frames_with_masks(ctl.video_id, second) == [0]  # not the active one
