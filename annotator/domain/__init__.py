@@ -24,8 +24,8 @@ The aggregate:
   `tracks(video_id=None, category_id=None)`, `track(id)`,
   `masks(video_id, frame=None, track=None, first=None, last=None)` (sorted by frame, track;
   streamed), `mask(video, frame, track)`, `frame_masks(video, frame)`,
-  `frames_with_masks(video, track=None)`, `keyframes(video, track)`, `count_masks()`,
-  `view_state`.
+  `frames_with_masks(video, track=None, first=None, last=None)`, `keyframes(video, track)`,
+  `count_masks()`, `view_state`.
   Raw writes (validated, one transaction each, not undoable - for importers and tools):
   `add_category`, `put_category`, `remove_category`, `put_video`, `remove_video`,
   `put_track`, `remove_track`, `put_masks(records, bulk=False)`, `remove_masks(keys)`,

@@ -160,10 +160,18 @@ class MemoryStorage:
             elif track_id in per_frame:
                 yield per_frame[track_id]
 
-    def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
+    def frames_with_masks(
+        self,
+        video_id: int,
+        track_id: int | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> list[int]:
         if track_id is None:
-            return list(self._frames.get(video_id, []))
-        return [r.frame for r in self.iter_masks(video_id, track_id)]
+            lo = -1 if first is None else first
+            hi = float("inf") if last is None else last
+            return [f for f in self._frames.get(video_id, []) if lo <= f <= hi]
+        return [r.frame for r in self.iter_masks(video_id, track_id, first, last)]
 
     def keyframes(self, video_id: int, track_id: int) -> list[int]:
         return [r.frame for r in self.iter_masks(video_id, track_id) if r.provenance.is_key]

@@ -8,7 +8,6 @@ Metadata is held in memory; masks stay in the storage and are read on demand.
 
 from __future__ import annotations
 
-import bisect
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -189,20 +188,25 @@ class Project:
                 records = list(self._storage.iter_masks(video_id, track, first, last))
             yield from records
             return
-        frames = self.frames_with_masks(video_id, track)
-        lo = 0 if first is None else bisect.bisect_left(frames, first)
-        hi = len(frames) if last is None else bisect.bisect_right(frames, last)
+        frames = self.frames_with_masks(video_id, track, first, last)
         chunk = 256  # frames per storage read: bounded memory, short lock holds
-        for i in range(lo, hi, chunk):
-            window = frames[i : min(i + chunk, hi)]
+        for i in range(0, len(frames), chunk):
+            window = frames[i : i + chunk]
             with self._lock:
                 records = list(self._storage.iter_masks(video_id, track, window[0], window[-1]))
             yield from records
 
-    def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
-        """Sorted frames holding at least one annotation (of `track_id`, if given)."""
+    def frames_with_masks(
+        self,
+        video_id: int,
+        track_id: int | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> list[int]:
+        """Sorted frames holding at least one annotation (of `track_id`, if given), within
+        first..last when given."""
         with self._lock:
-            return self._storage.frames_with_masks(video_id, track_id)
+            return self._storage.frames_with_masks(video_id, track_id, first, last)
 
     def keyframes(self, video_id: int, track_id: int) -> list[int]:
         """Frames where the track's mask was made by the user (prompted or edited)."""

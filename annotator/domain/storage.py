@@ -36,8 +36,15 @@ class MaskRepository(Protocol):
         """Annotations of a video (optionally one track, frames first..last inclusive)."""
         ...
 
-    def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
-        """Sorted frame numbers holding at least one annotation (of the track, if given)."""
+    def frames_with_masks(
+        self,
+        video_id: int,
+        track_id: int | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> list[int]:
+        """Sorted frame numbers holding at least one annotation (of the track, if given),
+        optionally only within first..last (inclusive)."""
         ...
 
     def keyframes(self, video_id: int, track_id: int) -> list[int]:

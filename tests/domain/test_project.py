@@ -57,6 +57,8 @@ def test_reads_are_sorted_and_filtered() -> None:
     assert [r.frame for r in p.masks(vid, first=3, last=7)] == [3, 5, 5, 7]
     assert p.frames_with_masks(vid) == [2, 3, 5, 7, 9]
     assert p.frames_with_masks(vid, t2) == [2, 3, 5, 9]
+    assert p.frames_with_masks(vid, first=3, last=7) == [3, 5, 7]
+    assert p.frames_with_masks(vid, t2, first=4) == [5, 9]
     assert p.keyframes(vid, t1) == [7] and p.keyframes(vid, t2) == [3]
     assert p.mask(vid, 4, t1) is None and p.mask(vid, 5, t1) is not None
     assert p.count_masks() == 8 and p.count_masks(vid) == 8

@@ -167,7 +167,10 @@ def test_storage_contract_matches_memory_storage(tmp_path: Path) -> None:
         ]:
             assert list(memory.storage.iter_masks(*args)) == list(disk.storage.iter_masks(*args))
         for t in (t1, t2, None):
-            assert memory.frames_with_masks(vid, t) == disk.frames_with_masks(vid, t)
+            for first, last in ((None, None), (3, 9), (None, 4), (30, None)):
+                assert memory.frames_with_masks(vid, t, first, last) == disk.frames_with_masks(
+                    vid, t, first, last
+                )
         assert memory.frame_masks(vid, 7) == disk.frame_masks(vid, 7)
         assert memory.keyframes(vid, t1) == disk.keyframes(vid, t1) == [0]
         assert memory.count_masks(vid) == disk.count_masks(vid) == 47

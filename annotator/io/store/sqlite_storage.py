@@ -346,16 +346,26 @@ class SqliteStorage:
         )
         return iter(self._masks(rows))
 
-    def frames_with_masks(self, video_id: int, track_id: int | None = None) -> list[int]:
-        if track_id is None:
-            rows = self._query(
-                "SELECT DISTINCT frame FROM masks WHERE video_id = ? ORDER BY frame", (video_id,)
-            )
-        else:
-            rows = self._query(
-                "SELECT frame FROM masks WHERE video_id = ? AND track_id = ? ORDER BY frame",
-                (video_id, track_id),
-            )
+    def frames_with_masks(
+        self,
+        video_id: int,
+        track_id: int | None = None,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> list[int]:
+        where, params = ["video_id = ?"], [video_id]
+        for clause, value in (
+            ("track_id = ?", track_id),
+            ("frame >= ?", first),
+            ("frame <= ?", last),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        distinct = "DISTINCT " if track_id is None else ""
+        rows = self._query(
+            f"SELECT {distinct}frame FROM masks WHERE {' AND '.join(where)} ORDER BY frame", params
+        )
         return [r[0] for r in rows]
 
     def keyframes(self, video_id: int, track_id: int) -> list[int]:
