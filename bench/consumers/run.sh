@@ -2,7 +2,7 @@
 # Check our exports with the real tools that read them, each in its own venv (they pull
 # opencv-python, an older opencv-python-headless, PyQt5 or torchvision, which must not go
 # into the app's .venv).
-# Usage: bash bench/consumers/run.sh [trackeval|ultralytics|datumaro|labelme|davis]...
+# Usage: bash bench/consumers/run.sh [trackeval|motmetrics|ultralytics|datumaro|labelme|davis]...
 # Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused.
 # davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
 # (not on PyPI); without it that check is skipped.
@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(trackeval ultralytics datumaro labelme davis)
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval motmetrics ultralytics datumaro labelme davis)
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
@@ -29,6 +29,8 @@ status=0
 for check in "${checks[@]}"; do
   case "$check" in
     trackeval) py="$(venv_for trackeval trackeval==1.3.0)" ;;
+    # motmetrics 1.4.0 calls np.asfarray, gone in NumPy 2
+    motmetrics) py="$(venv_for motmetrics motmetrics==1.4.0 'numpy<2')" ;;
     # torchvision beside torch 2.14.1 from the local wheel files (see README, Export)
     ultralytics) py="$(venv_for ultralytics torch==2.14.1 torchvision==0.29.1 ultralytics==8.4.190)" ;;
     datumaro) py="$(venv_for datumaro datumaro==1.13.12)" ;;
