@@ -1,5 +1,5 @@
 """Propagation controls: backward / both / forward buttons, where a run ends (the in/out
-range, the video's end, the active object's next keyframe), all objects or the active one,
+range, the video's end, the active object's next keyframe), all objects or the selected ones,
 whether hand edits may be replaced, an optional stop after N absent frames, a progress bar
 with frames/s and time left, and Cancel. A plain view: the controller reads its choices and
 feeds it the service's progress."""
@@ -63,8 +63,11 @@ class PropagationBar(QWidget):
             "Where a run stops: the in/out range (I/O keys; the whole video without one), the "
             "video's first or last frame, or the active object's next keyframe"
         )
-        self.active_only_box = QCheckBox("active object only")
-        self.active_only_box.setToolTip("Track only the active object (default: every object)")
+        self.selected_only_box = QCheckBox("selected objects only")
+        self.selected_only_box.setToolTip(
+            "Track only the objects selected in the object list (the active one; Ctrl or "
+            "Shift+click there selects more). Off: every object"
+        )
         self.replace_edits_box = QCheckBox("replace my edits")
         self.replace_edits_box.setToolTip(
             "Let this run replace hand-edited masks in its range with tracked ones (undoable; "
@@ -86,7 +89,7 @@ class PropagationBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.backward_button, self.both_button, self.forward_button):
             layout.addWidget(button)
-        options = (self.run_end_box, self.active_only_box, self.replace_edits_box)
+        options = (self.run_end_box, self.selected_only_box, self.replace_edits_box)
         for box in (*options, self.stop_after_box):
             layout.addWidget(box)
         layout.addWidget(self.progress, 1)
@@ -109,8 +112,9 @@ class PropagationBar(QWidget):
         self.run_end_box.setCurrentIndex(self.run_end_box.findData(end))
 
     @property
-    def active_only(self) -> bool:
-        return self.active_only_box.isChecked()
+    def selected_only(self) -> bool:
+        """The run tracks the selected objects only (else every object)."""
+        return self.selected_only_box.isChecked()
 
     @property
     def replace_edits(self) -> bool:

@@ -3,7 +3,7 @@ at once (its own committed transaction) inside ONE history batch, so a single un
 the whole run back while a crash loses at most the frame being computed.
 
 A run goes from the current frame to where the bar says (the in/out range, the video's end,
-the active object's next keyframe), for every object or the active one, each object tracked
+the active object's next keyframe), for every object or the selected ones, each object tracked
 only outward from its own keyframes; absent frames reach the engine as empty mask prompts
 first. A cancelled run can be resumed from the frame it reached. When the user lets it replace
 hand edits, the edits in its range stop being engine prompts for the run (see
@@ -113,8 +113,7 @@ class PropagationController(QObject):
         if not any(ann.project.keyframes(ann.video_id, t.id) for t in ann.project.tracks()):
             self.statusMessage.emit("Click an object first: there is nothing to propagate")
             return False
-        active = ann.view.active_track
-        self._objects = [active] if self.bar.active_only and active is not None else None
+        self._objects = self._chosen_objects() if self.bar.selected_only else None
         ann.sync_engine()  # replays queue ahead of the propagation
         self._replay_absence()
         if self.bar.replace_edits:
@@ -139,6 +138,15 @@ class PropagationController(QObject):
         )
         self._request_id, self._reached, self._plan = future.request_id, None, plan
         self.statusMessage.emit(f"Propagating {plan.direction.value} from frame {plan.start}…")
+
+    def _chosen_objects(self) -> list[int]:
+        """The objects selected in the list, the active one always among them."""
+        view = self.annotation.view
+        chosen = set(view.selected_tracks)
+        if view.active_track is not None:
+            chosen.add(view.active_track)
+        alive = {t.id for t in self.annotation.project.tracks(self.annotation.video_id)}
+        return sorted(chosen & alive)
 
     def _replay_absence(self) -> None:
         """Send the engine the absent frames it does not hold yet (and unmark the others)."""

@@ -1,6 +1,6 @@
 """The one source of "current" in the window (Qt-free, evented): the frame on screen, the
-active object, the current category, the click mode, and whether a propagation or the
-engine is running.
+active object and the objects selected with it, the current category, the click mode, and
+whether a propagation or the engine is running.
 
 Views and presenters take the model and subscribe (napari's `Dims` pattern); a setter
 notifies only when the value really changes, so a view that sets it back never loops.
@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 Field = Literal[
-    "frame", "active_track", "category", "positive_clicks", "propagating", "engine_ready"
+    "frame",
+    "active_track",
+    "selected_tracks",
+    "category",
+    "positive_clicks",
+    "propagating",
+    "engine_ready",
 ]
 Listener = Callable[["ViewChange"], None]
 
@@ -34,6 +40,7 @@ class ViewModel:
         self._num_frames = max(1, int(num_frames))
         self._frame = 0
         self._active_track: int | None = None
+        self._selected_tracks: frozenset[int] = frozenset()
         self._category: int | None = None
         self._positive_clicks = True
         self._propagating = False
@@ -91,6 +98,15 @@ class ViewModel:
     def set_active_track(self, track_id: int | None) -> bool:
         """Make `track_id` the object clicks prompt (None: no object)."""
         return self._set("active_track", track_id)
+
+    @property
+    def selected_tracks(self) -> frozenset[int]:
+        """The objects selected in the list (the active one among them): what a run limited
+        to the selected objects tracks."""
+        return self._selected_tracks
+
+    def set_selected_tracks(self, track_ids: frozenset[int]) -> bool:
+        return self._set("selected_tracks", frozenset(track_ids))
 
     @property
     def category(self) -> int | None:

@@ -117,9 +117,48 @@ def test_a_run_to_the_next_keyframe_for_the_active_object_only(qtbot, annotator_
     qtbot.waitUntil(lambda: ctl.project.keyframes(ctl.video_id, second) == [0], timeout=60_000)
     ctl.set_active(first)
     bar.set_run_end(RunEnd.NEXT_KEYFRAME)
-    bar.active_only_box.setChecked(True)
+    bar.selected_only_box.setChecked(True)
     win.registry["propagate_forward"].trigger()
     assert win.propagation.running
     qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
     assert ctl.project.frames_with_masks(ctl.video_id, first) == [0, 1, 2, 3]  # up to keyframe 3
     assert ctl.project.frames_with_masks(ctl.video_id, second) == [0]  # not the active one
+
+
+def test_a_run_for_the_objects_selected_in_the_list(qtbot, annotator_window) -> None:
+    """Ctrl+click in the object list selects a second object; 'selected objects only' tracks
+    those two and leaves the third on its keyframe alone."""
+    win = annotator_window
+    ctl, bar, panel = win.controller, win.propagation_bar, win.objects
+    tracks = []
+    for x in (30.0, 70.0, 110.0):
+        win.registry["new_object"].trigger()
+        track = ctl.active_track
+        assert track is not None
+        qtbot.mouseClick(
+            win.canvas, Qt.MouseButton.LeftButton, pos=win.canvas.frame_to_widget(x, 60).toPoint()
+        )
+        qtbot.waitUntil(
+            lambda t=track: ctl.project.keyframes(ctl.video_id, t) == [0], timeout=60_000
+        )
+        tracks.append(track)
+    rows = {panel.list.item(r).data(Qt.ItemDataRole.UserRole): r for r in range(panel.list.count())}
+
+    def click_row(track: int, mods=Qt.KeyboardModifier.NoModifier) -> None:
+        rect = panel.list.visualItemRect(panel.list.item(rows[track]))
+        qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, mods, rect.center())
+
+    click_row(tracks[0])
+    click_row(tracks[2], Qt.KeyboardModifier.ControlModifier)
+    assert ctl.active_track == tracks[2]
+    assert win.view.selected_tracks == {tracks[0], tracks[2]}
+    bar.set_run_end(RunEnd.VIDEO)
+    bar.selected_only_box.setChecked(True)
+    win.registry["propagate_forward"].trigger()
+    qtbot.waitUntil(lambda: not win.propagation.running, timeout=300_000)
+    every = list(range(NUM_FRAMES))
+    assert ctl.project.frames_with_masks(ctl.video_id, tracks[0]) == every
+    assert ctl.project.frames_with_masks(ctl.video_id, tracks[2]) == every
+    assert ctl.project.frames_with_masks(ctl.video_id, tracks[1]) == [0]  # not selected
+    ctl.set_active(tracks[1])  # activating an object outside the selection selects it alone
+    assert win.view.selected_tracks == {tracks[1]} and panel.selected_ids() == {tracks[1]}

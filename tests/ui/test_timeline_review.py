@@ -94,7 +94,7 @@ def test_review_flags_are_on_the_lane_and_f_steps_through_them(qtbot, win: MainW
     assert win.current_frame == 3
 
 
-@pytest.mark.parametrize("where", ["canvas", "timeline", "run_end", "active_only"])
+@pytest.mark.parametrize("where", ["canvas", "timeline", "run_end", "selected_only"])
 def test_frame_keys_work_whichever_widget_has_the_focus(qtbot, win: MainWindow, where) -> None:
     tracked(qtbot, win, [6.0] * NUM_FRAMES, [20] * NUM_FRAMES)
     bar = win.propagation_bar
@@ -102,9 +102,9 @@ def test_frame_keys_work_whichever_widget_has_the_focus(qtbot, win: MainWindow, 
         "canvas": win.canvas,
         "timeline": win.timeline,
         "run_end": bar.run_end_box,
-        "active_only": bar.active_only_box,
+        "selected_only": bar.selected_only_box,
     }[where]
-    choices = (bar.run_end, bar.active_only)
+    choices = (bar.run_end, bar.selected_only)
     focus.setFocus()
     qtbot.waitUntil(focus.hasFocus, timeout=5000)
     win.show_frame(2)
@@ -120,7 +120,7 @@ def test_frame_keys_work_whichever_widget_has_the_focus(qtbot, win: MainWindow, 
         qtbot.keyClick(focus, k, mods)
         assert win.current_frame == want, (k, mods)
         assert win.timeline.current == want
-    assert (bar.run_end, bar.active_only) == choices  # the keys moved frames, nothing else
+    assert (bar.run_end, bar.selected_only) == choices  # the keys moved frames, nothing else
 
 
 def test_absence_from_the_track_menu_is_stored_and_shown(qtbot, win: MainWindow) -> None:

@@ -47,6 +47,7 @@ class ObjectsPresenter(QObject):
                 (panel.addRequested, self.add),
                 (panel.removeRequested, self.remove),
                 (panel.activeChanged, view.set_active_track),
+                (panel.selectionChanged, view.set_selected_tracks),
                 (panel.visibilityChanged, self.set_visible),
                 (panel.renameRequested, self.rename),
                 (panel.lockRequested, self.set_locked),

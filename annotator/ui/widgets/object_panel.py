@@ -1,5 +1,6 @@
 """The object list: one row a track (colour swatch, visibility box, a dot when it has a mask
-on the shown frame, name, category, a lock); add, select, rename, lock, remove.
+on the shown frame, name, category, a lock); add, select (Ctrl/Shift+click selects several:
+a run can be limited to them), rename, lock, remove.
 
 A plain view: it shows what `set_tracks` gives it and reports what the user asked for.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -42,11 +44,13 @@ def row_text(track: Track, category_names: Mapping[int, str], on_frame: Collecti
 
 
 class ObjectPanel(QWidget):
-    """Lists the tracks of the video; the selected row is the active object."""
+    """Lists the tracks of the video; the current row is the active object, and Ctrl or
+    Shift+click selects others beside it."""
 
     addRequested = Signal()
     removeRequested = Signal(int)  # track id
     activeChanged = Signal(int)  # track id
+    selectionChanged = Signal(object)  # frozenset of the selected track ids
     visibilityChanged = Signal(int, bool)  # track id, visible
     renameRequested = Signal(int)  # track id (double-click; F2 is the window's action)
     lockRequested = Signal(int, bool)  # track id, locked
@@ -57,6 +61,7 @@ class ObjectPanel(QWidget):
         self.list = QListWidget()
         # never keyboard focus: arrows, Space and Del are the window's shortcuts, not the list's
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.add_button = QPushButton("Add object")
         self.add_button.setToolTip("New object (N)")
         self.lock_button = QPushButton("Lock")
@@ -79,6 +84,9 @@ class ObjectPanel(QWidget):
         self.add_button.clicked.connect(self.addRequested)
         self.remove_button.clicked.connect(self._remove_selected)
         self.list.currentItemChanged.connect(self._on_current_changed)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.selectionChanged.emit(self.selected_ids())
+        )
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.itemDoubleClicked.connect(
             lambda item: self.renameRequested.emit(int(item.data(_ID_ROLE)))
@@ -90,6 +98,10 @@ class ObjectPanel(QWidget):
         """The selected track's id (None when the list is empty)."""
         item = self.list.currentItem()
         return None if item is None else int(item.data(_ID_ROLE))
+
+    def selected_ids(self) -> frozenset[int]:
+        """Ids of the selected rows (the active one and those Ctrl/Shift+clicked with it)."""
+        return frozenset(int(item.data(_ID_ROLE)) for item in self.list.selectedItems())
 
     def track_ids(self) -> list[int]:
         """Ids of the listed tracks, top to bottom."""
@@ -103,10 +115,12 @@ class ObjectPanel(QWidget):
         category_names: Mapping[int, str] | None = None,
         on_frame: Collection[int] = (),
     ) -> None:
-        """Show `tracks` and select `active_id` (emits nothing: the caller knows);
-        `on_frame`: the tracks with a mask on the shown frame (marked with a dot)."""
+        """Show `tracks` and make `active_id` current, keeping the rows selected before
+        (emits nothing: the caller knows); `on_frame`: the tracks with a mask on the shown
+        frame (marked with a dot)."""
         names = category_names or {}
         self._locked = {t.id: t.locked for t in tracks}
+        selected = self.selected_ids() | {active_id}
         with QSignalBlocker(self.list):
             self.list.clear()
             for track in tracks:
@@ -119,7 +133,8 @@ class ObjectPanel(QWidget):
                 item.setToolTip("Tick to show the object's mask")
                 self.list.addItem(item)
                 if track.id == active_id:
-                    self.list.setCurrentItem(item)
+                    self.list.setCurrentItem(item, QItemSelectionModel.SelectionFlag.NoUpdate)
+                item.setSelected(track.id in selected)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -130,16 +145,25 @@ class ObjectPanel(QWidget):
             self.lock_button.setChecked(bool(self._locked.get(active or -1)))
 
     def set_active(self, track_id: int | None) -> None:
-        """Select the row of `track_id` (emits nothing)."""
+        """Make the row of `track_id` current (activeChanged is not emitted). A row outside
+        the selection becomes the whole selection, which selectionChanged reports. The row
+        already current is left alone: the user's click that made it so selects as Qt does."""
+        if self.active_id == track_id:
+            return
+        before = self.selected_ids()
         with QSignalBlocker(self.list):
             for row in range(self.list.count()):
                 item = self.list.item(row)
                 if int(item.data(_ID_ROLE)) == track_id:
-                    self.list.setCurrentItem(item)
+                    keep = item.isSelected()
+                    flag = QItemSelectionModel.SelectionFlag
+                    self.list.setCurrentItem(item, flag.NoUpdate if keep else flag.ClearAndSelect)
                     break
             else:
                 self.list.setCurrentRow(-1)
         self._sync_buttons()
+        if self.selected_ids() != before:
+            self.selectionChanged.emit(self.selected_ids())
 
     def _lock_selected(self) -> None:
         active = self.active_id
