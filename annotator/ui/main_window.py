@@ -332,7 +332,8 @@ class MainWindow(QMainWindow):
         if index == self._current:
             return
         self._current = index
-        self.frame_label.setText(f"{index + 1} / {len(self._frames)}")
+        # numbered from 0, as the timeline, Go to frame, the command line and exports number them
+        self.frame_label.setText(f"frame {index} / {len(self._frames) - 1}")
         self.controller.set_frame(index)
         self.loader.show(index)
 
@@ -350,7 +351,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_frame(np.full((video.height, video.width, 3), UNREADABLE_GREY, np.uint8))
         self._shown = (index, True)
         self.frame_problem = (
-            f"Frame {index + 1} of {Path(video.path).name} cannot be read: {message.rstrip('.')}. "
+            f"Frame {index} of {Path(video.path).name} cannot be read: {message.rstrip('.')}. "
             "The other frames can still be annotated; replace the file to fix it."
         )
         self.statusBar().showMessage(self.frame_problem)

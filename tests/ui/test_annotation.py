@@ -182,7 +182,7 @@ def test_timeline_click_changes_the_frame(qtbot, annotator_window) -> None:
     qtbot.mouseClick(win.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 8))
     assert win.current_frame == 4 and win.timeline.current == 4
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
-    assert win.frame_label.text() == f"5 / {NUM_FRAMES}"
+    assert win.frame_label.text() == f"frame 4 / {NUM_FRAMES - 1}"
     qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
     assert win.current_frame == 3
     win.registry["next_frame"].trigger()

@@ -44,7 +44,7 @@ def test_an_unreadable_frame_is_a_grey_frame_and_a_message(qtbot, tmp_path: Path
         win.show_frame(1)
         qtbot.waitUntil(lambda: win.frame_problem is not None, timeout=10_000)
         message = win.statusBar().currentMessage()
-        assert message.startswith("Frame 2 of frames cannot be read") and "001.jpg" in message
+        assert message.startswith("Frame 1 of frames cannot be read") and "001.jpg" in message
         assert ".." not in message
         assert win.canvas.image is not None
         assert win.canvas.image.pixelColor(5, 5).red() == UNREADABLE_GREY

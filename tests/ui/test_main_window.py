@@ -38,7 +38,7 @@ def test_first_frame_is_shown(window, qtbot) -> None:
     assert win.current_frame == 0
     assert win.frame_view.image is not None
     np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[0])
-    assert win.frame_label.text() == f"1 / {len(frames)}"
+    assert win.frame_label.text() == f"frame 0 / {len(frames) - 1}"
     assert win.frame_view.image_rect().width() > 0
 
 
@@ -50,7 +50,7 @@ def test_timeline_changes_the_frame(window, qtbot) -> None:
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
     np.testing.assert_array_equal(image_pixels(win.frame_view.image), frames[50])
     assert not np.array_equal(before, image_pixels(win.frame_view.image))
-    assert win.frame_label.text() == f"51 / {len(frames)}"
+    assert win.frame_label.text() == f"frame 50 / {len(frames) - 1}"
     win.show_frame(len(frames) + 5)  # clamped to the last frame
     assert win.current_frame == len(frames) - 1
     qtbot.waitUntil(lambda: win.shown_exact, timeout=10_000)
