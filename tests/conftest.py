@@ -4,7 +4,7 @@ the seeded SAM2 checkpoints that `../shared/parity/make_checkpoint.py` writes.""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -24,13 +24,17 @@ def shared_dir() -> Path:
     return SHARED
 
 
-@pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
-    """Keep caches, config, data and recent-project lists of tests out of the user's home."""
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep caches, config, data and recent-project lists of tests out of the user's home:
+    session-wide, so module- and session-scoped fixtures are covered too (a module fixture
+    once found the user's own proxy cache)."""
     base = tmp_path_factory.getbasetemp()
-    monkeypatch.setenv("ANNOTATOR_CACHE", str(base / "cache"))
-    monkeypatch.setenv("ANNOTATOR_CONFIG", str(base / "config"))
-    monkeypatch.setenv("ANNOTATOR_DATA", str(base / "data"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANNOTATOR_CACHE", str(base / "cache"))
+        patch.setenv("ANNOTATOR_CONFIG", str(base / "config"))
+        patch.setenv("ANNOTATOR_DATA", str(base / "data"))
+        yield
 
 
 PARITY = SHARED / "parity"
