@@ -137,7 +137,7 @@ def quick_lane(
             facts.kinds[lo : hi + 1] = FrameKind.ABSENT
     masked = np.asarray(project.frames_with_masks(video_id, track_id, first, last), dtype=np.int64)
     keys = np.asarray(project.keyframes(video_id, track_id), dtype=np.int64)
-    facts.kinds[masked[(masked >= first) & (masked <= last)]] = FrameKind.PROPAGATED
+    facts.kinds[masked] = FrameKind.PROPAGATED  # already within first..last
     facts.kinds[keys[(keys >= first) & (keys <= last)]] = FrameKind.PROMPTED
 
 
