@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from annotator.domain import Project
 from annotator.io.store import create_project
 from annotator.service import EngineService
 from annotator.ui.engine_bridge import EngineBridge
@@ -68,3 +69,18 @@ def annotator_window(qtbot, engine: EngineService, tmp_path: Path) -> Iterator[M
     if window.propagation.running:  # pragma: no cover - a test failed mid-run
         engine.cancel()
     project.close()
+
+
+@pytest.fixture
+def bare_window(qtbot) -> Iterator[MainWindow]:
+    """A shown, active window over an in-memory project of the moving-square frames, with
+    no engine (for panels, lanes and keys)."""
+    window = MainWindow(moving_square_frames(), project=Project())
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    yield window
+    window.shutdown()

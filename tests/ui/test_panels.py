@@ -9,22 +9,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from annotator.domain import Mask, Project, Provenance, SetMask
+from annotator.domain import Mask, Provenance, SetMask
 from annotator.ui.main_window import MainWindow
-from tests.ui.conftest import moving_square_frames
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow(moving_square_frames(), project=Project())
-    qtbot.addWidget(win)
-    win.resize(900, 600)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
-    yield win
-    win.shutdown()
+def window(bare_window: MainWindow) -> MainWindow:
+    return bare_window
 
 
 def shift_wheel(widget: QWidget, notches: int) -> None:

@@ -14,25 +14,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from annotator.domain import Mask, Project
+from annotator.domain import Mask
 from annotator.domain.absence import absent_spans
 from annotator.service.lane_facts import FrameKind
 from annotator.ui.main_window import MainWindow
 from annotator.ui.widgets.timeline_paint import FLAG, LOW_SCORE
-from tests.ui.conftest import NUM_FRAMES, moving_square_frames
+from tests.ui.conftest import NUM_FRAMES
 
 
 @pytest.fixture
-def win(qtbot):
-    window = MainWindow(moving_square_frames(), project=Project())
-    qtbot.addWidget(window)
-    window.resize(900, 600)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    yield window
-    window.shutdown()
+def win(bare_window: MainWindow) -> MainWindow:
+    return bare_window
 
 
 def press(qtbot, win: MainWindow, k: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
