@@ -4,7 +4,6 @@ test refuses weights, CUDA libraries or a missing sample clip."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -15,6 +14,7 @@ import pytest
 
 from annotator.commands.gui import PROJECT_SUFFIX
 from tests.conftest import REPO
+from tests.engine._checkpoints import module_from_file
 
 PACKAGING = REPO / "packaging"
 ICONS = REPO / "resources" / "icons"
@@ -58,11 +58,7 @@ def test_the_spec_bundles_files_that_exist() -> None:
 
 def load_smoke_test() -> ModuleType:
     """packaging/smoke_test.py, by path (the folder shares its name with pip's `packaging`)."""
-    spec = importlib.util.spec_from_file_location("smoke_test", PACKAGING / "smoke_test.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("smoke_test", PACKAGING / "smoke_test.py")
 
 
 def test_the_smoke_test_refuses_a_bundle_with_weights_or_cuda_or_no_sample(tmp_path) -> None:

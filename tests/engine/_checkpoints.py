@@ -23,14 +23,19 @@ MODEL_NAMES = tuple(sorted(p.stem for p in (PARITY / "manifests").glob("*.json")
 SAM21_ONLY = ("no_obj_embed_spatial", "obj_ptr_tpos_proj.weight", "obj_ptr_tpos_proj.bias")
 
 
-@cache
-def make_checkpoint_module() -> ModuleType:
-    """The shared `make_checkpoint.py`, imported from its file."""
-    spec = importlib.util.spec_from_file_location("make_checkpoint", PARITY / "make_checkpoint.py")
+def module_from_file(name: str, path: Path) -> ModuleType:
+    """The Python file at `path` imported as module `name` (scripts outside any package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@cache
+def make_checkpoint_module() -> ModuleType:
+    """The shared `make_checkpoint.py`, imported from its file."""
+    return module_from_file("make_checkpoint", PARITY / "make_checkpoint.py")
 
 
 @cache

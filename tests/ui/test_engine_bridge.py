@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import threading
-from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
 from annotator.service.events import EngineError, Event, ServiceStopped
@@ -44,21 +41,6 @@ def test_events_arrive_as_signals_on_the_gui_thread(qtbot) -> None:
             bridge.close()
     assert isinstance(stopped.args[0], ServiceStopped)
     assert not service.thread.is_alive()
-
-
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeded tiny checkpoint of ../shared/parity/make_checkpoint.py (seed 0)."""
-    import torch
-
-    parity = Path(__file__).resolve().parents[2] / ".." / "shared" / "parity"
-    spec = importlib.util.spec_from_file_location("make_checkpoint", parity / "make_checkpoint.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path = tmp_path_factory.mktemp("bridge") / "tiny.pt"
-    torch.save({"model": module.make_state_dict("sam2.1_hiera_tiny", 0)}, path)
-    return path
 
 
 def test_masks_and_propagated_frames_arrive_on_the_gui_thread(qtbot, tiny_checkpoint) -> None:
