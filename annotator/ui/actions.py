@@ -1,7 +1,8 @@
 """The window's commands in one table: each `ActionSpec` becomes one QAction with its keys
 (window-wide, whatever widget has focus), a tooltip generated from those keys, a menu, and
-an `enabled_when` rule re-evaluated by `refresh()`. Buttons show the same action
-(`bind_button`), so their tooltip and enabled state can never disagree with the menu.
+an `enabled_when` rule re-evaluated by `refresh()`. Buttons that run an action
+elsewhere in the window take its tooltip (`mirror_tooltip`), so the keys they name are the
+bound ones, after a rebinding too.
 
 A key sequence can be bound once only: `add` refuses a second binding (Qt would otherwise
 call it "Ambiguous shortcut overload" and run neither). Shortcuts can be rebound by name
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QToolButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ActionRegistry(QObject):
         self._specs: dict[str, ActionSpec] = {}
         self._actions: dict[str, QAction] = {}
         self._bound: dict[str, str] = {}  # portable key text -> action name
+        self._mirrors: dict[str, list[QWidget]] = {}  # action name -> widgets with its tip
 
     def add(self, spec: ActionSpec) -> QAction:
         """Create the action of `spec`; raises ValueError for a name or key already used."""
@@ -75,6 +77,8 @@ class ActionRegistry(QObject):
         action = self._actions[name]
         action.setShortcuts(sequences)
         action.setToolTip(tooltip(self._specs[name].tip or action.text(), sequences))
+        for widget in self._mirrors.get(name, ()):
+            widget.setToolTip(action.toolTip())
 
     def rebind(self, name: str, keys: Sequence[str]) -> None:
         """Give action `name` other keys (ValueError if one is bound to another action)."""
@@ -110,21 +114,13 @@ class ActionRegistry(QObject):
             if spec.enabled_when is not None:
                 self._actions[name].setEnabled(bool(spec.enabled_when()))
 
-    def bind_button(self, button: QAbstractButton, name: str) -> None:
-        """Make `button` trigger action `name` and follow its enabled state and tooltip."""
-        action = self._actions[name]
-        if isinstance(button, QToolButton):
-            button.setDefaultAction(action)
-            return
-        button.clicked.connect(action.trigger)
-        button.setToolTip(action.toolTip())
-        button.setEnabled(action.isEnabled())
-
-        def follow() -> None:
-            button.setEnabled(action.isEnabled())
-            button.setToolTip(action.toolTip())
-
-        action.changed.connect(follow)
+    def mirror_tooltip(self, widget: QWidget, name: str) -> None:
+        """Give `widget` (a button showing action `name` elsewhere in the window) the action's
+        tooltip, keys included, now and after every rebinding."""
+        widget.setToolTip(self._actions[name].toolTip())
+        mirrors = self._mirrors.setdefault(name, [])
+        mirrors.append(widget)
+        widget.destroyed.connect(lambda *_: mirrors.remove(widget))
 
 
 def tooltip(tip: str, sequences: Sequence[QKeySequence]) -> str:

@@ -152,7 +152,10 @@ class DialogMenus:
         self.window.settings.save_shortcuts(changed)
 
     def open_settings(self) -> QDialog:
-        window = self.window
+        window, registry = self.window, self.window.registry
+        fainter, stronger = (
+            ", ".join(registry.keys_of(name)) for name in ("overlay_fainter", "overlay_stronger")
+        )
         dialog = SettingsDialog(
             window.canvas.masks.options.opacity,
             lambda value: set_mask_opacity(window, value),
@@ -160,7 +163,10 @@ class DialogMenus:
             self.open_models,
             window.settings.path,
             window,
+            opacity_keys=(fainter, stronger),
         )
+        registry.mirror_tooltip(dialog.shortcuts_button, "shortcuts")
+        registry.mirror_tooltip(dialog.models_button, "models")
         return self._show(dialog)
 
     def open_about(self) -> QDialog:

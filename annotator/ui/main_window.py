@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -137,6 +138,8 @@ class MainWindow(QMainWindow):
         self.dialogs.default_keys = {
             s.name: tuple(self.registry.keys_of(s.name)) for s in self.registry.specs
         }
+        self.registry.mirror_tooltip(self.objects.add_button, "new_object")
+        self._mirror_propagation_tips()
         self._restore_settings()
         self.build_menus()
         self.view.subscribe(self._on_view_change)
@@ -237,12 +240,24 @@ class MainWindow(QMainWindow):
         no_model = self.controller.client.no_model_message
         self._close_document(close_old)
         self._show_document(document)
+        self._mirror_propagation_tips()
         self.setWindowTitle(document.title)
         if self.bridge is not None and had_engine:
             self.controller.start_engine(document.frames, fast=fast)
         else:
             self.controller.set_no_model(no_model)
         self.refresh_actions()
+
+    def _mirror_propagation_tips(self) -> None:
+        """The propagation bar's buttons name the keys their actions are bound to."""
+        bar = self.propagation_bar
+        for button, name in (
+            (bar.backward_button, "propagate_backward"),
+            (bar.both_button, "propagate_both"),
+            (bar.forward_button, "propagate_forward"),
+            (bar.cancel_button, "cancel_propagation"),
+        ):
+            self.registry.mirror_tooltip(button, name)
 
     def _close_document(self, close_old: bool) -> None:
         self.propagation.close()

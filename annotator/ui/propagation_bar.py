@@ -28,7 +28,8 @@ RUN_ENDS = (
 )
 
 
-_RUN_TIP = "Track {} from this frame to the run end, each object from its own keyframes ({})"
+# the window replaces these with its actions' tooltips, which name the bound keys
+_RUN_TIP = "Track {} from this frame to the run end, each object from its own keyframes"
 
 
 def format_progress(done: int, total: int, fps: float, eta_seconds: float) -> str:
@@ -49,13 +50,13 @@ class PropagationBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.backward_button = QPushButton("◀ Propagate back")
-        self.backward_button.setToolTip(_RUN_TIP.format("backward", "Shift+B"))
+        self.backward_button.setToolTip(_RUN_TIP.format("backward"))
         self.both_button = QPushButton("◀▶ Both")
-        self.both_button.setToolTip(_RUN_TIP.format("both ways", "Shift+P"))
+        self.both_button.setToolTip(_RUN_TIP.format("both ways"))
         self.forward_button = QPushButton("Propagate ▶")
-        self.forward_button.setToolTip(_RUN_TIP.format("forward", "P"))
+        self.forward_button.setToolTip(_RUN_TIP.format("forward"))
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop; every frame tracked so far is kept (Esc)")
+        self.cancel_button.setToolTip("Stop; every frame tracked so far is kept")
         self.run_end_box = QComboBox()
         for end, text in RUN_ENDS:
             self.run_end_box.addItem(text, end)

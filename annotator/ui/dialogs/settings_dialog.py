@@ -31,10 +31,14 @@ class SettingsDialog(QDialog):
         open_models: Callable[[], object],
         settings_file: Path,
         parent: QWidget | None = None,
+        *,
+        opacity_keys: tuple[str, str] = ("Ctrl+[", "Ctrl+]"),
     ) -> None:
+        """`opacity_keys`: the keys bound to fainter and stronger masks, as the user sees them."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._set_opacity = set_opacity
+        self._opacity_keys = opacity_keys
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setValue(round(opacity * 100))
@@ -42,10 +46,10 @@ class SettingsDialog(QDialog):
         self.opacity_slider.valueChanged.connect(self._opacity_changed)
         self._show_opacity(self.opacity_slider.value())
         self.shortcuts_button = shortcuts = QPushButton("Keyboard shortcuts…")
-        shortcuts.setToolTip("Every shortcut, and rebinding them (F1)")
+        shortcuts.setToolTip("Every shortcut, and rebinding them")
         shortcuts.clicked.connect(open_shortcuts)
         self.models_button = models = QPushButton("Model, device and precision…")
-        models.setToolTip("The model answering clicks, where it runs and how exactly (Ctrl+M)")
+        models.setToolTip("The model answering clicks, where it runs and how exactly")
         models.clicked.connect(open_models)
         self.where = where = QLabel(f"Kept in {settings_file} (with the window's size and layout)")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -67,4 +71,8 @@ class SettingsDialog(QDialog):
         self._set_opacity(value / 100)
 
     def _show_opacity(self, value: int) -> None:
-        self.opacity_label.setText(f"{value} % (Ctrl+[ and Ctrl+] change it from the keyboard)")
+        fainter, stronger = self._opacity_keys
+        if fainter and stronger:
+            self.opacity_label.setText(f"{value} % ({fainter} and {stronger} change it)")
+        else:
+            self.opacity_label.setText(f"{value} %")

@@ -63,7 +63,7 @@ class ObjectPanel(QWidget):
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.add_button = QPushButton("Add object")
-        self.add_button.setToolTip("New object (N)")
+        self.add_button.setToolTip("New object")
         self.lock_button = QPushButton("Lock")
         self.lock_button.setCheckable(True)
         self.lock_button.setToolTip("A locked object's masks are not changed by clicks")
