@@ -373,11 +373,13 @@ class MainWindow(QMainWindow):
 
     # --- closing -------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Cancel a propagation, save the view state, stop the engine, run the cleanups
-        (idempotent)."""
+        """Close its dialogs, cancel a propagation, save the view state, stop the engine, run
+        the cleanups (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        for dialog in self.findChildren(QDialog):  # a modal one would block other windows
+            dialog.close()
         self.propagation.close()
         self.controller.close()
         self.client.close()

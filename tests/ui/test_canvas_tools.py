@@ -88,6 +88,9 @@ def test_middle_drag_and_space_drag_pan(qtbot, canvas) -> None:
 
 
 def test_cursor_position_is_reported_in_frame_pixels(qtbot, canvas) -> None:
+    # the pointer may already rest at that spot (an earlier test left it there), and a move
+    # to where it is sends no event: start from elsewhere
+    qtbot.mouseMove(canvas, at(canvas, 50.5, 50.5))
     with qtbot.waitSignal(canvas.cursorMoved) as moved:
         qtbot.mouseMove(canvas, at(canvas, 12.5, 99.5))
     assert moved.args == [(12, 99)]
