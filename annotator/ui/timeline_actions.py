@@ -245,8 +245,22 @@ def absence(window: MainWindow, in_range: bool, absent: bool) -> None:
         first, last = window.timeline.in_out
     kind = MarkAbsent if absent else MarkPresent
     command = ctl.execute(kind(ctl.video_id, track, first, last))
-    if command is not None and command.delta is not None:
+    if command is None:
+        return  # refused: the controller said why
+    if command.delta is not None:
         ctl.sync.note_change(command.delta.masks, [])  # removed keyframes leave the engine too
+    window.statusBar().showMessage(
+        absence_message(ctl.project.track(track).name, first, last, absent)
+    )
+
+
+def absence_message(name: str, first: int, last: int, absent: bool) -> str:
+    """What the status bar says after U / Shift+U / Alt+U: 'person marked absent on frame 3
+    (tracking leaves it empty there)'."""
+    where = f"frame {first}" if first == last else f"frames {first}–{last}"
+    if absent:
+        return f"{name} marked absent on {where} (tracking leaves it empty there)"
+    return f"{name} no longer marked absent on {where} (tracking may fill it again)"
 
 
 def install_timeline(window: MainWindow) -> Playback:

@@ -122,10 +122,15 @@ def test_absence_from_the_track_menu_is_stored_and_shown(qtbot, win: MainWindow)
     ]
     items = {a.text(): a for a in track_menu.actions()}
     assert {"Mark absent here", "Mark absent in range", "Not absent here"} <= set(items)
+    name = win.project.track(track).name
+    win.statusBar().showMessage("Propagated 6 frames forward")  # an earlier run's message
     win.show_frame(2)
     items["Mark absent here"].trigger()
+    said = win.statusBar().currentMessage()
+    assert said == f"{name} marked absent on frame 2 (tracking leaves it empty there)"
     win.timeline.set_in_out((4, 5))
     items["Mark absent in range"].trigger()
+    assert win.statusBar().currentMessage().startswith(f"{name} marked absent on frames 4–5")
     video = win.controller.video_id
     assert absent_spans(win.project, video, track) == [(2, 2), (4, 5)]
     assert win.project.frames_with_masks(video, track) == [0, 1, 3]
@@ -135,6 +140,8 @@ def test_absence_from_the_track_menu_is_stored_and_shown(qtbot, win: MainWindow)
     win.show_frame(4)
     items["Not absent here"].trigger()
     assert absent_spans(win.project, video, track) == [(2, 2), (5, 5)]
+    said = win.statusBar().currentMessage()
+    assert said == f"{name} no longer marked absent on frame 4 (tracking may fill it again)"
 
 
 def test_playback_drops_frames_rather_than_lagging(qtbot, win: MainWindow) -> None:
