@@ -156,3 +156,27 @@ def test_time_axis_and_timecode() -> None:
 def test_lanes_of_the_wrong_length_are_refused(timeline: Timeline) -> None:
     with pytest.raises(ValueError, match="not 200 long"):
         timeline.set_lanes([Lane(3, RED, np.zeros(5, bool), np.zeros(5, bool))])
+
+
+def test_ruler_labels_stay_whole_at_the_right_end_when_zoomed(timeline: Timeline) -> None:
+    """A frame number whose tick is a few pixels from the right end is drawn left of its tick
+    rather than cut off by the widget's edge: the last columns of the label row stay empty."""
+    timeline.zoom(8.0, timeline.width() - 1)
+    axis = timeline.axis
+    step = axis.tick_step()
+    tick = 150 - 150 % step  # a labelled tick, to be put 10 px from the right edge
+    timeline.pan(tick - (timeline.width() - 10 - axis.left) / axis.px_per_frame - axis.first)
+    assert int(axis.x_of(tick)) in range(timeline.width() - 12, timeline.width() - 8)
+    image = timeline.grab().toImage()
+    background = _pixel(image, timeline.width() - 1, 24)
+    label_rows = range(13, 21)  # between the readout (y < 12) and the ticks (y >= 23)
+    edge = {
+        _pixel(image, x, y) for x in range(image.width() - 3, image.width()) for y in label_rows
+    }
+    assert edge == {background}
+    left_of_tick = {
+        _pixel(image, x, y)
+        for x in range(int(axis.x_of(tick)) - 12, int(axis.x_of(tick)) - 2)
+        for y in label_rows
+    }
+    assert left_of_tick != {background}  # the label is there, left of its tick

@@ -108,12 +108,18 @@ def paint_ruler(
     painter.setFont(font)
     minor = max(1, step // 5)
     first_minor = (lo // minor) * minor
+    device = painter.device()
+    right = device.width() if device is not None else axis.left + axis.width
+    metrics = painter.fontMetrics()
     for frame in range(first_minor, hi + 1, minor):
         x = int(axis.x_of(frame))
         tall = frame % step == 0
         painter.drawLine(x, height - (7 if tall else 3), x, height - 1)
         if tall:
-            painter.drawText(x + 2, height - 9, str(frame))
+            label = str(frame)
+            width = metrics.horizontalAdvance(label)
+            # right of its tick, or left of it where it would run off the end
+            painter.drawText(x + 2 if x + 2 + width <= right else x - 2 - width, height - 9, label)
     if in_out is not None:
         a, b = in_out
         x0, x1 = axis.x_of(a), axis.x_of(b + 1)
