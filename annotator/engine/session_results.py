@@ -3,6 +3,7 @@ frame; plus the frame source it reads (anything indexable giving RGB arrays)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -11,6 +12,7 @@ import numpy as np
 import torch
 
 from annotator.engine.preprocess import logits_to_frame_size
+from annotator.engine.session_errors import NonFiniteOutputError
 
 
 class FrameSource(Protocol):
@@ -60,3 +62,22 @@ class FrameResult:
 
     frame: int
     objects: dict[int, ObjectResult]
+
+
+def checked_object_result(
+    frame: int, obj_id: int, logits: torch.Tensor, score: torch.Tensor, size: tuple[int, int]
+) -> ObjectResult:
+    """logits (1, 1, h, w), score (1, 1) tensors -> an ObjectResult for a (H, W) frame.
+
+    Raises NonFiniteOutputError on NaN/inf: such logits would read as "no object" and a
+    caller would write (or remove) masks from them."""
+    low = logits.detach().float().cpu()[0, 0].clone().numpy()
+    value = float(score.reshape(-1)[0])
+    if not (math.isfinite(value) and np.isfinite(low).all()):
+        raise NonFiniteOutputError(
+            f"the model computed NaN or infinite values on frame {frame} for object "
+            f"{obj_id}, so nothing was written for that frame; the checkpoint may be "
+            "damaged (check it with `annotator models verify FILE`), or fast mode "
+            "overflowed (try without it)"
+        )
+    return ObjectResult(obj_id, low, value, size)

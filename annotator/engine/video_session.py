@@ -17,56 +17,48 @@ prompts did not change since a pass keeps that pass's outputs instead of recompu
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import Tensor
 
-from annotator.engine.fast_mode import compute_precision, fast_dtype
-from annotator.engine.feature_cache import FeatureCache, FrameFeatures
+from annotator.engine.fast_mode import fast_dtype
 from annotator.engine.memory_release import release_free_memory
-from annotator.engine.postprocess import fill_small_holes
-from annotator.engine.preprocess import (
-    EngineInputError,
-    check_box,
-    check_points,
-    check_rgb_image,
-    preprocess_image,
-    prompt_points_for_model,
-)
+from annotator.engine.preprocess import prompt_points_for_model
 from annotator.engine.sam2.model import SAM2Model
+from annotator.engine.session_checks import (
+    CancelToken,
+    Direction,
+    check_box_prompt,
+    check_clicks,
+    check_frame,
+    check_mask_prompt,
+    check_run_arguments,
+    is_cancelled,
+    run_orders,
+)
 from annotator.engine.session_errors import (
-    EmptyVideoError,
-    FrameIndexError,
-    FrameSourceError,
-    NonFiniteOutputError,
     NothingToTrackError,
     PromptError,
     UnknownObjectError,
-    VideoSessionError,
 )
-from annotator.engine.session_results import FrameResult, FrameSource, ObjectResult
-from annotator.engine.tracking_state import NO_OBJECT_LOGIT, FrameOutput, ObjectTrack, RunChoice
+from annotator.engine.session_frames import SessionFrames
+from annotator.engine.session_results import (
+    FrameResult,
+    FrameSource,
+    ObjectResult,
+    checked_object_result,
+)
+from annotator.engine.session_steps import ModelSteps
+from annotator.engine.tracking_state import NO_OBJECT_LOGIT, ObjectTrack, RunChoice
 
-Direction = Literal["forward", "backward", "both"]
-CancelToken = Callable[[], bool] | threading.Event | None
 PREV_LOGIT_CLAMP = 32.0
 # hot outputs kept beyond the conditioning frames' neighbours and the memory window, per
 # object, in units of num_maskmem: the ends of about this many recent runs
 RECENT_RUN_TAILS = 2  # the reference clamps earlier logits fed back with new clicks
-
-
-def _cancelled(cancel: CancelToken) -> bool:
-    if cancel is None:
-        return False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set()
-    return bool(cancel())
 
 
 class VideoSession:
@@ -89,27 +81,25 @@ class VideoSession:
     ) -> None:
         """``recent_hot_frames``: full outputs kept per object besides those next to prompts
         and the memory window (default 2 x num_maskmem); bounds RAM on long videos."""
-        num_frames = len(frames)
-        if num_frames == 0:
-            raise EmptyVideoError("the video has no frames")
         self._model = model
-        self._frames = frames
-        self._num_frames = num_frames
         self._device = model.device
-        self.fill_hole_area = int(fill_hole_area)
         self.fast = bool(fast) and fast_dtype(self._device) is not None
-        self.feature_cache = FeatureCache(feature_cache_bytes)
+        self._frames = SessionFrames(
+            model, frames, fast=self.fast, feature_cache_bytes=feature_cache_bytes
+        )
+        self._num_frames = self._frames.num_frames
+        self._size = self._frames.size
+        self.feature_cache = self._frames.feature_cache
         self.recent_hot_frames = (
             RECENT_RUN_TAILS * model.num_maskmem if recent_hot_frames is None else recent_hot_frames
         )
-        self.frames_read = 0
-        self.track_steps = 0  # track_step calls (memory attention + decoder) so far
         self.reused_steps = 0  # propagated outputs reused because nothing they depend on changed
         self._objects: dict[int, ObjectTrack] = {}
-        self._pos_embeds: dict[tuple[tuple[int, int], ...], list[Tensor]] = {}
-        self._maskmem_pos: dict[tuple[int, ...], list[Tensor]] = {}
+        self.fill_hole_area = int(fill_hole_area)
+        self._steps = ModelSteps(
+            model, self._frames, fast=self.fast, fill_hole_area=self.fill_hole_area
+        )
         self._lock = threading.RLock()
-        self._size = self._probe_size(frames)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -128,11 +118,12 @@ class VideoSession:
 
     @property
     def _mem_radius(self) -> int:
-        return self._model.num_maskmem - 1
+        return self._steps.mem_radius
 
     @property
-    def _ptr_radius(self) -> int:
-        return self._model.config.max_obj_ptrs_in_encoder - 1
+    def track_steps(self) -> int:
+        """track_step calls (memory attention + decoder) so far."""
+        return self._steps.track_steps
 
     def retained_outputs(self, obj_id: int) -> int:
         """Full per-frame outputs (with spatial memory) held for an object."""
@@ -150,50 +141,19 @@ class VideoSession:
         """Compute a frame's image features into the cache (no-op when cached)."""
         with self._lock:
             self._check_frame(frame)
-            self._features(frame)
+            self._frames.features(frame)
 
     def cached_frames_capacity(self) -> int:
         """Frames the feature cache can hold (estimated from one frame's features)."""
-        side = self._model.image_size
-        c = self._model.hidden_dim
-        elements = c // 8 * (side // 4) ** 2 + c // 4 * (side // 8) ** 2 + c * (side // 16) ** 2
-        return self.feature_cache.capacity_frames(elements * (2 if self.fast else 4))
+        return self._frames.cached_frames_capacity()
 
     def drop_features(self) -> None:
         self.feature_cache.clear()
 
-    def _probe_size(self, frames: FrameSource) -> tuple[int, int]:
-        h, w = getattr(frames, "height", None), getattr(frames, "width", None)
-        if isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0:
-            return h, w
-        image = self._read(0, check_size=False)
-        return int(image.shape[0]), int(image.shape[1])
-
-    def _read(self, frame: int, check_size: bool = True) -> np.ndarray:
-        try:
-            image = check_rgb_image(self._frames[frame])
-        except EngineInputError as exc:
-            raise FrameSourceError(f"frame {frame}: {exc}") from exc
-        self.frames_read += 1
-        if check_size and image.shape[:2] != self._size:
-            h, w = self._size
-            raise FrameSourceError(
-                f"frame {frame} is {image.shape[1]}x{image.shape[0]}, the video is {w}x{h}"
-            )
-        return image
-
-    def _features(self, frame: int) -> FrameFeatures:
-        return self.feature_cache.get_or_compute(frame, lambda: self._encode_frame(frame))
-
-    def _encode_frame(self, frame: int) -> FrameFeatures:
-        image = preprocess_image(
-            self._read(frame), size=self._model.image_size, device=self._device
-        )
-        with compute_precision(self._device, self.fast):
-            backbone = self._model.forward_image(image)
-            _, feats, pos, sizes = self._model.prepare_backbone_features(backbone)
-        self._pos_embeds.setdefault(tuple(sizes), pos)
-        return FrameFeatures(vision_feats=feats, feat_sizes=sizes)
+    @property
+    def frames_read(self) -> int:
+        """Frames read from the source so far (each encoding reads one)."""
+        return self._frames.frames_read
 
     # ------------------------------------------------------------------ prompts
     def add_points(
@@ -210,7 +170,7 @@ class VideoSession:
         on the frame."""
         with self._lock:
             self._check_frame(frame)
-            clicks = self._check_clicks(points, labels)
+            clicks = check_clicks(points, labels, self._size)
             if clicks is None:
                 raise PromptError("points and labels are required")
             return self._point_prompt(frame, obj_id, clicks, None, clear_old)
@@ -227,24 +187,15 @@ class VideoSession:
         object's earlier prompts on the frame."""
         with self._lock:
             self._check_frame(frame)
-            try:
-                checked_box = check_box(box)
-            except EngineInputError as exc:
-                raise PromptError(str(exc)) from exc
-            assert checked_box is not None
-            self._check_inside(checked_box.reshape(2, 2), "box corner")
-            clicks = self._check_clicks(points, labels)
+            checked_box = check_box_prompt(box, self._size)
+            clicks = check_clicks(points, labels, self._size)
             return self._point_prompt(frame, obj_id, clicks, checked_box, True)
 
     def add_mask(self, frame: int, obj_id: int, mask: np.ndarray) -> FrameResult:
         """A mask prompt (bool or 0/1 array of the frame's size) for an object on a frame."""
         with self._lock:
             self._check_frame(frame)
-            arr = np.asarray(mask)
-            if arr.shape != self._size:
-                raise PromptError(f"mask must have the frame's shape {self._size}, got {arr.shape}")
-            if arr.dtype != bool and not np.isin(arr, (0, 1)).all():
-                raise PromptError("mask must be boolean (or 0/1)")
+            arr = check_mask_prompt(mask, self._size)
             side = self._model.image_size
             prompt = torch.from_numpy(arr.astype(np.float32))[None, None].to(self._device)
             if self._size != (side, side):
@@ -257,7 +208,7 @@ class VideoSession:
             obj.mask_inputs[frame] = prompt
             obj.point_inputs.pop(frame, None)
             is_init, reverse = self._prompt_mode(obj, frame)
-            obj.pending[frame] = self._track(
+            obj.pending[frame] = self._steps.track(
                 obj, frame, is_init=is_init, reverse=reverse, mask_inputs=prompt
             )
             return self._frame_result(frame)
@@ -319,7 +270,7 @@ class VideoSession:
         prev_logits = None
         if previous is not None:
             prev_logits = previous[0].to(self._device).clamp(-PREV_LOGIT_CLAMP, PREV_LOGIT_CLAMP)
-        obj.pending[frame] = self._track(
+        obj.pending[frame] = self._steps.track(
             obj,
             frame,
             is_init=is_init,
@@ -364,14 +315,7 @@ class VideoSession:
         object score <= 0 (it left the frame)."""
         with self._lock:
             self._check_frame(start)
-            if direction not in ("forward", "backward", "both"):
-                raise VideoSessionError(
-                    f"direction must be 'forward', 'backward' or 'both', got {direction!r}"
-                )
-            if max_frames is not None and (not isinstance(max_frames, int) or max_frames < 0):
-                raise VideoSessionError(
-                    f"max_frames must be a non-negative int, got {max_frames!r}"
-                )
+            check_run_arguments(direction, max_frames, stop_after_absent)
             if not any(obj.has_prompts for obj in self._objects.values()):
                 raise NothingToTrackError("no object has a prompt yet: add points, a box or a mask")
             chosen = set(self._objects) if objects is None else set(objects)
@@ -379,18 +323,7 @@ class VideoSession:
                 self._object(obj_id)
             if not any(self._objects[o].has_prompts for o in chosen):
                 raise NothingToTrackError("none of the chosen objects has a prompt yet")
-            if stop_after_absent is not None and stop_after_absent < 1:
-                raise VideoSessionError(
-                    f"stop_after_absent must be a positive int, got {stop_after_absent!r}"
-                )
-        span = self._num_frames if max_frames is None else max_frames
-        runs: list[tuple[range, bool]] = []
-        if direction in ("forward", "both"):
-            runs.append((range(start, min(start + span, self._num_frames - 1) + 1), False))
-        if direction == "backward" and start > 0:
-            runs.append((range(start, max(start - span, 0) - 1, -1), True))
-        if direction == "both" and start > 0 and span > 0:
-            runs.append((range(start - 1, max(start - span, 0) - 1, -1), True))
+        runs = run_orders(start, direction, max_frames, self._num_frames)
         return self._run(runs, cancel, RunChoice(chosen, from_keyframes, stop_after_absent))
 
     def _run(
@@ -410,7 +343,7 @@ class VideoSession:
                     obj.limit_hot(range(at - r, at + r + 1), self.recent_hot_frames, r)
             absent_run: dict[int, int] = dict.fromkeys(starts, 0)
             for frame in order:
-                if _cancelled(cancel):
+                if is_cancelled(cancel):
                     return
                 active = [
                     self._objects[o]
@@ -429,28 +362,10 @@ class VideoSession:
 
     def _commit_prompts(self) -> None:
         """Encode the memory of frames prompted since the last run; they become conditioning."""
-        side = self._model.image_size
         for obj in self._objects.values():
             for frame, out in obj.pending.items():
-                if out["maskmem_features"] is not None:
-                    continue
-                feats = self._features(frame)
-                high_res = F.interpolate(
-                    out["pred_masks"].to(self._device),
-                    size=(side, side),
-                    mode="bilinear",
-                    align_corners=False,
-                )
-                with compute_precision(self._device, self.fast):
-                    memory, pos = self._model.encode_new_memory(
-                        feats.vision_feats,
-                        feats.feat_sizes,
-                        high_res,
-                        out["object_score_logits"],
-                        True,
-                    )
-                out["maskmem_features"] = memory.to(torch.bfloat16)
-                out["maskmem_pos_enc"] = self._shared_maskmem_pos(pos)
+                if out["maskmem_features"] is None:
+                    self._steps.encode_memory(frame, out)
             obj.commit_pending()
 
     def _propagate_frame(self, frame: int, reverse: bool, active: list[ObjectTrack]) -> FrameResult:
@@ -467,64 +382,13 @@ class VideoSession:
                 self.reused_steps += 1
                 shown = obj.display_output(frame)  # type: ignore[assignment]
             else:
-                out = self._track(obj, frame, is_init=False, reverse=reverse, memory=True)
+                out = self._steps.track(obj, frame, is_init=False, reverse=reverse, memory=True)
                 obj.store_tracked(frame, out, reverse)
                 shown = (out["pred_masks"], out["object_score_logits"])
             obj.extend_run(frame)
             obj.limit_hot(window, self.recent_hot_frames, self._mem_radius)
-            objects[obj.obj_id] = self._object_result(frame, obj.obj_id, *shown)
+            objects[obj.obj_id] = checked_object_result(frame, obj.obj_id, *shown, self._size)
         return FrameResult(frame, objects)
-
-    # ------------------------------------------------------------------ model calls
-    def _track(
-        self,
-        obj: ObjectTrack,
-        frame: int,
-        *,
-        is_init: bool,
-        reverse: bool,
-        point_inputs: dict[str, Tensor] | None = None,
-        mask_inputs: Tensor | None = None,
-        prev_logits: Tensor | None = None,
-        memory: bool = False,
-    ) -> FrameOutput:
-        """One track_step for one object; returns the compact record the session keeps."""
-        feats = self._features(frame)
-        self.track_steps += 1
-        with compute_precision(self._device, self.fast):
-            out = self._model.track_step(
-                frame_idx=frame,
-                is_init_cond_frame=is_init,
-                current_vision_feats=feats.vision_feats,
-                current_vision_pos_embeds=self._pos_embeds[tuple(feats.feat_sizes)],
-                feat_sizes=feats.feat_sizes,
-                point_inputs=point_inputs,
-                mask_inputs=mask_inputs,
-                output_dict=obj.model_view(frame, self._mem_radius, self._ptr_radius),
-                num_frames=self._num_frames,
-                track_in_reverse=reverse,
-                run_mem_encoder=memory,
-                prev_sam_mask_logits=prev_logits,
-                high_res_masks=memory,
-            )
-        pred = out["pred_masks"].float()
-        if self.fill_hole_area > 0:
-            pred = fill_small_holes(pred, self.fill_hole_area)
-        features = out["maskmem_features"]
-        return {
-            "maskmem_features": None if features is None else features.to(torch.bfloat16),
-            "maskmem_pos_enc": self._shared_maskmem_pos(out["maskmem_pos_enc"]),
-            "pred_masks": pred,
-            "obj_ptr": out["obj_ptr"].float(),
-            "object_score_logits": out["object_score_logits"].float(),
-        }
-
-    def _shared_maskmem_pos(self, pos: list[Tensor] | None) -> list[Tensor] | None:
-        """Memory position encodings depend only on shape: keep one copy for all frames."""
-        if pos is None:
-            return None
-        key = tuple(pos[-1].shape)
-        return self._maskmem_pos.setdefault(key, [p.float().clone() for p in pos])
 
     # ------------------------------------------------------------------ results & checks
     def _frame_result(self, frame: int) -> FrameResult:
@@ -536,26 +400,10 @@ class VideoSession:
                 low = np.full((side, side), NO_OBJECT_LOGIT, dtype=np.float32)
                 objects[obj.obj_id] = ObjectResult(obj.obj_id, low, None, self._size)
             else:
-                objects[obj.obj_id] = self._object_result(frame, obj.obj_id, shown[0], shown[1])
+                objects[obj.obj_id] = checked_object_result(
+                    frame, obj.obj_id, shown[0], shown[1], self._size
+                )
         return FrameResult(frame, objects)
-
-    def _object_result(
-        self, frame: int, obj_id: int, logits: Tensor, score: Tensor
-    ) -> ObjectResult:
-        """logits (1, 1, h, w), score (1, 1) tensors -> an ObjectResult (mask made lazily).
-
-        Raises NonFiniteOutputError on NaN/inf: such logits would read as "no object" and a
-        caller would write (or remove) masks from them."""
-        low = logits.detach().float().cpu()[0, 0].clone().numpy()
-        value = float(score.reshape(-1)[0])
-        if not (math.isfinite(value) and np.isfinite(low).all()):
-            raise NonFiniteOutputError(
-                f"the model computed NaN or infinite values on frame {frame} for object "
-                f"{obj_id}, so nothing was written for that frame; the checkpoint may be "
-                "damaged (check it with `annotator models verify FILE`), or fast mode "
-                "overflowed (try without it)"
-            )
-        return ObjectResult(obj_id, low, value, self._size)
 
     def _object(self, obj_id: int) -> ObjectTrack:
         obj = self._objects.get(obj_id)
@@ -565,28 +413,4 @@ class VideoSession:
         return obj
 
     def _check_frame(self, frame: int) -> None:
-        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)):
-            raise FrameIndexError(f"frame index must be an int, got {frame!r}")
-        if not 0 <= frame < self._num_frames:
-            raise FrameIndexError(
-                f"frame {frame} is outside the video (frames 0..{self._num_frames - 1})"
-            )
-
-    def _check_clicks(self, points: Any, labels: Any) -> tuple[np.ndarray, np.ndarray] | None:
-        """Checked clicks; none given (None or empty, as a stored box-only prompt) is None."""
-        if all(v is None or np.asarray(v).size == 0 for v in (points, labels)):
-            return None
-        try:
-            clicks = check_points(points, labels)
-        except EngineInputError as exc:
-            raise PromptError(str(exc)) from exc
-        if clicks is not None:
-            self._check_inside(clicks[0], "point")
-        return clicks
-
-    def _check_inside(self, xy: np.ndarray, what: str) -> None:
-        h, w = self._size
-        outside = (xy[:, 0] < 0) | (xy[:, 0] > w) | (xy[:, 1] < 0) | (xy[:, 1] > h)
-        if outside.any():
-            x, y = xy[int(np.argmax(outside))]
-            raise PromptError(f"{what} ({x:g}, {y:g}) is outside the {w}x{h} frame")
+        check_frame(frame, self._num_frames)
