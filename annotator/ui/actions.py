@@ -104,6 +104,14 @@ class ActionRegistry(QObject):
             for s in self._actions[name].shortcuts()
         ]
 
+    def key_text(self, name: str) -> str:
+        """How a message names the way to trigger action `name`: its first key as the
+        platform writes it ("Ctrl+Z"), or its menu label where no key is bound ("Undo")."""
+        shortcuts = self._actions[name].shortcuts()
+        if shortcuts:
+            return shortcuts[0].toString(QKeySequence.SequenceFormat.NativeText)
+        return self._specs[name].text.replace("&", "").rstrip("…").strip()
+
     def in_menu(self, menu: str) -> list[QAction]:
         """The actions of one menu, in the order they were added."""
         return [self._actions[n] for n, s in self._specs.items() if s.menu == menu]

@@ -73,8 +73,12 @@ class AnnotationController(QObject):
         *,
         view: ViewModel | None = None,
         category_panel: Any = None,
+        key_text: Callable[[str], str] = lambda name: name,
     ) -> None:
+        """`key_text(action)` names how that action is triggered now, for messages that say
+        how to undo or stop something (`ActionRegistry.key_text`)."""
         super().__init__(parent)
+        self.key_text = key_text
         self.project, self.video_id, self.bridge = project, video_id, bridge
         self.history = history if history is not None else History(project)
         self.canvas, self.panel, self.timeline = canvas, panel, timeline
@@ -150,6 +154,7 @@ class AnnotationController(QObject):
             self.events,
             execute=self.execute,
             status=self.statusMessage.emit,
+            undo_key=lambda: key_text("undo"),
             on_removed=self._forget_object,
             parent=self,
         )
@@ -163,6 +168,7 @@ class AnnotationController(QObject):
                 self.events,
                 execute=self.execute,
                 status=self.statusMessage.emit,
+                undo_key=lambda: key_text("undo"),
                 parent=self,
             )
         )
@@ -297,7 +303,8 @@ class AnnotationController(QObject):
             return None
         if self.view.propagating:
             self.statusMessage.emit(
-                "Propagating: the click is answered when it ends (Esc stops it)"
+                "Propagating: the click is answered when it ends "
+                f"({self.key_text('cancel_propagation')} stops it)"
             )
         return track.id
 

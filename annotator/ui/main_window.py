@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
             self,
             view=self.view,
             category_panel=self.categories_panel,
+            key_text=self.registry.key_text,
         )
         self.propagation = PropagationController(self.controller, self.propagation_bar, self)
         self.controller.statusMessage.connect(self.statusBar().showMessage)

@@ -180,3 +180,27 @@ def test_adding_hiding_and_showing_objects_never_moves_the_frame(qtbot, window) 
     assert win.controller.active_track == tracks[5]
     win.controller.set_active(tracks[0])  # selected elsewhere: its lane scrolls into view
     assert timeline.first_lane == 0
+
+
+def test_messages_name_the_undo_key_bound_now(qtbot, window) -> None:
+    """'Deleted cup (Ctrl+Z brings it back)' follows a rebinding of undo, and names the menu
+    item when no key is left for it."""
+    win, project = window, window.project
+    first, second = win.controller.add_object(), win.controller.add_object()
+    win.controller.objects.remove(first)
+    assert win.statusBar().currentMessage().endswith("(Ctrl+Z brings it back)")
+    win.dialogs.rebind({"undo": ("Ctrl+Alt+Z",)})
+    win.controller.objects.remove(second)
+    assert win.statusBar().currentMessage().endswith("(Ctrl+Alt+Z brings it back)")
+    key(
+        qtbot,
+        win,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+    )
+    assert project.has_track(second)  # the key it named really undoes
+    win.dialogs.rebind({"undo": ()})
+    win.categories_panel.buttons["add"].click()
+    added = project.categories[-1]
+    win.controller.categories.delete(added.id)
+    assert win.statusBar().currentMessage().endswith("(Undo takes it back)")

@@ -37,9 +37,12 @@ class CategoriesPresenter(QObject):
         *,
         execute: Callable[[Command], Command | None],
         status: Callable[[str], object],
+        undo_key: Callable[[], str],
         parent: QObject | None = None,
     ) -> None:
+        """`undo_key()` names how undo is triggered now, for the messages that offer it."""
         super().__init__(parent)
+        self._undo_key = undo_key
         self.project, self.view, self.panel = project, view, panel
         self._execute, self._status = execute, status
         self._wired = connect_all(
@@ -101,7 +104,7 @@ class CategoriesPresenter(QObject):
         source = self.project.category(source_id).name
         target = self.project.category(target_id).name
         if self._execute(MergeCategories(source_id, target_id)) is not None:
-            self._status(f"Merged {source} into {target} (Ctrl+Z takes it back)")
+            self._status(f"Merged {source} into {target} ({self._undo_key()} takes it back)")
 
     def delete(self, category_id: int) -> None:
         name = self.project.category(category_id).name
@@ -111,7 +114,9 @@ class CategoriesPresenter(QObject):
             self._status(str(exc))
             return
         if self._execute(command) is not None:
-            self._status(f"Deleted category {name}; its objects moved (Ctrl+Z takes it back)")
+            self._status(
+                f"Deleted category {name}; its objects moved ({self._undo_key()} takes it back)"
+            )
 
     def key(self, digit: int) -> None:
         """Key `digit` (1-9): the active object gets the digit-th category."""

@@ -36,10 +36,13 @@ class ObjectsPresenter(QObject):
         *,
         execute: Callable[[Command], Command | None],
         status: Callable[[str], object],
+        undo_key: Callable[[], str],
         on_removed: Callable[[int], object],
         parent: QObject | None = None,
     ) -> None:
+        """`undo_key()` names how undo is triggered now, for the messages that offer it."""
         super().__init__(parent)
+        self._undo_key = undo_key
         self.project, self.video_id, self.view, self.panel = project, video_id, view, panel
         self._execute, self._status, self._on_removed = execute, status, on_removed
         self._wired = connect_all(
@@ -104,7 +107,7 @@ class ObjectsPresenter(QObject):
             return
         self._on_removed(track_id)
         self.refresh()
-        self._status(f"Deleted {name} (Ctrl+Z brings it back)")
+        self._status(f"Deleted {name} ({self._undo_key()} brings it back)")
 
     def set_visible(self, track_id: int, visible: bool) -> None:
         """Show or hide an object's masks (undoable); a hidden object takes no clicks."""
