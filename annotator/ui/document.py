@@ -16,8 +16,8 @@ from pathlib import Path
 
 from annotator.domain import DomainError, History, Project, Video
 from annotator.domain.categories import ensure_default_category, give_default_category
-from annotator.io.frames import FrameSource, FrameSourceError, open_frames
-from annotator.io.media import Frames, ensure_video, media_kind
+from annotator.io.frames import FrameSource, FrameSourceError, MixedImageSizesError, open_frames
+from annotator.io.media import Frames, MediaError, add_media, ensure_video, media_kind
 from annotator.io.store import (
     ReadOnlyProjectError,
     StoreError,
@@ -90,8 +90,12 @@ class Document:
 
 
 def _open_media(path: Path) -> Frames:
+    """The frames of a video, an image sequence or a photo; a folder of images of different
+    sizes raises MixedImageSizesError (it is a photo set, see `_open_photo_set`)."""
     try:
         return open_frames(path)
+    except MixedImageSizesError:
+        raise
     except FrameSourceError as exc:
         raise DocumentError(f"Cannot open {path}:\n{exc}") from exc
     except OSError as exc:
@@ -111,6 +115,24 @@ def _open_project(path: Path) -> Project:
             f"Cannot open the project {path}: {exc.strerror or exc}. "
             "Check that the folder exists and is writable."
         ) from exc
+
+
+def _open_photo_set(folder: Path, project_file: Path) -> Document:
+    """A folder of images of different sizes is a photo set, as File > New makes it: its
+    photos join the project (those it holds already stay as they are) and the one the user
+    was on, else the first, is shown."""
+    project = _open_project(project_file)
+    try:
+        added = add_media(project, [folder])
+        where = project.view_state.video_id
+    except (MediaError, StoreError) as exc:
+        raise DocumentError(
+            f"Cannot add the photos of {folder} to {project_file.name}:\n{exc}"
+        ) from exc
+    finally:
+        project.close()
+    shown = [item.video_id for item in added]
+    return open_document(None, project_file, video_id=where if where in shown else shown[0])
 
 
 def _stored_media(project: Project, path: Path, video_id: int | None) -> tuple[Video, Path]:
@@ -155,7 +177,10 @@ def open_document(
         frames = None
         if media is not None:  # the media first: a bad file creates no project
             media_path = Path(media).expanduser()
-            frames = _open_media(media_path)
+            try:
+                frames = _open_media(media_path)
+            except MixedImageSizesError:
+                return _open_photo_set(media_path, project_file)
             closers.append(getattr(frames, "close", lambda: None))
         project = _open_project(project_file)
         closers.insert(0, project.close)

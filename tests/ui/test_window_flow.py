@@ -224,3 +224,39 @@ def test_photo_project_each_image_at_its_own_size(
         assert (image["width"], image["height"]) == sizes[Path(image["file_name"]).name]
         (ann,) = coco.loadAnns(coco.getAnnIds(imgIds=image["id"]))
         assert coco.annToMask(ann).shape == (image["height"], image["width"])
+
+
+def test_gui_on_a_folder_of_photos_opens_it_as_a_photo_set(
+    qtbot, tmp_path: Path, tiny_checkpoint
+) -> None:
+    """`annotator gui FOLDER` on images of different sizes opens them as photos, as File >
+    New does (it used to refuse them as a sequence of mixed sizes); opened again, the folder
+    adds nothing twice and the window shows the photo the user was on."""
+    args = build_parser().parse_args(
+        ["gui", str(IMAGES), "--project", str(tmp_path / "photos.annotator"), "--model",
+         str(tiny_checkpoint), "--image-size", "256"]
+    )  # fmt: skip
+    win = open_window(args)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        assert win.document.is_photo and len(win.image_strip.photo_ids()) == 3
+        win.image_strip.setCurrentRow(2)
+        qtbot.waitUntil(lambda: win.controller.engine_ready and win.shown_exact, timeout=120_000)
+        chosen = win.document.video_id
+        video = win.project.video(chosen)
+        qtbot.mouseClick(
+            win.canvas, Qt.MouseButton.LeftButton, pos=at(win, video.width / 2, video.height / 2)
+        )
+        track = win.controller.active_track
+        assert track is not None
+        wait_mask(qtbot, win, 0, track)
+    finally:
+        win.shutdown()
+    again = open_window(args)
+    qtbot.addWidget(again)
+    try:
+        assert len(again.project.videos) == 3 and again.document.video_id == chosen
+        assert again.project.mask(chosen, 0, track) is not None
+    finally:
+        again.shutdown()
