@@ -53,6 +53,7 @@ class PropagationController(QObject):
         self._left: list[RunPlan] = []  # what a cancelled chain had not done yet: resume()
         self._plan = RunPlan(0, Direction.FORWARD, None)  # the run in progress
         self._reached: int | None = None  # last frame it tracked
+        self._chain_frames, self._chain_seconds = 0, 0.0  # what the chain's runs did so far
         self._released: list[MaskKey] = []  # hand edits the engine was told to let go
         self._absence = AbsenceReplay()
         bar.propagateRequested.connect(self.propagate)
@@ -120,6 +121,7 @@ class PropagationController(QObject):
             self._release_edits(plans)
         self._batch = ann.history.begin_batch(label, replace_edits=self._released)
         self._queue, self._left = list(plans), []
+        self._chain_frames, self._chain_seconds = 0, 0.0
         self.bar.set_running(True)
         ann.propagating = True
         self._submit_next()
@@ -224,16 +226,19 @@ class PropagationController(QObject):
     def _on_done(self, event: PropagationDone) -> None:
         if self._batch is None or event.request_id != self._request_id:
             return
+        self._chain_frames += len(event.frames)
+        self._chain_seconds += event.seconds
         if not event.cancelled and self._queue:
             self._submit_next()
             return
         if event.cancelled:
             self._left = [self._rest_of_run(), *self._queue]
         self._close_batch()
-        how = "cancelled after" if event.cancelled else "tracked"
-        message = f"Propagation {how} {len(event.frames)} frames in {event.seconds:.1f} s"
-        if event.cancelled:
-            message += " (Resume continues from there)"
+        message = done_message(
+            self._chain_frames,
+            self._chain_seconds,
+            self.annotation.key_text("resume_propagation") if event.cancelled else None,
+        )
         self.bar.finish(message)
         self.statusMessage.emit(message)
         self.finished.emit(event)
@@ -268,3 +273,12 @@ class PropagationController(QObject):
         self.cancel()
         self._queue = []
         self._close_batch()
+
+
+def done_message(frames: int, seconds: float, resume_key: str | None) -> str:
+    """What the status bar says when a propagation (both of its runs, for BOTH) ends:
+    'Propagation tracked 12 frames in 3.4 s', or, cancelled, how to resume it."""
+    counted = f"{frames} frame{'' if frames == 1 else 's'} in {seconds:.1f} s"
+    if resume_key is None:
+        return f"Propagation tracked {counted}"
+    return f"Propagation cancelled after {counted} ({resume_key} resumes from there)"
