@@ -17,8 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pycocotools import mask as mask_utils
 
-Polygon = NDArray[np.float64]
-"""An (N, 2) array of x, y vertices, implicitly closed (first vertex not repeated)."""
+from annotator.io.formats.bridging import Polygon, bridge_rings
 
 
 def mask_to_rings(mask: NDArray[np.bool_]) -> list[tuple[Polygon, list[Polygon]]]:
@@ -75,67 +74,6 @@ def upsampled_to_rings(
         if parent >= 0:
             parts[int(parent)][1].append(rings[i])
     return list(parts.values())
-
-
-_SAMPLE = 64
-
-
-def _sq_dist(points: Polygon, to: Polygon) -> NDArray[np.float64]:
-    """(len(points), len(to)) squared distances (no 3-D temporaries: this is the hot loop)."""
-    dx = points[:, 0, None] - to[None, :, 0]
-    dy = points[:, 1, None] - to[None, :, 1]
-    return dx * dx + dy * dy
-
-
-def _nearest_pair(a: Polygon, b: Polygon) -> tuple[int, int, float]:
-    """Indices (i, j) of close vertices a[i], b[j], and their squared distance.
-
-    Exact for short rings; for long ones the nearest pair of evenly spaced samples is
-    refined by two full nearest-vertex passes (a short bridge, not always the shortest).
-    """
-    sa = max(1, len(a) // _SAMPLE)
-    sb = max(1, len(b) // _SAMPLE)
-    d = _sq_dist(a[::sa], b[::sb])
-    i, j = divmod(int(np.argmin(d)), d.shape[1])
-    i, j = i * sa, j * sb
-    if sa > 1 or sb > 1:
-        i = int(np.argmin(_sq_dist(a, b[j : j + 1])))
-        j = int(np.argmin(_sq_dist(b, a[i : i + 1])))
-    dx, dy = a[i] - b[j]
-    return i, j, float(dx * dx + dy * dy)
-
-
-def _splice(ring: Polygon, i: int, other: Polygon, j: int) -> Polygon:
-    """Walk `ring` to vertex i, cross to other[j], go once round `other`, and come back.
-
-    The bridge is travelled once each way, so it encloses no area and cancels under even-odd.
-    """
-    around = np.concatenate([other[j:], other[: j + 1]])
-    return np.concatenate([ring[: i + 1], around, ring[i:]])
-
-
-def bridge_rings(rings: Sequence[Polygon]) -> Polygon:
-    """Join several rings into one polygon by zero-width bridges between nearest vertices.
-
-    Ultralytics' COCO converter (`merge_multi_segment`) joins the parts of a multi-part object
-    the same way, so that a YOLO row stays one polygon; here the rings are attached greedily,
-    each time the remaining ring nearest to the polygon built so far (shortest bridges), starting
-    from the longest ring. Filled with the even-odd rule, the result equals the rings' XOR: the
-    parts stay filled and holes bridged into their outer ring stay empty.
-    """
-    if not rings:
-        raise ValueError("no rings to bridge")
-    order = sorted(range(len(rings)), key=lambda k: -len(rings[k]))
-    joined = rings[order[0]]
-    remaining = [rings[k] for k in order[1:]]
-    while remaining:
-        best_k, best = 0, (0, 0, np.inf)
-        for k, r in enumerate(remaining):
-            cand = _nearest_pair(joined, r)
-            if cand[2] < best[2]:
-                best_k, best = k, cand
-        joined = _splice(joined, best[0], remaining.pop(best_k), best[1])
-    return joined
 
 
 def simplify_ring(ring: Polygon, tolerance: float) -> Polygon:
