@@ -8,6 +8,8 @@ the default one when opened for editing, so an export never drops an object sile
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from annotator.domain.commands import (
     AddCategory,
     AddTrack,
@@ -36,6 +38,27 @@ def ensure_default_category(project: Project) -> Category:
     if found is not None:
         return found
     return project.add_category(DEFAULT_CATEGORY, palette_colour(1))
+
+
+def unlabelled_category(project: Project) -> Category:
+    """The category for imported objects that came without a label: the one named
+    DEFAULT_CATEGORY, created at the end of the export order when missing."""
+    found = project.category_by_name(DEFAULT_CATEGORY)
+    if found is not None:
+        return found
+    return project.add_category(DEFAULT_CATEGORY, palette_colour(len(project.categories) + 1))
+
+
+def retire_unused_default(project: Project, keep: Collection[str] = ()) -> bool:
+    """Delete the automatic DEFAULT_CATEGORY when no object uses it and its name is not in
+    `keep`: an import that brings its own categories then keeps their numbering (YOLO class
+    0 stays class 0) instead of an empty "object" class shifting every index. Returns whether
+    it was deleted."""
+    found = project.category_by_name(DEFAULT_CATEGORY)
+    if found is None or DEFAULT_CATEGORY in keep or project.tracks(category_id=found.id):
+        return False
+    project.remove_category(found.id)
+    return True
 
 
 def give_default_category(project: Project) -> list[int]:

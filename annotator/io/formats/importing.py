@@ -20,6 +20,7 @@ from annotator.domain import (
     Provenance,
     Track,
 )
+from annotator.domain.categories import retire_unused_default, unlabelled_category
 from annotator.io.formats.errors import ImportError_
 
 _TRACK_COLOURS = [
@@ -68,19 +69,25 @@ class ImportResult:
 def apply_import(project: Project, result: ImportResult) -> dict[Hashable, int]:
     """Create the categories, tracks and masks of `result` in one transaction.
 
-    Returns the new track id of every planned track key. Masks carry provenance IMPORTED;
+    Returns the new track id of every planned track key. Tracks without a label go into the
+    "object" category (so every object exports); an unused automatic "object" category is
+    dropped when the import brings categories of its own. Masks carry provenance IMPORTED;
     box prompts become records with an empty mask and `prompt.box` set, for the user (or
     the engine) to turn into masks later.
     """
     ids: dict[Hashable, int] = {}
     try:
         with project.transaction():
+            unlabelled = any(pt.category is None for pt in result.tracks)
+            if result.new_categories and not unlabelled:
+                retire_unused_default(project, keep=result.new_categories)
             for name in result.new_categories:
                 if project.category_by_name(name) is None:
                     colour = _TRACK_COLOURS[len(project.categories) % len(_TRACK_COLOURS)]
                     project.add_category(name, colour)
+            fallback = unlabelled_category(project) if unlabelled else None
             for i, pt in enumerate(result.tracks):
-                cat = project.category_by_name(pt.category) if pt.category else None
+                cat = project.category_by_name(pt.category) if pt.category else fallback
                 track = Track(
                     id=project.allocate_id("track"),
                     video_id=pt.video_id,

@@ -16,6 +16,7 @@ from annotator.io.frames import open_frames
 from annotator.io.media import ensure_video
 from annotator.io.store import create_project, open_project
 from annotator.ui.dialogs.import_dialog import ImportDialog
+from annotator.ui.document import open_document
 
 from .conftest import NUM_FRAMES, square
 
@@ -102,6 +103,28 @@ def test_dry_run_writes_nothing_and_apply_writes_the_tracks(
                 record = on_disk.mask(video.id, f, track.id)
                 assert record is not None
                 np.testing.assert_array_equal(record.mask.to_array(), square(f, x0))
+
+
+def test_a_yolo_dataset_imported_into_a_new_window_project_keeps_its_class_ids(
+    qtbot, project_file, frames_dir, tmp_path
+) -> None:
+    dataset = exported(project_file, tmp_path / "yolo", export_yolo, task="segment")
+    document = open_document(frames_dir, tmp_path / "new.annotator")  # as File > New does
+    try:
+        project = document.project
+        assert [c.name for c in project.categories] == ["object"]  # the automatic one
+        dialog = make_dialog(qtbot, project, dataset, "yolo-seg")
+        preview(qtbot, dialog)
+        with qtbot.waitSignal(dialog.imported):
+            qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        assert [c.name for c in project.categories] == ["person", "car"]
+        again = exported(document.path, tmp_path / "again", export_yolo, task="segment")
+    finally:
+        document.close()
+    labels = sorted(p.relative_to(dataset) for p in dataset.rglob("*.txt"))
+    assert labels == sorted(p.relative_to(again) for p in again.rglob("*.txt"))
+    for name in labels:  # every class id (and polygon) as the dataset had it
+        assert (again / name).read_text() == (dataset / name).read_text()
 
 
 def test_errors_name_the_file_and_line_and_write_nothing(
