@@ -323,11 +323,18 @@ def reference(
             metas = [m + rerun for m in ("Meta float32", "Meta autocast") if m + rerun in figures]
             if ours in figures and metas:
                 ratios = ", ".join(
-                    f"{figures[meta][0] / figures[ours][0]:.2f}x faster than {meta} "
+                    f"{_speed_ratio(figures[meta][0], figures[ours][0])} than {meta} "
                     f"({figures[meta][1] / figures[ours][1]:.2f}x in CPU time)"
                     for meta in metas
                 )
                 print(f"{ours}: {ratios}")
+
+
+def _speed_ratio(theirs: float, ours: float) -> str:
+    """'1.59x faster' or '1.07x slower': the ratio of seconds per frame, always >= 1."""
+    if ours <= theirs:
+        return f"{theirs / ours:.2f}x faster"
+    return f"{ours / theirs:.2f}x slower"
 
 
 def main() -> None:

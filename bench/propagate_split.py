@@ -4,6 +4,7 @@ re-propagation after a correction (tiny model, seeded checkpoint, bedroom.mp4).
 
     python bench/propagate_split.py                  # float32, frames 9-15
     python bench/propagate_split.py --fast           # bf16 fast mode
+    python bench/propagate_split.py --image-size 512 # the draft size
 
 It shows why re-propagation of one object is bounded near 1.5x the first pass on a CPU: the
 cached image features skip only the encoder, and the memory attention that remains already
@@ -19,6 +20,7 @@ from collections import defaultdict
 from propagate import CORRECTION, SHARED, VideoFrames, load_model, prompt
 from torch import nn
 
+from annotator.engine import FULL_SIZE
 from annotator.engine.video_session import VideoSession
 
 
@@ -74,8 +76,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=16, help="frames of the video to track")
     ap.add_argument("--fast", action="store_true", help="bf16 fast mode")
+    ap.add_argument("--image-size", type=int, default=FULL_SIZE, help="model input size, px")
     args = ap.parse_args()
     model = load_model("sam2.1_hiera_tiny")
+    if args.image_size != FULL_SIZE:
+        model.set_imgsz(args.image_size)
     spent = time_modules(model)
     source = VideoFrames(SHARED / "data" / "videos" / "bedroom.mp4", args.frames)
     session = VideoSession(model, source, feature_cache_bytes=320 * 2**20, fast=args.fast)

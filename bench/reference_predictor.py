@@ -13,10 +13,10 @@ falls back to none on the CPU (it warns), which makes it slightly faster, not sl
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,7 +26,6 @@ import torch
 
 from annotator.engine.preprocess import preprocess_image
 
-os.environ.setdefault("TQDM_DISABLE", "1")  # the reference's progress bar, per frame
 CONFIGS = {  # our model names -> the reference's hydra config files
     "sam2.1_hiera_tiny": "configs/sam2.1/sam2.1_hiera_t.yaml",
     "sam2.1_hiera_small": "configs/sam2.1/sam2.1_hiera_s.yaml",
@@ -60,7 +59,8 @@ def import_reference(checkout: Path) -> Any:
 def build_predictor(checkout: Path, model_name: str, state_dict: dict, image_size: int) -> Any:
     """The reference video predictor with `state_dict` loaded, on the CPU, at `image_size`."""
     build_sam = import_reference(checkout)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="hydra")  # its deprecations, not ours
         ckpt = Path(tmp) / "model.pt"
         torch.save({"model": state_dict}, ckpt)
         return build_sam.build_sam2_video_predictor(
@@ -77,12 +77,13 @@ def frames_instead_of_files(images: torch.Tensor, height: int, width: int) -> It
     video from disk."""
     import sam2.sam2_video_predictor as vp
 
-    original = vp.load_video_frames
+    original, progress = vp.load_video_frames, vp.tqdm
     vp.load_video_frames = lambda **_: (images, height, width)
+    vp.tqdm = lambda iterable, *_, **__: iterable  # its per-frame progress bar, off
     try:
         yield
     finally:
-        vp.load_video_frames = original
+        vp.load_video_frames, vp.tqdm = original, progress
 
 
 class ReferenceRun(NamedTuple):
