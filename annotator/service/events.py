@@ -65,13 +65,17 @@ class ModelLoaded(Event):
 @dataclass(frozen=True)
 class VideoReady(Event):
     """A session is open over a frame source (`fast`: in bf16 fast mode; `photo`: the source
-    is a photo, segmented by the image predictor, with no memory and no propagation)."""
+    is a photo, segmented by the image predictor, with no memory and no propagation), with
+    the model, device and input size it runs (so a window joining a loaded engine can say)."""
 
     num_frames: int
     width: int
     height: int
     fast: bool = False
     photo: bool = False
+    model_name: str = ""
+    device: str = ""
+    image_size: int = 0
 
 
 @dataclass(frozen=True)

@@ -91,12 +91,13 @@ class EngineClient(QObject):
     def __init__(self, bridge: EngineBridge | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.model_event: ModelLoaded | None = None
         self.expected = False  # a model was asked for (prompts wait for it)
         self.ready_now = False
         self.fast = False  # the open session's precision (bf16 fast mode), as the engine says
         self.photo = False  # the engine segments the open source as a photo (image predictor)
-        self.image_size = 1024  # the model's input size asked for last
+        self.image_size = 1024  # the model's input size (asked for last, then as opened)
+        self.model_name = ""  # the loaded model and its device ("" until one is known)
+        self.device = ""
         self.no_model_message = NO_MODEL_HINT
         self._generation = 0
         self._closed = False
@@ -176,7 +177,7 @@ class EngineClient(QObject):
     def _on_model(self, generation: int, event: Event) -> None:
         if generation != self._generation or not isinstance(event, ModelLoaded):
             return
-        self.model_event = event
+        self.model_name, self.device = event.model_name, event.device
         self.modelLoaded.emit(event)
         self.statusMessage.emit(
             f"Model {event.model_name} loaded on {event.device} in {event.seconds:.1f} s"
@@ -187,6 +188,9 @@ class EngineClient(QObject):
             return
         self.ready_now = True
         self.fast, self.photo = event.fast, event.photo
+        if event.model_name:  # what the session runs (also with an engine loaded before us)
+            self.model_name, self.device = event.model_name, event.device
+            self.image_size = event.image_size or self.image_size
         self.statusMessage.emit("Ready: click an object (right click: background, drag: box)")
         self.ready.emit()
 

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from annotator.domain import History, Project
 from annotator.io.media import ensure_video, media_kind
-from annotator.service import ModelLoaded
 from annotator.ui.actions import ActionRegistry
 from annotator.ui.annotation_controller import AnnotationController
 from annotator.ui.canvas import AnnotationCanvas
@@ -324,12 +323,11 @@ class MainWindow(QMainWindow):
             self.show_read_only()  # a damaged row found while reading this frame's masks
 
     def _show_model(self, *_: object) -> None:
-        event: ModelLoaded | None = self.client.model_event
-        if event is not None:
-            precision = "fast (bf16)" if self.client.fast else "exact"
-            size = self.client.image_size
+        client = self.client
+        if client.model_name:
+            precision = "fast (bf16)" if client.fast else "exact"
             self.model_label.setText(
-                f"{event.model_name} · {event.device} · {precision} · {size} px"
+                f"{client.model_name} · {client.device} · {precision} · {client.image_size} px"
             )
 
     # --- frames --------------------------------------------------------------------------

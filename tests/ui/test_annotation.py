@@ -56,6 +56,8 @@ def click_first_object(qtbot, window: MainWindow) -> int:
 def test_click_makes_an_object_mask_overlay_and_project_record(qtbot, annotator_window) -> None:
     win = annotator_window
     ctl = win.controller
+    # the engine was loaded before the window: the label names what its session runs
+    assert win.model_label.text() == "sam2.1_hiera_tiny · cpu · exact · 256 px"
     assert ctl.project.tracks() == [] and not win.canvas.has_overlay
     click(qtbot, win, 35.0, 45.0)
     (track,) = ctl.project.tracks()  # the first click made an object
