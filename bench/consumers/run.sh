@@ -3,7 +3,8 @@
 # opencv-python, an older opencv-python-headless, PyQt5 or torchvision, which must not go
 # into the app's .venv).
 # Usage: bash bench/consumers/run.sh [trackeval|motmetrics|ultralytics|datumaro|labelme|davis]...
-# Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused.
+# Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused; the
+# exports are made with $ANNOTATOR_PYTHON (default: the repository's .venv).
 # davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
 # (not on PyPI); without it that check is skipped.
 set -euo pipefail
@@ -15,16 +16,18 @@ checks=("$@")
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
-  if [ ! -x "$venvs/$name/bin/python" ]; then
+  if [ ! -f "$venvs/$name/.installed" ]; then  # a half-made venv (pip stopped) is redone
+    rm -rf "$venvs/$name"
     python3 -m venv "$venvs/$name"
-    "$venvs/$name/bin/pip" install -q "$@"
+    "$venvs/$name/bin/pip" install -q "$@" >&2
+    touch "$venvs/$name/.installed"
   fi
   echo "$venvs/$name/bin/python"
 }
 
 exports="$(mktemp -d)"
 trap 'rm -rf "$exports"' EXIT
-"$repo/.venv/bin/python" "$here/make_exports.py" "$exports"
+"${ANNOTATOR_PYTHON:-$repo/.venv/bin/python}" "$here/make_exports.py" "$exports"
 status=0
 for check in "${checks[@]}"; do
   case "$check" in
