@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from annotator.service import Direction
 from annotator.service.planning import RunEnd
+from annotator.ui.widgets.elided_label import ElidedLabel
 
 RUN_ENDS = (
     (RunEnd.RANGE, "to range end"),
@@ -84,7 +84,7 @@ class PropagationBar(QWidget):
         )
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
-        self.label = QLabel()
+        self.label = ElidedLabel()
         self.label.setMinimumWidth(260)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -134,13 +134,13 @@ class PropagationBar(QWidget):
         self.cancel_button.setEnabled(running)
         if running:
             self.progress.setRange(0, 0)  # busy until the first frame says how many
-            self.label.setText("starting…")
+            self.label.set_full_text("starting…")
 
     def set_progress(self, done: int, total: int, fps: float, eta_seconds: float) -> None:
         """Show one FrameTracked's progress."""
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
-        self.label.setText(format_progress(done, total, fps, eta_seconds))
+        self.label.set_full_text(format_progress(done, total, fps, eta_seconds))
 
     def finish(self, message: str) -> None:
         """The run ended: say how (`message`) and re-enable the buttons."""
@@ -148,4 +148,4 @@ class PropagationBar(QWidget):
         if self.progress.maximum() == 0:  # still "busy": no frame came
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
-        self.label.setText(message)  # the bar keeps the last frame's progress
+        self.label.set_full_text(message)  # the bar keeps the last frame's progress

@@ -176,7 +176,7 @@ def test_cancel_stops_propagation_and_keeps_finished_frames(qtbot, annotator_win
     assert ctl.project.frames_with_masks(ctl.video_id, track) == list(event.frames)
     assert not win.propagation.running and win.propagation_bar.forward_button.isEnabled()
     counted = f"{len(event.frames)} frame{'' if len(event.frames) == 1 else 's'}"
-    said = win.propagation_bar.label.text()
+    said = win.propagation_bar.label.full_text
     assert said.startswith(f"Propagation cancelled after {counted} in ")
     assert said.endswith("(Shift+R resumes from there)")
 

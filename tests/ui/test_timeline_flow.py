@@ -157,7 +157,8 @@ def test_ranges_per_object_absence_correction_export_reopen(qtbot, engine, tmp_p
     win.timeline.set_in_out((0, FRAMES - 1))
     run(qtbot, win, "propagate_both")
     # both runs counted: 15..end forward, then 14..0 backward
-    assert win.propagation_bar.label.text().startswith(f"Propagation tracked {FRAMES} frames in ")
+    said = win.propagation_bar.label.full_text
+    assert said.startswith(f"Propagation tracked {FRAMES} frames in ")
     assert not {12, 13} & set(masked(win, one))
     assert win.project.mask(video, 15, one) == correction
     assert masked(win, two) == list(range(FRAMES))
