@@ -17,6 +17,7 @@ from annotator.io.media import ensure_video
 from annotator.io.store import create_project, open_project
 from annotator.ui.dialogs.import_dialog import ImportDialog
 from annotator.ui.document import open_document
+from annotator.ui.main_window import MainWindow
 
 from .conftest import NUM_FRAMES, square
 
@@ -125,6 +126,37 @@ def test_a_yolo_dataset_imported_into_a_new_window_project_keeps_its_class_ids(
     assert labels == sorted(p.relative_to(again) for p in again.rglob("*.txt"))
     for name in labels:  # every class id (and polygon) as the dataset had it
         assert (again / name).read_text() == (dataset / name).read_text()
+
+
+def test_file_import_in_the_window_lists_the_dataset_categories_and_uses_them(
+    qtbot, project_file, frames_dir, tmp_path
+) -> None:
+    dataset = exported(project_file, tmp_path / "yolo", export_yolo, task="segment")
+    document = open_document(frames_dir, tmp_path / "new.annotator")
+    window = MainWindow(document.frames, document.title, document=document)
+    window.add_cleanup(document.close)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.categories_panel
+    shown = lambda: [panel.list.item(i).text() for i in range(panel.list.count())]  # noqa: E731
+    assert shown() == ["1 · object"]
+    dialog = window.dialogs.open_import()
+    assert isinstance(dialog, ImportDialog)
+    dialog.select_format("yolo-seg")
+    dialog.source_edit.setText(str(dataset))
+    preview(qtbot, dialog)
+    with qtbot.waitSignal(dialog.imported):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    dialog.close()
+    qtbot.waitUntil(lambda: shown() == ["1 · person", "2 · car"], timeout=5000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    before = {t.id for t in window.project.tracks()}
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_N)  # a new object: a category it has
+    (new,) = [t for t in window.project.tracks() if t.id not in before]
+    assert window.project.category(new.category_id).name in {"person", "car"}
+    window.shutdown()
 
 
 def test_errors_name_the_file_and_line_and_write_nothing(
