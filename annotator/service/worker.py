@@ -285,17 +285,16 @@ class EngineWorker:
         self._publish_limits(PlanLimits(tracker.num_frames, max(0, capacity // 2 - 1)))
         h, w = tracker.frame_size
         self.photo = isinstance(tracker, PhotoTracker)
-        size = int(getattr(self._model, "image_size", 0))
         return VideoReady(
             request_id,
             tracker.num_frames,
             w,
             h,
-            tracker.fast,
-            self.photo,
-            self._model_name,
-            self._device,
-            size,
+            fast=tracker.fast,
+            photo=self.photo,
+            model_name=self._model_name,
+            device=self._device,
+            image_size=int(getattr(self._model, "image_size", 0)),
         )
 
     def _prompt(self, request_id: int, request: AddPoints | AddBox | AddMask) -> Event:
