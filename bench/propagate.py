@@ -324,7 +324,7 @@ def reference(
             if ours in figures and metas:
                 ratios = ", ".join(
                     f"{_speed_ratio(figures[meta][0], figures[ours][0])} than {meta} "
-                    f"({figures[meta][1] / figures[ours][1]:.2f}x in CPU time)"
+                    f"({_speed_ratio(figures[meta][1], figures[ours][1])} in CPU time)"
                     for meta in metas
                 )
                 print(f"{ours}: {ratios}")

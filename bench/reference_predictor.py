@@ -58,9 +58,9 @@ def import_reference(checkout: Path) -> Any:
 
 def build_predictor(checkout: Path, model_name: str, state_dict: dict, image_size: int) -> Any:
     """The reference video predictor with `state_dict` loaded, on the CPU, at `image_size`."""
-    build_sam = import_reference(checkout)
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="hydra")  # its deprecations, not ours
+        build_sam = import_reference(checkout)  # importing sam2 sets up hydra
         ckpt = Path(tmp) / "model.pt"
         torch.save({"model": state_dict}, ckpt)
         return build_sam.build_sam2_video_predictor(
