@@ -47,6 +47,13 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="subtract N from frame numbers read from file names (1 for ffmpeg's 1-based %%06d)",
     )
+    p.add_argument(
+        "--no-link",
+        action="store_false",
+        dest="link",
+        help="YOLO, COCO without track ids: keep one object per row instead of joining rows "
+        "that overlap on consecutive frames into one object",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
 
@@ -54,7 +61,13 @@ def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
     """Read the labels `args` name (format, source, video, offsets) into `project`'s terms;
     what importing would add, nothing written (the window's import dialog shares it)."""
     if args.fmt == "coco":
-        return read_coco(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+        return read_coco(
+            project,
+            args.src,
+            video_id=args.video,
+            frame_offset=args.frame_offset,
+            link=args.link,
+        )
     if args.fmt == "sav":
         return read_sav(project, args.src, video_id=args.video, category=args.category)
     if args.fmt == "ytvis":
@@ -71,7 +84,12 @@ def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
         return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"
     return read_yolo(
-        project, args.src, task=task, video_id=args.video, frame_offset=args.frame_offset
+        project,
+        args.src,
+        task=task,
+        video_id=args.video,
+        frame_offset=args.frame_offset,
+        link=args.link,
     )
 
 

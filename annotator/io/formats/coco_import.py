@@ -24,6 +24,7 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
+from annotator.io.formats.linking import link_rows
 from annotator.io.formats.naming import is_safe_relative
 from annotator.io.formats.validate import (
     MAX_SIDE,
@@ -53,13 +54,20 @@ def _track_id(ann: dict[str, Any], here: Where) -> int | None:
 
 
 def read_coco(
-    project: Project, path: str | Path, *, video_id: int | None = None, frame_offset: int = 0
+    project: Project,
+    path: str | Path,
+    *,
+    video_id: int | None = None,
+    frame_offset: int = 0,
+    link: bool = True,
 ) -> ImportResult:
     """Validate a COCO file against the project; return what importing it would add.
 
     Images are matched to project frames by name (see `FrameResolver`); sizes must equal
     the video's. Segmentations may be RLE (compressed or not) or polygons; an annotation
     with only a bbox becomes a box prompt. Categories missing from the project are created.
+    Annotations with a track id keep it; with `link`, those without one that overlap on
+    consecutive frames of a video become one track (`annotator.io.formats.linking`).
     """
     path = Path(path)
     root = load_json(path)
@@ -112,6 +120,8 @@ def read_coco(
     result.notes = resolver.notes() + notes[:MAX_NOTES]
     if len(notes) > MAX_NOTES:
         result.notes.append(f"... and {len(notes) - MAX_NOTES} more")
+    if link:  # annotations without a track id ("a" keys) may continue one another
+        link_rows(result, lambda key: isinstance(key, tuple) and key[0] == "a")
     drop_already_imported(project, result)
     return result
 

@@ -32,6 +32,7 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
+from annotator.io.formats.linking import link_rows
 from annotator.io.formats.validate import Where, read_bytes
 
 TASKS = ("segment", "detect")
@@ -153,12 +154,15 @@ def read_yolo(
     task: str | None = None,
     video_id: int | None = None,
     frame_offset: int = 0,
+    link: bool = True,
 ) -> ImportResult:
     """Validate a YOLO dataset against the project; return what importing it would add.
 
-    Each row becomes a track of its own (YOLO has no identities): segment rows become
-    masks, detect rows box prompts. With `task` "segment", box rows are skipped with a note;
-    with "detect", polygon rows are refused. Exact duplicate rows in a file are read once.
+    YOLO rows have no identities: with `link`, rows on consecutive frames of a video that
+    overlap become one track (`annotator.io.formats.linking`), else each row is a track of
+    its own. Segment rows become masks, detect rows box prompts. With `task` "segment", box
+    rows are skipped with a note; with "detect", polygon rows are refused. Exact duplicate
+    rows in a file are read once.
     """
     if task is not None and task not in TASKS:
         raise ImportError_(f"YOLO task must be one of {TASKS}, not {task!r}")
@@ -218,6 +222,8 @@ def read_yolo(
     result.notes = resolver.notes() + skipped[:MAX_NOTES]
     if len(skipped) > MAX_NOTES:
         result.notes.append(f"... and {len(skipped) - MAX_NOTES} more rows skipped")
+    if link:
+        link_rows(result)
     drop_already_imported(project, result)
     return result
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -30,6 +31,7 @@ from annotator.domain import Project
 from annotator.io.formats import ImportResult, apply_import, describe
 from annotator.ui.dialogs.background import BackgroundTask
 from annotator.ui.dialogs.import_job import (
+    LINKED_FORMATS,
     ImportRequest,
     import_formats,
     preview_lines,
@@ -86,6 +88,14 @@ class ImportDialog(QDialog):
             self.video_box.addItem(f"{video.id}: {Path(video.path).name}", video.id)
         self.category_edit = QLineEdit()
         self.category_edit.setPlaceholderText("SA-V: category of the imported masklets")
+        self.link_check = QCheckBox("Join rows that overlap on consecutive frames into one object")
+        self.link_check.setChecked(True)
+        self.link_check.setToolTip(
+            "YOLO rows and COCO annotations without a track id name no object: joined, a "
+            "video's labels become objects with a lane each instead of one object per row"
+        )
+        self.link_check.toggled.connect(self._forget_preview)
+        self.format_box.currentIndexChanged.connect(self._show_link_choice)
         for widget in (self.format_box, self.video_box):
             widget.currentIndexChanged.connect(self._forget_preview)
         for edit in (self.source_edit, self.category_edit):
@@ -111,6 +121,7 @@ class ImportDialog(QDialog):
         form.addRow("Source", source_row)
         form.addRow("Video", self.video_box)
         form.addRow("Category", self.category_edit)
+        form.addRow("Objects", self.link_check)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         for button in (self.preview_button, self.import_button, close):
@@ -121,6 +132,10 @@ class ImportDialog(QDialog):
         root.addWidget(self.status_label)
         root.addLayout(buttons)
         self.resize(560, 420)
+        self._show_link_choice()
+
+    def _show_link_choice(self) -> None:
+        self.link_check.setEnabled(self.current_format() in LINKED_FORMATS)
 
     def _browse(self, folder: bool) -> None:
         chosen = self._choose_source(self, folder)
@@ -145,6 +160,7 @@ class ImportDialog(QDialog):
             source=Path(self.source_edit.text().strip()).expanduser(),
             video_id=self.video_box.currentData(),
             category=self.category_edit.text().strip() or None,
+            link=self.link_check.isChecked() or self.current_format() not in LINKED_FORMATS,
         )
 
     @property

@@ -36,14 +36,20 @@ def import_formats() -> list[str]:
     return list(IMPORT_FORMATS)
 
 
+LINKED_FORMATS = ("coco", "yolo-seg", "yolo-det")
+"""Formats whose rows may lack identities, joined across frames unless `--no-link`."""
+
+
 @dataclass(frozen=True)
 class ImportRequest:
-    """The dialog's form: format, source file or folder, target video, SA-V category."""
+    """The dialog's form: format, source file or folder, target video, SA-V category, and
+    whether rows without identities are joined into objects across frames."""
 
     fmt: str
     source: Path
     video_id: int | None = None
     category: str | None = None
+    link: bool = True
 
     def command_line(self) -> list[str]:
         """The same import as `annotator import` arguments (after the project)."""
@@ -52,6 +58,8 @@ class ImportRequest:
             args += ["--video", str(self.video_id)]
         if self.category:
             args += ["--category", self.category]
+        if not self.link:
+            args.append("--no-link")
         return args
 
 

@@ -99,3 +99,28 @@ def test_export_into_a_used_folder_needs_overwrite(project_file, tmp_path, capsy
     assert len(list((out / "labels" / "train").iterdir())) == 6
     assert main([*args, "--no-images", "--frames", "0-1", "--overwrite"]) == 0
     assert len(list((out / "labels" / "train").iterdir())) == 2
+
+
+def test_import_joins_yolo_rows_into_objects_unless_no_link(project_file, tmp_path, capsys):
+    with open_project(project_file) as p:  # the ball as a square moving 2 px a frame
+        square = np.zeros((48, 64), bool)
+        records = []
+        for f in range(6):
+            square[:] = False
+            square[10:22, 4 + 2 * f : 16 + 2 * f] = True
+            records.append(FrameMask(1, f, 1, Mask.from_array(square), Provenance.EDITED))
+        p.put_masks(records)
+    out = tmp_path / "yolo"
+    export = ["export", str(project_file), "--format", "yolo-seg", "--no-images", "--out"]
+    assert main([*export, str(out)]) == 0
+    target = tmp_path / "q.annot"
+    with create_project(target) as q, open_project(project_file) as p:
+        q.put_video(p.video(1))
+    args = ["import", str(target), "--format", "yolo-seg", str(out), "--dry-run"]
+    capsys.readouterr()
+    assert main(args) == 0
+    said = capsys.readouterr()
+    assert "would add 1 tracks, 6 masks" in said.out
+    assert "joined 6 rows into 1 tracks" in said.err  # the notes, as the command prints them
+    assert main([*args, "--no-link"]) == 0
+    assert "would add 6 tracks, 6 masks" in capsys.readouterr().out

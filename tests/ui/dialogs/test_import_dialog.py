@@ -159,6 +159,22 @@ def test_file_import_in_the_window_lists_the_dataset_categories_and_uses_them(
     window.shutdown()
 
 
+def test_yolo_rows_are_joined_into_objects_unless_the_user_keeps_one_per_row(
+    qtbot, project_file, empty_project, tmp_path
+) -> None:
+    dataset = exported(project_file, tmp_path / "yolo", export_yolo, task="segment")
+    dialog = make_dialog(qtbot, empty_project, dataset, "yolo-seg")
+    assert dialog.link_check.isEnabled() and dialog.link_check.isChecked()
+    lines = preview(qtbot, dialog)
+    assert lines[0].startswith("Would add 2 tracks,")
+    assert all(line.endswith(f"{NUM_FRAMES} frames") for line in lines[1:])
+    dialog.link_check.setChecked(False)  # a changed form needs a new preview
+    assert not dialog.import_button.isEnabled()
+    assert preview(qtbot, dialog)[0].startswith(f"Would add {2 * NUM_FRAMES} tracks,")
+    dialog.select_format("sav")  # its masklets have identities: nothing to join
+    assert not dialog.link_check.isEnabled()
+
+
 def test_errors_name_the_file_and_line_and_write_nothing(
     qtbot, project_file, empty_project, tmp_path
 ) -> None:
