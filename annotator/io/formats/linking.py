@@ -2,10 +2,11 @@
 tracks across a video's frames, so a video's labels arrive as objects with a lane each on
 the timeline instead of one object per row (Ultralytics' `save_txt` writes a file a frame).
 
-A row on frame f continues the track whose last row is on one of the `max_gap` frames before
-it, of the same category, when their masks (or boxes) overlap with IoU >= `min_iou`; pairs
-are taken best IoU first, one row per track and one track per row, as IoU trackers do: the
-labels of one object on consecutive frames overlap far more than those of two objects.
+A row continues the track whose last row is on the labelled frame before its own (or one of
+the `max_gap` labelled frames before: a video labelled every 5th frame links as one labelled
+on every frame), of the same category, when their masks (or boxes) overlap with IoU >=
+`min_iou`; pairs are taken best IoU first, one row per track and one track per row, as IoU
+trackers do: the labels of one object on nearby frames overlap far more than two objects'.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pycocotools import mask as coco_mask
 from annotator.io.formats.importing import ImportResult, PlannedMask, PlannedTrack
 
 MIN_IOU = 0.5
-MAX_GAP = 1  # frames: a row continues a track seen on the frame just before it
+MAX_GAP = 1  # labelled frames: a row continues a track seen on the labelled frame before
 
 
 def link_rows(
@@ -57,7 +58,7 @@ def link_rows(
     roots = len(set(joined.values()))
     result.notes.append(
         f"joined {len(joined) + roots} rows into {roots} tracks across frames (same category, "
-        f"IoU >= {min_iou:g} with the frame before); --no-link keeps a track per row"
+        f"IoU >= {min_iou:g} with the labelled frame before); --no-link keeps a track per row"
     )
     return len(joined)
 
@@ -69,10 +70,11 @@ def _link_video(
     min_iou: float,
     max_gap: int,
 ) -> None:
-    """One video's rows, frame by frame: each continues an open track or opens one."""
-    open_tracks: dict[Hashable, tuple[int, PlannedMask, str | None]] = {}  # last frame, row
-    for frame in sorted(frames):
-        open_tracks = {k: v for k, v in open_tracks.items() if v[0] >= frame - max_gap}
+    """One video's rows, labelled frame by labelled frame: each continues an open track or
+    opens one."""
+    open_tracks: dict[Hashable, tuple[int, PlannedMask, str | None]] = {}  # last seen, row
+    for index, frame in enumerate(sorted(frames)):
+        open_tracks = {k: v for k, v in open_tracks.items() if v[0] >= index - max_gap}
         candidates = list(open_tracks.items())
         rows = [(t, rows_of[t.key][0]) for t in frames[frame]]
         ious = _ious([c[1][1] for c in candidates], [r for _t, r in rows])
@@ -94,10 +96,10 @@ def _link_video(
             root = candidates[ci][0]
             track, row = rows[ri]
             joined[track.key] = root
-            open_tracks[root] = (frame, row, track.category)
+            open_tracks[root] = (index, row, track.category)
         for ri, (track, row) in enumerate(rows):
             if ri not in taken_r:
-                open_tracks[track.key] = (frame, row, track.category)
+                open_tracks[track.key] = (index, row, track.category)
 
 
 def _ious(earlier: Sequence[PlannedMask], later: Sequence[PlannedMask]) -> np.ndarray:

@@ -65,12 +65,17 @@ def test_rows_stay_apart_across_categories_gaps_and_jumps() -> None:
         [
             (0, "person", square(5, 5)),
             (1, "car", square(5, 5)),  # same place, another category: a new object
-            (3, "car", square(5, 5)),  # two frames later (max gap 1): a new object
-            (4, "car", square(40, 30)),  # far from frame 3's car: a new object
+            (2, "person", square(40, 30)),  # far from frame 0's person: a new object
+            (3, "car", square(5, 5)),  # its car two labelled frames back (max gap 1): new
         ]
     )
     assert link_rows(result) == 0
     assert len(result.tracks) == 4 and result.notes == []
+
+
+def test_a_video_labelled_every_fifth_frame_links_as_one_labelled_on_every_frame() -> None:
+    result = rows_result([(f, "car", square(10 + f // 5, 10)) for f in range(0, 30, 5)])
+    assert link_rows(result) == 5 and tracks_of(result) == [list(range(0, 30, 5))]
 
 
 def test_one_row_continues_one_track_the_best_overlapping_one() -> None:
