@@ -39,7 +39,7 @@ Undoable edits (`commands.py`, `history.py`):
 - `History(project, max_bytes=256 MiB)`: `execute(cmd)`, `undo()`, `redo()`, `can_undo`,
   `undo_label`, `bytes_used`; depth bounded by the bytes of the recorded mask deltas.
 - Commands: `AddTrack`, `RemoveTrack`, `RenameTrack`, `RecolourTrack`, `SetTrackCategory`,
-  `SetTrackFlags`, `UpdateTracks`; `SetMask`, `SetMasks`, `ClearMask`, `ClearMasks`;
+  `SetTrackFlags`, `UpdateTracks`, `MergeTracks`; `SetMask`, `SetMasks`, `ClearMask`, `ClearMasks`;
   `AddCategory`, `RenameCategory`, `RecolourCategory`, `UpdateCategory`,
   `ReorderCategories`, `MergeCategories`, `DeleteCategory(id, ReassignTracks(to) |
   DeleteTracks())`; `AddVideo`, `RelinkVideo`, `RemoveVideo`. Each stores only a `Delta`
@@ -114,6 +114,7 @@ from annotator.domain.events import (
 from annotator.domain.history import History, PropagationBatch
 from annotator.domain.mask import Mask
 from annotator.domain.memory_storage import MemoryStorage
+from annotator.domain.merge_tracks import MergeTracks
 from annotator.domain.project import Project
 from annotator.domain.storage import MaskRepository, ProjectStorage
 
@@ -147,6 +148,7 @@ __all__ = [
     "MasksChanged",
     "MemoryStorage",
     "MergeCategories",
+    "MergeTracks",
     "Project",
     "ProjectEvent",
     "ProjectStorage",

@@ -156,6 +156,7 @@ class AnnotationController(QObject):
             status=self.statusMessage.emit,
             undo_key=lambda: key_text("undo"),
             on_removed=self._forget_object,
+            on_merged=self._note_changed,
             parent=self,
         )
         self.categories = (
@@ -266,6 +267,12 @@ class AnnotationController(QObject):
         """Delete a track and its masks (undoable); the engine forgets it."""
         self.objects.remove(track_id)
 
+    def _note_changed(self, command: Command) -> None:
+        """The engine learns this command's keyframes (and forgets its deleted tracks)
+        before the next propagation."""
+        if command.delta is not None:
+            self.sync.note_change(command.delta.masks, command.delta.tracks)
+
     def _forget_object(self, track_id: int) -> None:
         if self.bridge is not None and self.engine_ready:
             self.sync.note_replay(self.bridge.service.remove_object(track_id).request_id)
@@ -332,8 +339,7 @@ class AnnotationController(QObject):
         self.stepped.emit()
         self.statusMessage.emit(f"{verb} {command.label}")
         self.objects.refresh()
-        if command.delta is not None:
-            self.sync.note_change(command.delta.masks, command.delta.tracks)
+        self._note_changed(command)
 
     def sync_engine(self) -> int:
         """Replay the keyframes the engine may hold otherwise (before a propagation); returns

@@ -210,7 +210,7 @@ def propagation_actions(window: MainWindow) -> list[ActionSpec]:
 
 
 def object_actions(window: MainWindow) -> list[ActionSpec]:
-    """Rename, lock, hide the active object; keys 1-9 give it the n-th category."""
+    """Rename, lock, hide, merge the active object; keys 1-9 give it the n-th category."""
 
     def active() -> bool:
         return window.controller.active_track is not None
@@ -259,6 +259,16 @@ def object_actions(window: MainWindow) -> list[ActionSpec]:
             "Hide the active object's masks (a hidden object takes no clicks)",
             "Edit",
             active,
+            section="Objects",
+        ),
+        ActionSpec(
+            "merge_object",
+            "Merge object into…",
+            lambda: window.objects.merge_active(),
+            (),
+            "Move the active object's masks to another object and delete it (undoable)",
+            "Edit",
+            lambda: active() and len(window.objects.track_ids()) > 1,
             section="Objects",
         ),
         ActionSpec(

@@ -339,3 +339,32 @@ def test_only_the_frame_the_scrubbing_rests_on_is_encoded(qtbot, annotator_windo
         win.show_frame(frame)
     qtbot.waitUntil(lambda: 4 in encoded, timeout=60_000)
     assert not {1, 2, 3} & set(encoded)
+
+
+def test_an_object_merged_into_another_tracks_as_one_from_both_keyframes(
+    qtbot, annotator_window
+) -> None:
+    win = annotator_window
+    ctl = win.controller
+    video, last = ctl.video_id, NUM_FRAMES - 1
+    first = click_first_object(qtbot, win)
+    win.show_frame(last)
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=30_000)
+    second = ctl.add_object()
+    click(qtbot, win, 60.0, 45.0)  # the block on the last frame, as a second object
+    wait_for_mask(qtbot, win, last, second, 1)
+    clicked = ctl.project.mask(video, last, second)
+    ctl.objects.merge(second, first)
+    assert not ctl.project.has_track(second)
+    moved = ctl.project.mask(video, last, first)
+    assert moved is not None and moved.mask == clicked.mask and moved.prompt == clicked.prompt
+    win.show_frame(0)
+    qtbot.waitUntil(lambda: win.shown_exact, timeout=30_000)
+    with qtbot.waitSignal(win.propagation.finished, timeout=120_000) as done:
+        assert win.propagation.propagate(Direction.FORWARD)
+    event = done.args[0]
+    assert isinstance(event, PropagationDone) and not event.cancelled
+    assert ctl.project.frames_with_masks(video, first) == list(range(NUM_FRAMES))
+    kept = ctl.project.mask(video, last, first)  # the moved click is a keyframe of the merged
+    assert kept.provenance is Provenance.PROMPTED and kept.mask == clicked.mask
+    assert all(r.track_id == first for r in ctl.project.masks(video))

@@ -204,3 +204,44 @@ def test_messages_name_the_undo_key_bound_now(qtbot, window) -> None:
     added = project.categories[-1]
     win.controller.categories.delete(added.id)
     assert win.statusBar().currentMessage().endswith("(Undo takes it back)")
+
+
+def test_merge_moves_one_object_into_another_from_the_panel_and_undoes(qtbot, window) -> None:
+    win, project = window, window.project
+    objects = win.objects
+    mask = Mask.from_array(np.pad(np.ones((4, 4), bool), ((10, 82), (10, 114))))
+    first = win.controller.add_object()
+    second = win.controller.add_object()
+    for frame, track in ((0, first), (3, second), (4, second)):
+        win.controller.execute(SetMask(1, frame, track, mask, Provenance.EDITED))
+    win.controller.set_active(second)
+    qtbot.waitUntil(lambda: objects.active_id == second, timeout=5000)
+    asked: list[tuple[str, list[str]]] = []
+
+    def choose(_parent, question: str, items: list[str]) -> int:
+        asked.append((question, items))
+        return 0
+
+    objects.ask_choice = choose
+    assert objects.merge_button.isEnabled()
+    qtbot.mouseClick(objects.merge_button, Qt.MouseButton.LeftButton)
+    ((question, items),) = asked
+    assert question == "Merge object 2 into:"
+    assert len(items) == 1 and "object 1" in items[0]  # every other object, by its row
+    assert not project.has_track(second) and project.frames_with_masks(1, first) == [0, 3, 4]
+    assert win.controller.active_track == first
+    assert "Merged object 2 into object 1" in win.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: objects.track_ids() == [first], timeout=5000)
+    assert not objects.merge_button.isEnabled()  # nothing left to merge into
+
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.frames_with_masks(1, second) == [3, 4]
+    assert project.frames_with_masks(1, first) == [0]
+    win.controller.execute(SetMask(1, 3, first, mask, Provenance.EDITED))  # now both on 3
+    win.controller.set_active(second)
+    qtbot.waitUntil(lambda: objects.active_id == second, timeout=5000)
+    win.refresh_actions()
+    win.registry["merge_object"].trigger()  # Edit > Merge object into…, as the button
+    assert len(asked) == 2
+    assert project.has_track(second)  # refused, and said why
+    assert "both have masks on frame 3" in win.statusBar().currentMessage()

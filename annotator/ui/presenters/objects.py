@@ -1,6 +1,7 @@
 """The objects in the window: the panel shows the video's tracks (with their category and a
 mark when they have a mask on the shown frame) and its requests become undoable commands:
-add (in the current category), rename, lock, show/hide, delete (with a status message)."""
+add (in the current category), rename, lock, show/hide, merge, delete (with a status
+message)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QObject, Slot
 from annotator.domain import (
     Command,
     MasksChanged,
+    MergeTracks,
     Project,
     RemoveTrack,
     RenameTrack,
@@ -38,13 +40,16 @@ class ObjectsPresenter(QObject):
         status: Callable[[str], object],
         undo_key: Callable[[], str],
         on_removed: Callable[[int], object],
+        on_merged: Callable[[Command], object],
         parent: QObject | None = None,
     ) -> None:
-        """`undo_key()` names how undo is triggered now, for the messages that offer it."""
+        """`undo_key()` names how undo is triggered now, for the messages that offer it;
+        `on_merged(command)` follows a merge (the engine must learn the moved keyframes)."""
         super().__init__(parent)
         self._undo_key = undo_key
         self.project, self.video_id, self.view, self.panel = project, video_id, view, panel
         self._execute, self._status, self._on_removed = execute, status, on_removed
+        self._on_merged = on_merged
         self._wired = connect_all(
             [
                 (panel.addRequested, self.add),
@@ -54,6 +59,7 @@ class ObjectsPresenter(QObject):
                 (panel.visibilityChanged, self.set_visible),
                 (panel.renameRequested, self.rename),
                 (panel.lockRequested, self.set_locked),
+                (panel.mergeRequested, self.merge),
             ]
         )
         events.tracksChanged.connect(self.refresh)
@@ -108,6 +114,21 @@ class ObjectsPresenter(QObject):
         self._on_removed(track_id)
         self.refresh()
         self._status(f"Deleted {name} ({self._undo_key()} brings it back)")
+
+    def merge(self, source_id: int, target_id: int) -> None:
+        """Move the source object's masks to the target and delete it (undoable), saying so;
+        a refusal (both masked on a frame, a locked object) is said instead."""
+        if not (self.project.has_track(source_id) and self.project.has_track(target_id)):
+            return
+        source, target = self._name(source_id), self._name(target_id)
+        command = MergeTracks(source_id, target_id)
+        command.label = f"merge {source} into {target}"
+        if self._execute(command) is None:
+            return
+        self._on_merged(command)
+        self.view.set_active_track(target_id)
+        self.refresh()
+        self._status(f"Merged {source} into {target} ({self._undo_key()} takes it back)")
 
     def set_visible(self, track_id: int, visible: bool) -> None:
         """Show or hide an object's masks (undoable); a hidden object takes no clicks."""

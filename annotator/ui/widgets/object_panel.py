@@ -1,6 +1,6 @@
 """The object list: one row a track (colour swatch, visibility box, a dot when it has a mask
 on the shown frame, name, category, a lock); add, select (Ctrl/Shift+click selects several:
-a run can be limited to them), rename, lock, remove.
+a run can be limited to them), rename, lock, merge into another object, remove.
 
 A plain view: it shows what `set_tracks` gives it and reports what the user asked for.
 """
@@ -13,7 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import Colour, Track
-from annotator.ui.widgets.questions import AskText, ask_text
+from annotator.ui.widgets.questions import AskChoice, AskText, ask_choice, ask_text
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -54,10 +54,12 @@ class ObjectPanel(QWidget):
     visibilityChanged = Signal(int, bool)  # track id, visible
     renameRequested = Signal(int)  # track id (double-click; F2 is the window's action)
     lockRequested = Signal(int, bool)  # track id, locked
+    mergeRequested = Signal(int, int)  # source track id, target track id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ask_text: AskText = ask_text
+        self.ask_choice: AskChoice = ask_choice
         self.list = QListWidget()
         # never keyboard focus: arrows, Space and Del are the window's shortcuts, not the list's
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -69,10 +71,15 @@ class ObjectPanel(QWidget):
         self.lock_button.setToolTip("A locked object's masks are not changed by clicks")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Delete the selected object and its masks")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.lock_button)
-        buttons.addWidget(self.remove_button)
+        self.merge_button = QPushButton("Merge…")
+        self.merge_button.setToolTip(
+            "Move the selected object's masks to another object (one that broke in two)"
+        )
+        buttons = QGridLayout()
+        buttons.addWidget(self.add_button, 0, 0)
+        buttons.addWidget(self.lock_button, 0, 1)
+        buttons.addWidget(self.merge_button, 1, 0)
+        buttons.addWidget(self.remove_button, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Objects"))
@@ -80,6 +87,7 @@ class ObjectPanel(QWidget):
         layout.addLayout(buttons)
         self.setFixedWidth(240)  # the layout never jumps with the names shown
         self._locked: dict[int, bool] = {}
+        self._names: dict[int, str] = {}
 
         self.add_button.clicked.connect(self.addRequested)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -92,6 +100,7 @@ class ObjectPanel(QWidget):
             lambda item: self.renameRequested.emit(int(item.data(_ID_ROLE)))
         )
         self.lock_button.clicked.connect(self._lock_selected)
+        self.merge_button.clicked.connect(self.merge_active)
 
     @property
     def active_id(self) -> int | None:
@@ -120,6 +129,7 @@ class ObjectPanel(QWidget):
         frame (marked with a dot)."""
         names = category_names or {}
         self._locked = {t.id: t.locked for t in tracks}
+        self._names = {t.id: t.name for t in tracks}
         selected = self.selected_ids() | {active_id}
         with QSignalBlocker(self.list):
             self.list.clear()
@@ -141,6 +151,7 @@ class ObjectPanel(QWidget):
         active = self.active_id
         self.remove_button.setEnabled(active is not None)
         self.lock_button.setEnabled(active is not None)
+        self.merge_button.setEnabled(active is not None and self.list.count() > 1)
         with QSignalBlocker(self.lock_button):
             self.lock_button.setChecked(bool(self._locked.get(active or -1)))
 
@@ -169,6 +180,18 @@ class ObjectPanel(QWidget):
         active = self.active_id
         if active is not None:
             self.lockRequested.emit(active, not self._locked.get(active, False))
+
+    def merge_active(self) -> None:
+        """Ask which object the active one merges into; report the choice (mergeRequested)."""
+        source = self.active_id
+        rows = [self.list.item(i) for i in range(self.list.count())]
+        others = [r for r in rows if int(r.data(_ID_ROLE)) != source]
+        if source is None or not others:
+            return
+        texts = [r.text() for r in others]
+        chosen = self.ask_choice(self, f"Merge {self._names.get(source, '')} into:", texts)
+        if chosen is not None:
+            self.mergeRequested.emit(source, int(others[chosen].data(_ID_ROLE)))
 
     def _remove_selected(self) -> None:
         if self.active_id is not None:
