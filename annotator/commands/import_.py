@@ -51,8 +51,8 @@ def add_parser(subparsers: Any) -> None:
         "--no-link",
         action="store_false",
         dest="link",
-        help="YOLO, COCO without track ids: keep one object per row instead of joining rows "
-        "that overlap on consecutive frames into one object",
+        help="YOLO, VOC, COCO and labelme without track or group ids: keep one object per row "
+        "instead of joining rows that overlap on consecutive frames into one object",
     )
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
@@ -77,9 +77,13 @@ def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
     if args.fmt == "cvat-video":
         return read_cvat(project, args.src, video_id=args.video)
     if args.fmt == "labelme":
-        return read_labelme(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+        return read_labelme(
+            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
+        )
     if args.fmt == "voc":
-        return read_voc(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
+        return read_voc(
+            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
+        )
     if args.fmt == "mot":
         return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"

@@ -28,6 +28,7 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
+from annotator.io.formats.linking import link_rows
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
     ExportSummary,
@@ -123,9 +124,17 @@ def _read_shape(shape: Any, w: int, h: int, here: Where) -> tuple[str, Any, Mask
 
 
 def read_labelme(
-    project: Project, folder: str | Path, *, video_id: int | None = None, frame_offset: int = 0
+    project: Project,
+    folder: str | Path,
+    *,
+    video_id: int | None = None,
+    frame_offset: int = 0,
+    link: bool = True,
 ) -> ImportResult:
-    """Validate a folder of labelme JSON files; polygons become masks, rectangles boxes."""
+    """Validate a folder of labelme JSON files; polygons become masks, rectangles boxes.
+    Shapes of one `group_id` and label are one track; with `link`, shapes without a group
+    that overlap on consecutive frames of a video become one (`annotator.io.formats.linking`).
+    """
     folder = Path(folder)
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     files = [f for f in files if f.name != MANIFEST]
@@ -169,5 +178,7 @@ def read_labelme(
     cats = [t.category for t in result.tracks if t.category]
     result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
     result.notes = resolver.notes()
+    if link:
+        link_rows(result, lambda key: not (isinstance(key, tuple) and key[0] == "group"))
     drop_already_imported(project, result)
     return result

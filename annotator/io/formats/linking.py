@@ -1,6 +1,7 @@
-"""Rows without identities (YOLO label rows, COCO annotations without a track id) joined into
-tracks across a video's frames, so a video's labels arrive as objects with a lane each on
-the timeline instead of one object per row (Ultralytics' `save_txt` writes a file a frame).
+"""Rows without identities (YOLO label rows, VOC instances, COCO annotations without a track
+id, labelme shapes without a group id) joined into tracks across a video's frames, so a
+video's labels arrive as objects with a lane each on the timeline instead of one object per
+row (Ultralytics' `save_txt` writes a file a frame).
 
 A row continues the track whose last row is on the labelled frame before its own (or one of
 the `max_gap` labelled frames before: a video labelled every 5th frame links as one labelled

@@ -30,6 +30,7 @@ from annotator.io.formats.importing import (
     PlannedTrack,
     drop_already_imported,
 )
+from annotator.io.formats.linking import link_rows
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import ExportSummary, OpenFrames, export_run, write_text_atomic
 from annotator.io.formats.split import TRAIN, VAL
@@ -110,9 +111,16 @@ def _class_names(root: Path) -> list[str]:
 
 
 def read_voc(
-    project: Project, root: str | Path, *, video_id: int | None = None, frame_offset: int = 0
+    project: Project,
+    root: str | Path,
+    *,
+    video_id: int | None = None,
+    frame_offset: int = 0,
+    link: bool = True,
 ) -> ImportResult:
-    """Validate a VOC segmentation folder; each object of each image becomes a track."""
+    """Validate a VOC segmentation folder; each object of each image becomes a track, or
+    with `link`, objects that overlap on consecutive frames of a video become one track
+    (`annotator.io.formats.linking`: VOC's instance numbers are per image)."""
     root = Path(root)
     objects_dir, classes_dir = root / "SegmentationObject", root / "SegmentationClass"
     if not objects_dir.is_dir():
@@ -149,5 +157,7 @@ def read_voc(
     cats = [t.category for t in result.tracks if t.category]
     result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
     result.notes = resolver.notes()
+    if link:
+        link_rows(result)
     drop_already_imported(project, result)
     return result

@@ -1,5 +1,6 @@
-"""Rows without identities (YOLO rows, COCO annotations without a track id) joined into one
-object per real object across a video's frames, and kept apart where they should be."""
+"""Rows without identities (YOLO rows, VOC instances, COCO annotations and labelme shapes
+without track or group ids) joined into one object per real object across a video's
+frames, and kept apart where they should be."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from annotator.domain import Category, FrameMask, Mask, Project, Provenance, Tra
 from annotator.io.formats import EXPORTERS, ExportOptions
 from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.importing import ImportResult, PlannedMask, PlannedTrack, apply_import
+from annotator.io.formats.labelme import read_labelme
 from annotator.io.formats.linking import link_rows
+from annotator.io.formats.voc import read_voc
 from annotator.io.formats.yolo_import import read_yolo
 
 from .conftest import empty_copy
@@ -148,3 +151,21 @@ def test_coco_annotations_keep_their_track_ids_and_join_only_without_one(tmp_pat
     assert len(read_coco(empty_copy(source), bare, link=False).tracks) == 2 * FRAMES
     with_ids = read_coco(empty_copy(source), path, link=False)  # our export names its tracks
     assert sorted(map(len, tracks_of(with_ids))) == [FRAMES, FRAMES]
+
+
+def test_voc_instances_and_labelme_shapes_without_groups_join_across_frames(
+    tmp_path: Path,
+) -> None:
+    source = _labelled_project()
+    for fmt in ("voc", "labelme"):
+        exporter, _ = EXPORTERS[fmt]
+        exporter(source, tmp_path / fmt, ExportOptions(with_images=False), None)
+    for doc in (tmp_path / "labelme").glob("*.json"):  # as labelme writes shapes by default
+        data = json.loads(doc.read_text())
+        for shape in data.get("shapes", []):  # (the export's own file list has none)
+            shape["group_id"] = None
+        doc.write_text(json.dumps(data))
+    for fmt, reader in (("voc", read_voc), ("labelme", read_labelme)):
+        linked = reader(empty_copy(source), tmp_path / fmt)
+        assert sorted(map(len, tracks_of(linked))) == [FRAMES, FRAMES], fmt
+        assert len(reader(empty_copy(source), tmp_path / fmt, link=False).tracks) == 2 * FRAMES
