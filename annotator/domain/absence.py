@@ -96,7 +96,8 @@ def effective_absence(project: Project, video_id: int) -> dict[int, list[Span]]:
     return out
 
 
-def _store(project: Project, video_id: int, track_id: int, spans: list[Span]) -> None:
+def store_absence(project: Project, video_id: int, track_id: int, spans: list[Span]) -> None:
+    """Write the track's absent spans (none: the key is removed), in the open transaction."""
     value = json.dumps([list(s) for s in spans]) if spans else None
     project.storage.set_meta(_KEY.format(video_id, track_id), value)
 
@@ -128,7 +129,7 @@ class _ChangeAbsence(Command):
                 before = absent_spans(project, self.video_id, self.track_id)
                 self._spans = (before, self._after(before))
             super().apply(project)
-            _store(project, self.video_id, self.track_id, self._spans[1])
+            store_absence(project, self.video_id, self.track_id, self._spans[1])
         self._announce(project)
 
     def revert(self, project: Project) -> None:
@@ -136,7 +137,7 @@ class _ChangeAbsence(Command):
             raise InvalidValueError(f"{self.label!r} was never applied")
         with project.transaction():
             super().revert(project)
-            _store(project, self.video_id, self.track_id, self._spans[0])
+            store_absence(project, self.video_id, self.track_id, self._spans[0])
         self._announce(project)
 
     @property

@@ -1,5 +1,6 @@
-"""Merging one object into another: every record moves (prompts, provenance and absences
-with it), the source goes, undo restores both exactly; overlaps and locks are refused."""
+"""Merging one object into another: every record moves (prompts and provenance with it) and
+so do its absent frames, the source goes, undo restores both exactly; overlaps (mask on
+mask, mask on absence) and locks are refused."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from annotator.domain import (
     SetMasks,
     SetTrackFlags,
 )
+from annotator.domain.absence import MarkAbsent, absent_spans
 from annotator.domain.merge_tracks import frame_spans
 from tests.domain.helpers import dump, rect_mask
 
@@ -84,3 +86,27 @@ def test_merging_into_itself_a_locked_object_or_another_video_is_refused() -> No
 def test_frame_spans_reads_as_ranges() -> None:
     assert frame_spans([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
     assert frame_spans(list(range(0, 20, 2)), most=3) == "0, 2, 4, ..."
+
+
+def test_the_sources_absent_frames_become_the_targets_and_undo_gives_them_back() -> None:
+    p, h, vid, a, b = _project()
+    h.execute(MarkAbsent(vid, b, 10, 11))
+    h.execute(MarkAbsent(vid, a, 3))
+    h.execute(MergeTracks(b, a))
+    assert absent_spans(p, vid, a) == [(3, 3), (10, 11)]  # tracking keeps them empty
+    h.undo()
+    assert absent_spans(p, vid, a) == [(3, 3)] and absent_spans(p, vid, b) == [(10, 11)]
+    h.redo()
+    assert absent_spans(p, vid, a) == [(3, 3), (10, 11)]
+
+
+def test_an_absence_on_the_other_objects_masked_frames_is_refused() -> None:
+    p, h, vid, a, b = _project()
+    h.execute(MarkAbsent(vid, a, 5))  # b has a mask on frame 5
+    with pytest.raises(ConflictError, match="a is marked absent where b has masks, on frame 5"):
+        h.execute(MergeTracks(b, a))
+    h.undo()
+    h.execute(MarkAbsent(vid, b, 1, 2))  # a has masks on frames 1-2
+    with pytest.raises(ConflictError, match="b is marked absent where a has masks, on frames 1-2"):
+        h.execute(MergeTracks(b, a))
+    assert p.has_track(b)
