@@ -87,6 +87,20 @@ def open_frames() -> Callable[[Video], GeneratedFrames]:
     return GeneratedFrames
 
 
+def person_and_car(video: Video, masks: list[tuple[int, int, Mask]]) -> Project:
+    """Categories "person" (class 0) and "car" (class 1), one track of each (ids 1 and 2) on
+    `video` (id 1), with the (frame, track id, mask) records given."""
+    p = Project()
+    with p.transaction():
+        p.put_category(Category(1, "person", (255, 0, 0), 1, 0))
+        p.put_category(Category(2, "car", (0, 255, 0), 2, 1))
+        p.put_video(video)
+        p.put_track(Track(1, 1, 1, "person 1"))
+        p.put_track(Track(2, 1, 2, "car 1"))
+        p.put_masks([FrameMask(1, f, t, m, Provenance.EDITED) for f, t, m in masks])
+    return p
+
+
 def empty_copy(src: Project) -> Project:
     """A project with the same categories and videos as `src` but no tracks or masks."""
     p = Project()

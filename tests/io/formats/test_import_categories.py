@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from annotator.domain import Category, FrameMask, Mask, Project, Provenance, Track, Video
+from annotator.domain import Mask, Project, Track, Video
 from annotator.domain.categories import DEFAULT_CATEGORY, ensure_default_category
 from annotator.io.formats import EXPORTERS, ExportOptions
 from annotator.io.formats.importing import ImportResult, PlannedMask, PlannedTrack, apply_import
 from annotator.io.formats.yolo_import import read_yolo
+
+from .conftest import person_and_car
 
 VIDEO = Video(1, "/v/clip.mp4", "fp", 10.0, 32, 24, 2)
 
@@ -25,16 +27,7 @@ def _square(x: int, y: int) -> Mask:
 
 def _labelled_project() -> Project:
     """Two categories ("person" class 0, "car" class 1), one object of each."""
-    p = Project()
-    with p.transaction():
-        p.put_category(Category(1, "person", (255, 0, 0), 1, 0))
-        p.put_category(Category(2, "car", (0, 255, 0), 2, 1))
-        p.put_video(VIDEO)
-        p.put_track(Track(1, 1, 1, "person 1"))
-        p.put_track(Track(2, 1, 2, "car 1"))
-        p.put_masks([FrameMask(1, 0, 1, _square(2, 2), Provenance.EDITED)])
-        p.put_masks([FrameMask(1, 1, 2, _square(20, 10), Provenance.EDITED)])
-    return p
+    return person_and_car(VIDEO, [(0, 1, _square(2, 2)), (1, 2, _square(20, 10))])
 
 
 def _window_project() -> Project:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from annotator.domain import Category, FrameMask, Mask, Project, Provenance, Track, Video
+from annotator.domain import Mask, Project, Video
 from annotator.io.formats import EXPORTERS, ExportOptions
 from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.importing import ImportResult, PlannedMask, PlannedTrack, apply_import
@@ -18,7 +18,7 @@ from annotator.io.formats.linking import link_rows
 from annotator.io.formats.voc import read_voc
 from annotator.io.formats.yolo_import import read_yolo
 
-from .conftest import empty_copy
+from .conftest import empty_copy, person_and_car
 
 H, W, FRAMES = 48, 64, 6
 VIDEO = Video(1, "/v/clip.mp4", "fp", 10.0, W, H, FRAMES)
@@ -109,17 +109,8 @@ def test_box_rows_link_by_box_overlap() -> None:
 
 def _labelled_project() -> Project:
     """Two tracks over every frame of one video, in two categories."""
-    p = Project()
-    with p.transaction():
-        p.put_category(Category(1, "person", (255, 0, 0), 1, 0))
-        p.put_category(Category(2, "car", (0, 255, 0), 2, 1))
-        p.put_video(VIDEO)
-        p.put_track(Track(1, 1, 1, "person 1"))
-        p.put_track(Track(2, 1, 2, "car 1"))
-        for f in range(FRAMES):
-            p.put_masks([FrameMask(1, f, 1, square(2 + 2 * f, 20), Provenance.EDITED)])
-            p.put_masks([FrameMask(1, f, 2, square(40, 2 + 3 * f), Provenance.EDITED)])
-    return p
+    masks = [(f, 1, square(2 + 2 * f, 20)) for f in range(FRAMES)]
+    return person_and_car(VIDEO, masks + [(f, 2, square(40, 2 + 3 * f)) for f in range(FRAMES)])
 
 
 def test_a_yolo_export_of_a_video_comes_back_as_its_objects(tmp_path: Path) -> None:
