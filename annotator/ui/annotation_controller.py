@@ -159,6 +159,7 @@ class AnnotationController(QObject):
             on_merged=self._note_changed,
             parent=self,
         )
+        self._wired += connect_all([(canvas.objectPicked, self.objects.pick)])
         self.categories = (
             None
             if category_panel is None

@@ -1,6 +1,7 @@
 """The canvas's commands in the window: tool choice (a toolbar and the Edit menu), the mask
 operations on the active object, zoom (View menu), overlay options, and the cursor's frame
-pixel in the status bar. Built from `canvas.commands` (tools, operations) as ActionSpecs."""
+pixel (and the object drawn there) in the status bar. Built from `canvas.commands` (tools,
+operations) as ActionSpecs."""
 
 from __future__ import annotations
 
@@ -120,9 +121,19 @@ def install_canvas_tools(window: MainWindow) -> CanvasTools:
     canvas.toolChanged.connect(lambda name: registry[f"tool_{name}"].setChecked(True))
     position = QLabel()
     position.setMinimumWidth(120)
-    position.setToolTip("The frame pixel under the cursor (x, y)")
-    window.statusBar().addPermanentWidget(position)
-    canvas.cursorMoved.connect(
-        lambda xy: position.setText("" if xy is None else f"x {xy[0]}  y {xy[1]}")
+    position.setToolTip(
+        "The frame pixel under the cursor (x, y) and the object drawn there (Ctrl+click makes "
+        "it the active one)"
     )
+    window.statusBar().addPermanentWidget(position)
+    canvas.cursorMoved.connect(lambda xy: position.setText(_position_text(window, xy)))
     return CanvasTools(toolbar, position)
+
+
+def _position_text(window: MainWindow, xy: tuple[int, int] | None) -> str:
+    """The cursor's text: "x 12  y 40", then the object drawn at that pixel, if any."""
+    if xy is None:
+        return ""
+    text = f"x {xy[0]}  y {xy[1]}"
+    track = window.canvas.masks.track_at(*xy)
+    return text if track is None else f"{text}  \u00b7  {window.controller.objects.label(track)}"

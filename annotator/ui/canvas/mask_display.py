@@ -4,6 +4,7 @@ until something changes; an edit re-renders only the pixels it touched)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -85,6 +86,17 @@ class MaskDisplay:
         if stand_in is None:
             return self.layers
         return [la for la in self.layers if la.track_id != stand_in.track_id] + [stand_in]
+
+    def track_at(self, x: float, y: float) -> int | None:
+        """The object drawn on top at frame pixel (x, y), or None where no mask is shown."""
+        col, row = math.floor(x), math.floor(y)
+        for layer in reversed(self.shown_layers()):
+            if self.options.only_active and layer.track_id != self.active_track:
+                continue
+            h, w = layer.mask.shape
+            if 0 <= row < h and 0 <= col < w and layer.mask[row, col]:
+                return layer.track_id
+        return None
 
     def image(self, viewport: Viewport) -> QImage | None:
         """The masks rendered for the whole widget, or None when there are none. After a

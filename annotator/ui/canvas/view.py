@@ -1,9 +1,9 @@
 """The annotation canvas widget: the frame under a zoom/pan viewport, object masks painted
 at screen resolution, the active prompt, and the active tool.
 
-Input goes to the active tool first (see `tools/`); the wheel zooms at the cursor, the
-middle button or Space+drag pans (space_hold.py); the window binds + - 0 1 to zoom_at_cursor,
-fit and 1:1.
+Input goes to the active tool first (see `tools/`), except Ctrl+click, which picks the
+object drawn there; the wheel zooms at the cursor, the middle button or Space+drag pans
+(space_hold.py); the window binds + - 0 1 to zoom_at_cursor, fit and 1:1.
 Everything reported is in frame pixels. Only the visible part of the frame and the masks is
 drawn, so 4K frames stay smooth at any zoom.
 """
@@ -36,6 +36,7 @@ from annotator.ui.canvas.tools import BrushTool, PanTool, Pointer, PolygonTool, 
 from annotator.ui.canvas.viewport import ZOOM_STEP, PixelRect, Viewport
 from annotator.ui.frame_view import FrameView, array_to_qimage
 
+PICK_MODIFIER = Qt.KeyboardModifier.ControlModifier  # with a left click: pick the object there
 NO_OBJECT_TO_EDIT = "Select or add an object first: brush, eraser and polygon edit its mask"
 
 
@@ -53,6 +54,7 @@ class AnnotationCanvas(FrameView):
     maskEdited = Signal(object)  # a MaskEdit of the active object's mask on the shown frame
     editRefused = Signal(str)  # why an edit could not start
     cursorMoved = Signal(object)  # (x, y) image pixel under the cursor, or None
+    objectPicked = Signal(object)  # Ctrl+click: the track id drawn there, or None
     toolChanged = Signal(str)
     zoomChanged = Signal(float)  # widget pixels per frame pixel
 
@@ -269,6 +271,10 @@ class AnnotationCanvas(FrameView):
             self.space.panned = self.space.held  # a hold that panned is no tap
             self._panning = self._tools["pan"]  # type: ignore[assignment]
             self._panning.press(pointer)  # type: ignore[union-attr]
+            return
+        if event.button() == Qt.MouseButton.LeftButton and pointer.modifiers & PICK_MODIFIER:
+            if self.viewport.contains_image_point(pointer.image):
+                self.objectPicked.emit(self.masks.track_at(*pointer.image))
             return
         self._tool.press(pointer)
 

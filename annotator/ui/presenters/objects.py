@@ -1,7 +1,7 @@
 """The objects in the window: the panel shows the video's tracks (with their category and a
 mark when they have a mask on the shown frame) and its requests become undoable commands:
 add (in the current category), rename, lock, show/hide, merge, delete (with a status
-message)."""
+message), and picking one by a Ctrl+click on its mask."""
 
 from __future__ import annotations
 
@@ -142,6 +142,23 @@ class ObjectsPresenter(QObject):
         command.label = f"{'lock' if locked else 'unlock'} {self._name(track_id)}"
         if self._execute(command) is not None:
             self._status(f"{self._name(track_id)} {'locked' if locked else 'unlocked'}")
+
+    def label(self, track_id: int) -> str:
+        """An object's name and, when it has one, its category: "player 2 (person)"."""
+        if not self.project.has_track(track_id):
+            return ""
+        track = self.project.track(track_id)
+        if track.category_id is None:
+            return track.name
+        return f"{track.name} ({self.project.category(track.category_id).name})"
+
+    def pick(self, track_id: int | None) -> None:
+        """A Ctrl+click on the canvas: the object drawn there becomes the active one."""
+        if track_id is None or not self.project.has_track(track_id):
+            self._status("No mask there: Ctrl+click on an object's mask makes it the active one")
+            return
+        self.view.set_active_track(track_id)
+        self._status(f"Active object: {self.label(track_id)}")
 
     def _name(self, track_id: int) -> str:
         return self.project.track(track_id).name if self.project.has_track(track_id) else ""
