@@ -1,19 +1,23 @@
 """Propagation controls: backward / both / forward buttons, where a run ends (the in/out
 range, the video's end, the active object's next keyframe), all objects or the selected ones,
 whether hand edits may be replaced, an optional stop after N absent frames, a progress bar
-with frames/s and time left, and Cancel. A plain view: the controller reads its choices and
-feeds it the service's progress."""
+with frames/s and time left, and Cancel, on one row, or with the choices on a second row when
+the window is too narrow for one. A plain view: the controller reads its choices and feeds it
+the service's progress."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QLayout,
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -21,6 +25,8 @@ from annotator.service import Direction
 from annotator.service.planning import RunEnd
 from annotator.ui.widgets.elided_label import ElidedLabel
 
+LABEL_MIN_WIDTH = 120  # the progress message is elided below its whole width
+ONE_ROW_LABEL_WIDTH = 300  # ... and has this much on one row ("17 / 41 frames · 4.2 frames/s …")
 RUN_ENDS = (
     (RunEnd.RANGE, "to range end"),
     (RunEnd.VIDEO, "to video end"),
@@ -84,18 +90,28 @@ class PropagationBar(QWidget):
         )
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
+        self.progress.setMinimumWidth(60)
         self.label = ElidedLabel()
-        self.label.setMinimumWidth(260)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.label.setMinimumWidth(LABEL_MIN_WIDTH)
+        self.options = QWidget()  # the run's choices: beside the buttons, or below them
+        options = QHBoxLayout(self.options)
+        options.setContentsMargins(0, 0, 0, 0)
+        for box in (self.run_end_box, self.selected_only_box, self.replace_edits_box):
+            options.addWidget(box)
+        options.addWidget(self.stop_after_box)
+        options.addStretch(1)
+        self._rows = QVBoxLayout(self)
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        # the bar's minimum is minimumSizeHint's (two rows), not one row's the layout would set
+        self._rows.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._first_row = QHBoxLayout()
         for button in (self.backward_button, self.both_button, self.forward_button):
-            layout.addWidget(button)
-        options = (self.run_end_box, self.selected_only_box, self.replace_edits_box)
-        for box in (*options, self.stop_after_box):
-            layout.addWidget(box)
-        layout.addWidget(self.progress, 1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.cancel_button)
+            self._first_row.addWidget(button)
+        self._first_row.addWidget(self.options)
+        self._first_row.addWidget(self.progress, 1)
+        self._first_row.addWidget(self.label)
+        self._first_row.addWidget(self.cancel_button)
+        self._rows.addLayout(self._first_row)
 
         self.backward_button.clicked.connect(
             lambda: self.propagateRequested.emit(Direction.BACKWARD)
@@ -104,6 +120,41 @@ class PropagationBar(QWidget):
         self.forward_button.clicked.connect(lambda: self.propagateRequested.emit(Direction.FORWARD))
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.set_running(False)
+
+    @property
+    def wrapped(self) -> bool:
+        """The run's choices sit on a second row (the bar is too narrow for one)."""
+        return self._first_row.indexOf(self.options) < 0
+
+    def one_row_width(self) -> int:
+        """The narrowest width that holds everything on one row, the message with the room
+        of a progress line."""
+        return self._row_width(with_options=True, label=ONE_ROW_LABEL_WIDTH)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Narrow enough for two rows: the window may be narrower than one row's width."""
+        hint = super().minimumSizeHint()
+        first = self._row_width(with_options=False, label=LABEL_MIN_WIDTH)
+        hint.setWidth(max(first, self.options.minimumSizeHint().width()))
+        return hint
+
+    def _row_width(self, *, with_options: bool, label: int) -> int:
+        """Width of the first row at its parts' minimums, the message `label` wide."""
+        parts = [self.backward_button, self.both_button, self.forward_button, self.progress]
+        parts += [self.cancel_button, self.options] if with_options else [self.cancel_button]
+        spacing = max(0, self._first_row.spacing()) * len(parts)  # the label is one more
+        return sum(w.minimumSizeHint().width() for w in parts) + spacing + label
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        wrap = event.size().width() < self.one_row_width()
+        if wrap != self.wrapped:
+            self._first_row.removeWidget(self.options)
+            self._rows.removeWidget(self.options)
+            if wrap:
+                self._rows.addWidget(self.options)
+            else:
+                self._first_row.insertWidget(3, self.options)
 
     @property
     def run_end(self) -> RunEnd:
