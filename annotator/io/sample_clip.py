@@ -95,6 +95,18 @@ def render_frames(seed: int = 7) -> list[np.ndarray]:
     return frames
 
 
+def object_masks(index: int) -> dict[str, np.ndarray]:
+    """Where each object of the clip lies on frame `index`: bool (H, W) per object name, in
+    drawing order (later ones cover earlier ones), before the others are drawn over it."""
+    t = index / FPS
+    masks: dict[str, np.ndarray] = {}
+    for name, draw in (("box", _checker_square), ("star", _dotted_star), ("ball", _striped_ball)):
+        canvas = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+        draw(canvas, t)
+        masks[name] = canvas.max(axis=-1) > 0
+    return masks
+
+
 def write_sample_clip(path: Path, seed: int = 7) -> Path:
     """Write the sample clip as MPEG-4 Part 2 (`mp4v`, which every OpenCV build can write)."""
     path.parent.mkdir(parents=True, exist_ok=True)
