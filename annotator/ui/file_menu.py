@@ -196,6 +196,20 @@ class FileMenu:
         self.window.set_document(other)
         return True
 
+    def step_photo(self, delta: int) -> bool:
+        """Show the photo `delta` places from the shown one in the image strip's order
+        (clamped to the first and last); False when the shown one is not a photo."""
+        photos = self.window.image_strip.photo_ids()
+        shown = self.window.document.video_id
+        if not self.window.document.is_photo or shown not in photos:
+            return False
+        index = min(max(photos.index(shown) + delta, 0), len(photos) - 1)
+        if photos[index] == shown:
+            where = "last" if delta > 0 else "first"
+            self.window.statusBar().showMessage(f"This is the {where} photo of the project")
+            return True
+        return self.switch_to(photos[index])
+
     # --- submenus ----------------------------------------------------------------------------
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

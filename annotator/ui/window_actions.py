@@ -111,10 +111,16 @@ def _delete_active(window: MainWindow) -> None:
 
 
 def navigation_actions(window: MainWindow) -> list[ActionSpec]:
-    """Frame steps (A/D, arrows, comma/period) and the first/last frame."""
+    """Frame steps (A/D, arrows, comma/period) and the first/last frame; on a photo they go
+    through the project's photos instead."""
 
     def step(delta: int) -> None:
-        window.show_frame(window.current_frame + delta)
+        if not window.file_menu.step_photo(delta):
+            window.show_frame(window.current_frame + delta)
+
+    def to_end(last: bool) -> None:
+        if not window.file_menu.step_photo(len(window.project.videos) * (1 if last else -1)):
+            window.show_frame(window.controller.view.num_frames - 1 if last else 0)
 
     return [
         ActionSpec(
@@ -122,7 +128,7 @@ def navigation_actions(window: MainWindow) -> list[ActionSpec]:
             "Next frame",
             lambda: step(1),
             ("D", "Right", "."),
-            "Show the next frame",
+            "Show the next frame (the next photo in a photo project)",
             "View",
             section="Frames",
         ),
@@ -131,25 +137,25 @@ def navigation_actions(window: MainWindow) -> list[ActionSpec]:
             "Previous frame",
             lambda: step(-1),
             ("A", "Left", ","),
-            "Show the previous frame",
+            "Show the previous frame (the previous photo in a photo project)",
             "View",
             section="Frames",
         ),
         ActionSpec(
             "first_frame",
             "First frame",
-            lambda: window.show_frame(0),
+            lambda: to_end(last=False),
             ("Home",),
-            "Show the first frame",
+            "Show the first frame (or photo)",
             "View",
             section="Frames",
         ),
         ActionSpec(
             "last_frame",
             "Last frame",
-            lambda: window.show_frame(window.controller.view.num_frames - 1),
+            lambda: to_end(last=True),
             ("End",),
-            "Show the last frame",
+            "Show the last frame (or photo)",
             "View",
             section="Frames",
         ),

@@ -226,6 +226,32 @@ def test_photo_project_each_image_at_its_own_size(
         assert coco.annToMask(ann).shape == (image["height"], image["width"])
 
 
+def test_frame_keys_step_through_the_photos_of_a_photo_project(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """D / A / arrows go to the next and previous photo (a photo has one frame), Home and End
+    to the first and last; at an end the status bar says so and nothing changes."""
+    win = window
+    photos = sorted(str(p) for p in IMAGES.glob("*.jpg"))
+    new_project(win, photos, tmp_path / "photos.annotator", "new_from_images")
+    order = win.image_strip.photo_ids()
+    assert win.document.video_id == order[0]
+    press(qtbot, win, Qt.Key.Key_D)
+    assert win.document.video_id == order[1] and win.image_strip.currentRow() == 1
+    press(qtbot, win, Qt.Key.Key_Right)
+    assert win.document.video_id == order[2]
+    press(qtbot, win, Qt.Key.Key_D)
+    assert win.document.video_id == order[2]
+    assert win.statusBar().currentMessage() == "This is the last photo of the project"
+    press(qtbot, win, Qt.Key.Key_A)
+    assert win.document.video_id == order[1]
+    press(qtbot, win, Qt.Key.Key_Home)
+    assert win.document.video_id == order[0]
+    press(qtbot, win, Qt.Key.Key_End)
+    assert win.document.video_id == order[2]
+    assert win.windowTitle().startswith(f"annotator — {Path(photos[2]).name}")
+
+
 def test_gui_on_a_folder_of_photos_opens_it_as_a_photo_set(
     qtbot, tmp_path: Path, tiny_checkpoint
 ) -> None:

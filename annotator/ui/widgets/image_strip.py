@@ -42,6 +42,7 @@ class ImageStrip(QListWidget):
                 self.addItem(item)
                 if video.id == shown:
                     self.setCurrentItem(item)
+                    self.scrollToItem(item)
 
     def photo_ids(self) -> list[int]:
         return [int(self.item(i).data(_ID_ROLE)) for i in range(self.count())]
