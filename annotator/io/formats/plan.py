@@ -22,6 +22,7 @@ from annotator.domain import Category, FrameMask, Project, Track, Video
 from annotator.io.formats.errors import ExportError
 from annotator.io.formats.naming import frame_stem, photo_stems
 from annotator.io.formats.options import ExportOptions
+from annotator.io.formats.original_image import copy_original
 from annotator.io.formats.split import assign_split
 from annotator.io.formats.staging import staged_folder
 from annotator.io.media import media_kind
@@ -200,7 +201,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 class FrameWriter:
-    """Writes frame images of one video at a time as JPEG/PNG with OpenCV.
+    """Writes frame images of one video at a time as JPEG/PNG with OpenCV, or copies the
+    frame's own image file where it holds the same pixels (original_image.py).
 
     Sources are opened lazily and closed when the next video starts or on `close()`;
     a source whose `fingerprint` differs from the video's (the file changed since it was
@@ -256,6 +258,8 @@ class FrameWriter:
         rgb = np.asarray(source[frame])
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.shape[:2] != (video.height, video.width):
             raise ExportError(f"frame {frame} of {video.path} has shape {rgb.shape}")
+        if copy_original(source, frame, rgb, path):
+            return
         params: list[int] = []
         if path.suffix == ".jpg":
             params = [cv2.IMWRITE_JPEG_QUALITY, int(self._options.jpeg_quality)]
