@@ -168,6 +168,16 @@ def timeline_actions(window: MainWindow, playback: Playback) -> list[ActionSpec]
             enabled_when=active,
         ),
         spec(
+            "keep_tracked",
+            "Keep tracked mask",
+            lambda: window.controller.editing.keep_tracked(),
+            ("K",),
+            "The active object's tracked mask on this frame is right: make it yours (kept by "
+            "later runs, tracked from, no longer flagged)",
+            menu="Track",
+            enabled_when=active,
+        ),
+        spec(
             "next_flag",
             "Next review flag",
             lambda: flag(window, 1),

@@ -1,6 +1,7 @@
 """#16's review aids and window-wide timeline keys, in the window without a model: the frames a
 tracker would report go through the window's own history as a propagation batch. Review flags
-(score drop, area jump) and low-score frames shown on the lane and stepped with F / Shift+F;
+(score drop, area jump) and low-score frames shown on the lane and stepped with F / Shift+F,
+and K keeping a good tracked mask (the flag goes);
 frame keys from whichever widget has the focus; absence from the Track menu; playback that
 drops frames rather than lagging behind the video's clock."""
 
@@ -14,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
-from annotator.domain import Mask
+from annotator.domain import Mask, Provenance
 from annotator.domain.absence import absent_spans
 from annotator.service.lane_facts import FrameKind
 from annotator.ui.main_window import MainWindow
@@ -84,6 +85,33 @@ def test_review_flags_are_on_the_lane_and_f_steps_through_them(qtbot, win: MainW
     assert win.current_frame == 5 and "No flagged frame" in win.statusBar().currentMessage()
     press(qtbot, win, Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
     assert win.current_frame == 3
+
+
+def test_k_keeps_a_flagged_tracked_mask_and_its_flag_goes(qtbot, win: MainWindow) -> None:
+    track = tracked(qtbot, win, [6.0, 6.0, 6.0, -3.0, 6.0, 6.0], [20, 20, 20, 20, 20, 40])
+    project, video = win.project, win.controller.video_id
+    before = project.mask(video, 5, track)
+    win.canvas.setFocus()
+    press(qtbot, win, Qt.Key.Key_F)
+    press(qtbot, win, Qt.Key.Key_F)
+    assert win.current_frame == 5
+    press(qtbot, win, Qt.Key.Key_K)
+    kept = project.mask(video, 5, track)
+    assert kept.provenance is Provenance.EDITED and kept.mask == before.mask
+    assert kept.score == before.score
+    assert "Kept object 1's mask on frame 5 as yours" in win.statusBar().currentMessage()
+    assert 5 in project.keyframes(video, track)  # tracking starts from it, runs keep it
+    qtbot.waitUntil(lambda: np.flatnonzero(win.controller.lanes.flags(track)).tolist() == [3])
+    assert lane_kinds(win, track)[5] == FrameKind.EDITED
+    press(qtbot, win, Qt.Key.Key_K)  # once is enough
+    assert "yours already" in win.statusBar().currentMessage()
+
+    press(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.mask(video, 5, track) == before
+    qtbot.waitUntil(lambda: np.flatnonzero(win.controller.lanes.flags(track)).tolist() == [3, 5])
+    win.controller.clear_frame()  # absent here: nothing to keep
+    press(qtbot, win, Qt.Key.Key_K)
+    assert "has no mask on frame 5 to keep" in win.statusBar().currentMessage()
 
 
 @pytest.mark.parametrize("where", ["canvas", "timeline", "run_end", "selected_only"])

@@ -9,6 +9,8 @@
   frame's mask (without marking the object absent there).
 - Tab asks the engine for the three candidates of a single click; Enter stores the one shown
   (EDITED, so tracking follows that reading; the click is kept for display).
+- Keep (K) makes a good tracked mask the user's own, as if edited: kept and tracked from, and
+  no longer flagged for review.
 """
 
 from __future__ import annotations
@@ -100,6 +102,34 @@ class MaskEditingPresenter(QObject):
             self._status(NO_OBJECT_TO_EDIT)
             return None
         return self.edit_mask(spec.make())
+
+    def keep_tracked(self) -> Command | None:
+        """The active object's tracked (or imported) mask on the shown frame becomes the
+        user's own (EDITED, one undo step): later runs keep it and track from it, and a review
+        flag there goes, since only tracked frames are judged."""
+        track, frame = self.view.active_track, self.view.frame
+        if track is None:
+            self._status(NO_OBJECT_TO_EDIT)
+            return None
+        name = self.project.track(track).name
+        record = self.project.mask(self.video_id, frame, track)
+        if record is None:
+            self._status(f"{name} has no mask on frame {frame} to keep")
+            return None
+        if record.provenance.is_key:
+            self._status(f"{name}'s mask on frame {frame} is yours already")
+            return None
+        command = SetMask(self.video_id, frame, track, record.mask, Provenance.EDITED, record.score)
+        command.label = f"keep {name}'s mask on frame {frame}"
+        done = self._execute(command)
+        if done is None:
+            return None
+        if done.delta is not None:
+            self.sync.note_change(done.delta.masks, [])  # a mask prompt before the next run
+        self._status(
+            f"Kept {name}'s mask on frame {frame} as yours: later runs keep it and track from it"
+        )
+        return done
 
     # --- prompt corrections -----------------------------------------------------------------
     def _prompt(self, index: int | None = None) -> tuple[int, Prompt] | None:
