@@ -31,7 +31,8 @@ class ElidedLabel(QLabel):
         """As wide as the whole text: a layout with room shows all of it."""
         hint = super().sizeHint()
         margins = self.contentsMargins()
-        wanted = self.fontMetrics().horizontalAdvance(self.full_text)
+        # +2: elidedText can shorten a text given exactly its (rounded) advance
+        wanted = self.fontMetrics().horizontalAdvance(self.full_text) + 2
         return QSize(wanted + margins.left() + margins.right(), hint.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
