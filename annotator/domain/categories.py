@@ -17,8 +17,8 @@ from annotator.domain.commands import (
     ReassignTracks,
     palette_colour,
 )
-from annotator.domain.entities import Category
-from annotator.domain.errors import ConflictError
+from annotator.domain.entities import Category, Colour, Track
+from annotator.domain.errors import ConflictError, UnknownIdError
 from annotator.domain.project import Project
 
 DEFAULT_CATEGORY = "object"
@@ -112,3 +112,15 @@ def delete_category(project: Project, category_id: int) -> DeleteCategory:
     if not others:
         raise ConflictError("a project keeps at least one category; rename this one instead")
     return DeleteCategory(category_id, ReassignTracks(others[0].id))
+
+
+def display_colour(project: Project, track: Track, by_category: bool) -> Colour:
+    """The colour an object is drawn in: its own, or (by_category) its category's, so one
+    can see at a glance which objects share a label; an object without a category keeps its
+    own."""
+    if by_category and track.category_id is not None:
+        try:
+            return project.category(track.category_id).colour
+        except UnknownIdError:
+            pass
+    return track.colour

@@ -145,7 +145,7 @@ class AnnotationController(QObject):
             self.view.set_active_track(state.track_id)
         elif tracks:
             self.view.set_active_track(tracks[0].id)
-        self.lanes = LanesPresenter(project, video_id, timeline, self.events, self)
+        self.lanes = LanesPresenter(project, video_id, timeline, self.events, self.view, self)
         self.objects = ObjectsPresenter(
             project,
             video_id,

@@ -52,6 +52,13 @@ def _toggle_only_active(canvas: AnnotationCanvas) -> None:
     canvas.set_overlay_options(replace(options, only_active=not options.only_active))
 
 
+def set_colour_by_category(window: MainWindow, on: bool) -> None:
+    """Masks and lanes in their category's colour (else each object's own), remembered."""
+    window.view.set_colour_by_category(on)
+    window.registry["overlay_by_category"].setChecked(on)
+    window.settings.save_colour_by_category(on)
+
+
 def set_mask_opacity(window: MainWindow, opacity: float) -> None:
     """The masks' fill opacity (0..1), remembered for the next start."""
     value = round(min(1.0, max(0.0, opacity)), 3)
@@ -96,6 +103,10 @@ def canvas_actions(window: MainWindow) -> list[ActionSpec]:
         ActionSpec("overlay_active", "Only the active object",
                    lambda: _toggle_only_active(canvas), ("Shift+O",),
                    "Hide the other objects' masks", "View", checkable=True, section="View"),
+        ActionSpec("overlay_by_category", "Colour by category",
+                   lambda: set_colour_by_category(window, not window.view.colour_by_category),
+                   ("Alt+C",), "Draw every object in its category's colour (off: each object "
+                   "in its own)", "View", checkable=True, section="View"),
         ActionSpec("overlay_fainter", "Fainter masks", lambda: _opacity(window, -OPACITY_STEP),
                    ("Ctrl+[",), "Lower the masks' opacity", "View", section="View"),
         ActionSpec("overlay_stronger", "Stronger masks",

@@ -226,6 +226,9 @@ class MainWindow(QMainWindow):
         options = self.canvas.masks.options
         opacity = self.settings.overlay_opacity(options.opacity)
         self.canvas.set_overlay_options(replace(options, opacity=opacity))
+        by_category = self.settings.colour_by_category()
+        self.view.set_colour_by_category(by_category)
+        self.registry["overlay_by_category"].setChecked(by_category)
         for name, keys in self.settings.shortcuts().items():
             if name in self.registry:
                 with contextlib.suppress(ValueError):  # a key taken since: keep the default

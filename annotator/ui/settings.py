@@ -1,5 +1,6 @@
 """The window's persisted settings, the only user of QSettings: window geometry and state,
-the last model / device / precision / input size, overlay opacity and rebound shortcuts.
+the last model / device / precision / input size, overlay opacity, colours by category and
+rebound shortcuts.
 
 Stored as an ini file in the annotator's config folder ($ANNOTATOR_CONFIG overrides it), so
 tests and several installs never share one another's settings.
@@ -66,6 +67,12 @@ class Settings:
 
     def save_overlay_opacity(self, opacity: float) -> None:
         self._qt.setValue("view/overlay_opacity", f"{opacity:.3f}")
+
+    def colour_by_category(self) -> bool:
+        return self._text("view/colour_by_category") == "true"
+
+    def save_colour_by_category(self, on: bool) -> None:
+        self._qt.setValue("view/colour_by_category", "true" if on else "false")
 
     # --- shortcuts -------------------------------------------------------------------------
     def shortcuts(self) -> dict[str, list[str]]:

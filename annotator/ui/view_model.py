@@ -1,6 +1,6 @@
 """The one source of "current" in the window (Qt-free, evented): the frame on screen, the
-active object and the objects selected with it, the current category, the click mode, and
-whether a propagation or the engine is running.
+active object and the objects selected with it, the current category, the click mode,
+whether a propagation or the engine is running, and whether masks take category colours.
 
 Views and presenters take the model and subscribe (napari's `Dims` pattern); a setter
 notifies only when the value really changes, so a view that sets it back never loops.
@@ -20,6 +20,7 @@ Field = Literal[
     "positive_clicks",
     "propagating",
     "engine_ready",
+    "colour_by_category",
 ]
 Listener = Callable[["ViewChange"], None]
 
@@ -45,6 +46,7 @@ class ViewModel:
         self._positive_clicks = True
         self._propagating = False
         self._engine_ready = False
+        self._colour_by_category = False
         self._listeners: list[tuple[Field | None, Listener]] = []
 
     # --- subscription -------------------------------------------------------------------
@@ -137,3 +139,11 @@ class ViewModel:
 
     def set_engine_ready(self, ready: bool) -> bool:
         return self._set("engine_ready", bool(ready))
+
+    @property
+    def colour_by_category(self) -> bool:
+        """Masks and lanes take their object's category colour (else the object's own)."""
+        return self._colour_by_category
+
+    def set_colour_by_category(self, on: bool) -> bool:
+        return self._set("colour_by_category", bool(on))

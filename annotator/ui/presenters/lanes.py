@@ -1,6 +1,7 @@
-"""Feeds the timeline one lane per object, hidden ones dimmed (propagated, prompted, edited,
-imported, absent and low-score frames, review flags), re-reading only the frames whose masks
-changed (a `LaneBook`), at most every LANE_REFRESH_MS while frames stream in."""
+"""Feeds the timeline one lane per object (in its object's or category's colour), hidden ones
+dimmed (propagated, prompted, edited, imported, absent and low-score frames, review flags),
+re-reading only the frames whose masks changed (a `LaneBook`), at most every LANE_REFRESH_MS
+while frames stream in."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from annotator.domain import MasksChanged, Project, TracksChanged
+from annotator.domain.categories import display_colour
 from annotator.service.lane_facts import LaneBook, LaneFacts
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.timeline import Lane
+from annotator.ui.view_model import ViewModel
 
 LANE_REFRESH_MS = 80  # coalesces the lane updates of a propagation's many frames
 REFINE_MS = 30  # between refining steps of lanes read from the index (see LaneBook)
@@ -29,10 +32,12 @@ class LanesPresenter(QObject):
         video_id: int,
         timeline: Any,
         events: ProjectEvents,
+        view: ViewModel,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.project, self.video_id, self.timeline = project, video_id, timeline
+        self.view = view
         self._num_frames = project.video(video_id).num_frames
         self.book = LaneBook(project, video_id)
         self._lanes: dict[int, Lane] = {}
@@ -47,6 +52,8 @@ class LanesPresenter(QObject):
         self._steps = 0
         events.masksChanged.connect(self._on_masks)
         events.tracksChanged.connect(self._on_tracks)
+        events.categoriesChanged.connect(self._timer.start)  # a category colour may change
+        self._unsubscribe = view.subscribe(lambda _c: self.refresh(), "colour_by_category")
         self.refresh()
 
     @Slot(object)
@@ -78,13 +85,15 @@ class LanesPresenter(QObject):
 
     def _show(self, changed: set[int]) -> None:
         tracks = self.project.tracks(self.video_id)
+        by_category = self.view.colour_by_category
         for track in tracks:
             lane = self._lanes.get(track.id)
-            stale = lane is None or (lane.colour, lane.hidden) != (track.colour, track.hidden)
+            colour = display_colour(self.project, track, by_category)
+            stale = lane is None or (lane.colour, lane.hidden) != (colour, track.hidden)
             if track.id in changed or stale:
                 facts = self.book.facts(track.id)
                 self._lanes[track.id] = Lane.from_facts(
-                    facts, track.colour, str(track.id), hidden=track.hidden
+                    facts, colour, str(track.id), hidden=track.hidden
                 )
         alive = {t.id for t in tracks}
         self._lanes = {k: v for k, v in self._lanes.items() if k in alive}
@@ -103,5 +112,6 @@ class LanesPresenter(QObject):
         return lane.flags
 
     def close(self) -> None:
+        self._unsubscribe()
         self._timer.stop()
         self._refiner.stop()

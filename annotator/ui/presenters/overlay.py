@@ -1,5 +1,6 @@
 """Keeps the canvas's masks and prompt in step with the project and the view model: the
-current frame's visible masks (the active one on top) and the active object's prompt.
+current frame's visible masks (the active one on top, in their object's or category's colour)
+and the active object's prompt.
 
 Decoded masks are cached by their RLE (equal pixels, equal key), so scrubbing back over a
 frame, or repainting after another object changed, decodes nothing again.
@@ -15,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Slot
 
 from annotator.domain import Mask, MasksChanged, Project, Prompt
+from annotator.domain.categories import display_colour
 from annotator.ui.project_events import ProjectEvents
 from annotator.ui.view_model import ViewChange, ViewModel
 
@@ -67,6 +69,7 @@ class OverlayPresenter(QObject):
         self._unsubscribe = [
             view.subscribe(self._on_view, "frame"),
             view.subscribe(self._on_view, "active_track"),
+            view.subscribe(self._on_view, "colour_by_category"),
         ]
 
     def _on_view(self, _change: ViewChange) -> None:
@@ -87,13 +90,15 @@ class OverlayPresenter(QObject):
             if r.track_id in tracks and not tracks[r.track_id].hidden
         ]
         records.sort(key=lambda r: r.track_id == active)  # the active one on top
-        layers = [
-            (r.track_id, self.cache.array(r.mask), tracks[r.track_id].colour) for r in records
-        ]
+        by_category = self.view.colour_by_category
+        colours = {
+            tid: display_colour(self.project, track, by_category) for tid, track in tracks.items()
+        }
+        layers = [(r.track_id, self.cache.array(r.mask), colours[r.track_id]) for r in records]
         self.canvas.set_masks(layers, active)
         self.refresh_count += 1
         if active is not None and active in tracks:
-            colour = tracks[active].colour
+            colour = colours[active]
             self.canvas.set_active_object(active, colour)
             self.canvas.set_prompt(self.prompt_for(frame, active), colour)
         else:
