@@ -1,6 +1,7 @@
 """File menu: new project from a video, an image folder or a set of images; open; recent
-projects; add media; switch between the project's videos (or photos); import and export
-dialogs; close. The file choosers are attributes (`ask_*`), so tests answer them.
+projects; add media (or drop files on the window, file_drop.py); switch between the
+project's videos (or photos); import and export dialogs; close. The file choosers are
+attributes (`ask_*`), so tests answer them.
 
 Projects are created and extended by `annotator.io.media` (the code path of `annotator new`
 and `annotator add`); every failure becomes a message box naming the file and the cause.
@@ -8,14 +9,20 @@ and `annotator add`); every failure becomes a message box naming the file and th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from annotator.io.frames import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from annotator.io.media import MediaError, add_media, create_project_with_media, media_kind
+from annotator.io.media import (
+    AddedMedia,
+    MediaError,
+    add_media,
+    create_project_with_media,
+    media_kind,
+)
 from annotator.io.store import PROJECT_SUFFIX, StoreError, recent_projects
 from annotator.ui.actions import ActionSpec
 from annotator.ui.document import DocumentError, open_document, switch_video
@@ -169,19 +176,43 @@ class FileMenu:
     # --- the project's media -----------------------------------------------------------------
     def add_media(self) -> bool:
         paths = self.ask_media(self.window, "Videos or images to add")
-        if not paths:
-            return False
+        return bool(paths) and self._add(paths) is not None
+
+    def _add(self, paths: Sequence[str | Path]) -> list[AddedMedia] | None:
+        """Add media to the project, saying how many were new (None: refused, said why)."""
+        if self.window.document.path is None:
+            self.tell_error(self.window, "Open or create a project first: media join a project.")
+            return None
         try:
             added = add_media(self.window.project, paths)
         except (MediaError, StoreError) as exc:
             self.tell_error(self.window, str(exc))
-            return False
+            return None
         new = [a for a in added if a.new]
         self.window.statusBar().showMessage(
             f"Added {len(new)} of {len(added)} (the others were in the project already)"
         )
         self.window.refresh_media()
-        return True
+        return added
+
+    def open_dropped(self, paths: Sequence[Path]) -> bool:
+        """Files dropped on the window: one project file opens; media join the project and
+        the first of them is shown."""
+        projects = [p for p in paths if p.suffix == PROJECT_SUFFIX]
+        if projects:
+            if len(paths) > 1:
+                self.tell_error(self.window, "Drop one project file at a time, without media.")
+                return False
+            return self.open_path(projects[0])
+        added = self._add(paths)
+        if not added:
+            return False
+        shown = self.switch_to(added[0].video_id)
+        new = sum(a.new for a in added)
+        self.window.statusBar().showMessage(
+            f"Added {new} of {len(added)} dropped (the others were in the project already)"
+        )
+        return shown
 
     def switch_to(self, video_id: int) -> bool:
         """Show another video (or photo) of the project."""

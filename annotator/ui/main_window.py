@@ -38,6 +38,7 @@ from annotator.ui.dialog_menus import DialogMenus
 from annotator.ui.document import Document
 from annotator.ui.engine_bridge import EngineBridge
 from annotator.ui.engine_client import EngineClient
+from annotator.ui.file_drop import FileDrop
 from annotator.ui.file_menu import FileMenu
 from annotator.ui.frame_loader import FrameLoader, FrameSource
 from annotator.ui.presenters.frame_count import FrameCountWatcher
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.image_strip = ImageStrip()
         self.registry = ActionRegistry(self)
         self.file_menu = FileMenu(self)
+        self.file_drop = FileDrop(self)
         self.dialogs = DialogMenus(self)
         self.image_strip.photoRequested.connect(self.file_menu.switch_to)
         self.menus: dict[str, QMenu] = {}
