@@ -38,7 +38,7 @@ from annotator.io.formats.plan import (
     write_text_atomic,
 )
 from annotator.io.formats.rle import mask_rings
-from annotator.io.formats.staging import MANIFEST
+from annotator.io.formats.staging import MANIFEST_NAMES
 from annotator.io.formats.validate import (
     Where,
     as_dict,
@@ -137,7 +137,7 @@ def read_labelme(
     """
     folder = Path(folder)
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
-    files = [f for f in files if f.name != MANIFEST]
+    files = [f for f in files if f.name not in MANIFEST_NAMES]
     if not files:
         raise ImportError_("no labelme .json files", file=folder)
     resolver = FrameResolver(project, video_id, frame_offset=frame_offset)

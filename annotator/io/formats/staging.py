@@ -3,7 +3,7 @@
 An export writes into a temporary sibling folder (`.<name>.partial-XXXX`) and renames it to
 the requested name when every file is written, so a failed export (disk full, unreadable
 frame, Ctrl+C) leaves the old folder as it was and no half-written dataset. The finished
-folder carries a manifest (`.annotator-export.json`) of the files it wrote: a non-empty
+folder carries a manifest (`.annotator-export`, JSON) of the files it wrote: a non-empty
 folder is refused unless `overwrite` is set and the folder holds exactly what an earlier
 export's manifest lists, so an overwrite never removes files annotator did not write and
 never mixes an old export's frames into a new one.
@@ -22,8 +22,11 @@ from pathlib import Path
 
 from annotator.io.formats.errors import ExportError
 
-MANIFEST = ".annotator-export.json"
-"""Name of the manifest file an export writes at the top of its folder."""
+MANIFEST = ".annotator-export"
+"""Name of the manifest file (JSON) an export writes at the top of its folder; not `.json`,
+which tools that read every JSON file of a folder (ISAT-SAM) would take for a label file."""
+MANIFEST_NAMES = frozenset({MANIFEST, ".annotator-export.json"})
+"""The manifest's names, this one and the one exports before it used."""
 
 
 def _new_folder(parent: Path, prefix: str) -> Path:
@@ -53,15 +56,17 @@ def _check_replaceable(target: Path, overwrite: bool) -> None:
             f"output folder {target} is not empty: choose an empty or new folder, or pass "
             "--overwrite to replace an earlier export there"
         )
-    manifest = target / MANIFEST
+    manifest = next((target / n for n in sorted(MANIFEST_NAMES) if (target / n).is_file()), None)
     try:
+        if manifest is None:
+            raise OSError("no manifest")
         listed = set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
     except (OSError, ValueError, KeyError, TypeError):
         raise ExportError(
             f"output folder {target} is not empty and has no export manifest ({MANIFEST}): "
             "--overwrite only replaces an earlier annotator export; choose another folder"
         ) from None
-    foreign = [f for f in present if f != MANIFEST and f not in listed]
+    foreign = [f for f in present if f not in MANIFEST_NAMES and f not in listed]
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise ExportError(

@@ -40,6 +40,15 @@ def test_overwrite_replaces_the_earlier_export_entirely(project, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name != "ds"]  # no temporary folder left
 
 
+def test_an_export_made_before_the_manifest_lost_its_json_suffix_is_replaced(project, tmp_path):
+    out = tmp_path / "ds"
+    export_yolo(project, out, ExportOptions(with_images=False))
+    (out / MANIFEST).rename(out / ".annotator-export.json")  # as exports wrote it before
+    export_yolo(project, out, ExportOptions(with_images=False, overwrite=True))
+    assert (out / MANIFEST).is_file() and not (out / ".annotator-export.json").exists()
+    assert not [f for f in _files(out) if f.endswith(".json")]  # tools globbing *.json: labels
+
+
 def test_overwrite_never_removes_files_it_did_not_write(project, tmp_path):
     out = tmp_path / "ds"
     export_yolo(project, out, ExportOptions(with_images=False))
