@@ -2,7 +2,7 @@
 # Check our exports with the real tools that read them, each in its own venv (they pull
 # opencv-python, an older opencv-python-headless, PyQt5 or torchvision, which must not go
 # into the app's .venv).
-# Usage: bash bench/consumers/run.sh [trackeval|motmetrics|ultralytics|datumaro|labelme|davis]...
+# Usage: bash bench/consumers/run.sh [trackeval|motmetrics|ultralytics|datumaro|labelme|isat|davis]...
 # Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused; the
 # exports are made with $ANNOTATOR_PYTHON (default: the repository's .venv).
 # davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(trackeval motmetrics ultralytics datumaro labelme davis)
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval motmetrics ultralytics datumaro labelme isat davis)
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
@@ -38,6 +38,10 @@ for check in "${checks[@]}"; do
     ultralytics) py="$(venv_for ultralytics torch==2.14.1 torchvision==0.29.1 ultralytics==8.4.190)" ;;
     datumaro) py="$(venv_for datumaro datumaro==1.13.12)" ;;
     labelme) py="$(venv_for labelme labelme==6.3.1)"; export QT_QPA_PLATFORM=offscreen ;;
+    # ISAT's readers without its GUI and models: its file formats need only these
+    isat)
+      py="$(venv_for isat imgviz==2.1.0 tqdm pyyaml pycocotools==2.0.11 opencv-python-headless)"
+      "$(dirname "$py")/pip" install -q --no-deps isat-sam==1.5.2 >&2 ;;
     davis)
       if [ -z "${DAVIS2017_EVALUATION:-}" ]; then
         echo "davis: skipped (set DAVIS2017_EVALUATION to a davis2017-evaluation checkout)"

@@ -8,7 +8,8 @@ when `options.with_images`):
 - `export_ytvis(...)`: YouTube-VIS JSON; `export_davis(...)`: DAVIS 2017 palette PNG masks;
   `export_mot(..., keep_categories=False)`: MOTChallenge gt.txt + seqinfo.ini + tracks.csv;
   `export_cvat(...)`: CVAT for video 1.1 XML; `export_labelme(...)`: labelme JSON per
-  image; `export_voc(...)`: Pascal VOC segmentation PNGs.
+  image; `export_isat(...)`: ISAT-SAM JSON per image; `export_voc(...)`: Pascal VOC
+  segmentation PNGs.
 - Every export is built in a temporary folder renamed into place when complete (`staging`);
   a non-empty output folder needs `ExportOptions(overwrite=True)` and an earlier export there.
 - `EXPORTERS`: CLI format name -> (exporter, fixed keyword arguments);
@@ -18,7 +19,8 @@ Import (validate fully into an `ImportResult`, then `apply_import(project, resul
 in one transaction; every problem is an `ImportError_` naming file and line or annotation):
 - `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`,
   `read_ytvis(project, path)`, `read_davis(project, dir)`, `read_mot(project, dir)`,
-  `read_cvat(project, path)`, `read_labelme(project, dir)`, `read_voc(project, dir)`;
+  `read_cvat(project, path)`, `read_labelme(project, dir)`, `read_isat(project, dir)`,
+  `read_voc(project, dir)`;
   file names map to frames by the rules of `frame_names` (`frame_offset` for 1-based names);
   `ImportResult.notes` says what matched how and what was left out; a file imported before
   is refused.
@@ -35,6 +37,7 @@ from annotator.io.formats.cvat import export_cvat, read_cvat
 from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
 from annotator.io.formats.importing import ImportResult, apply_import, describe
+from annotator.io.formats.isat import export_isat, read_isat
 from annotator.io.formats.labelme import export_labelme, read_labelme
 from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
@@ -59,6 +62,7 @@ EXPORTERS: dict[str, tuple[Exporter, dict[str, Any]]] = {
     "mot-classes": (export_mot, {"keep_categories": True}),
     "cvat-video": (export_cvat, {}),
     "labelme": (export_labelme, {}),
+    "isat": (export_isat, {}),
     "voc": (export_voc, {}),
 }
 """Format name -> (exporter, extra arguments); "segmentation" goes into ExportOptions."""
@@ -74,6 +78,7 @@ EXPORT_DESCRIPTIONS = {
     "mot-classes": "MOTChallenge boxes, category numbers in column 8",
     "cvat-video": "CVAT for video 1.1 XML tracks",
     "labelme": "labelme JSON per image",
+    "isat": "ISAT-SAM JSON per image (isat.yaml categories)",
     "voc": "Pascal VOC segmentation PNGs (class and object)",
 }
 """Format name -> a one-line description, for the export dialog and the CLI's help."""
@@ -88,6 +93,7 @@ IMPORT_FORMATS = (
     "mot",
     "cvat-video",
     "labelme",
+    "isat",
     "voc",
 )
 
@@ -107,6 +113,7 @@ __all__ = [
     "export_coco",
     "export_cvat",
     "export_davis",
+    "export_isat",
     "export_labelme",
     "export_mot",
     "export_voc",
@@ -117,6 +124,7 @@ __all__ = [
     "read_coco",
     "read_cvat",
     "read_davis",
+    "read_isat",
     "read_labelme",
     "read_mot",
     "read_voc",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.domain import (
+    Colour,
     DomainError,
     FrameMask,
     Mask,
@@ -59,6 +60,8 @@ class ImportResult:
     masks: list[PlannedMask] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the reader matched or skipped, and warnings (shown by the CLI and the dialog)."""
+    category_colours: dict[str, Colour] = field(default_factory=dict)
+    """Colours the dataset gives its categories (new categories take them)."""
 
     @property
     def boxes(self) -> int:
@@ -83,8 +86,8 @@ def apply_import(project: Project, result: ImportResult) -> dict[Hashable, int]:
                 retire_unused_default(project, keep=result.new_categories)
             for name in result.new_categories:
                 if project.category_by_name(name) is None:
-                    colour = _TRACK_COLOURS[len(project.categories) % len(_TRACK_COLOURS)]
-                    project.add_category(name, colour)
+                    palette = _TRACK_COLOURS[len(project.categories) % len(_TRACK_COLOURS)]
+                    project.add_category(name, result.category_colours.get(name, palette))
             fallback = unlabelled_category(project) if unlabelled else None
             for i, pt in enumerate(result.tracks):
                 cat = project.category_by_name(pt.category) if pt.category else fallback

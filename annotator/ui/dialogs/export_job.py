@@ -35,12 +35,13 @@ FORMAT_LABELS = {
     "mot-classes": "MOTChallenge, categories kept as classes",
     "cvat-video": "CVAT for video 1.1 XML (tracks, keyframes, polygons)",
     "labelme": "labelme JSON per image (polygons)",
+    "isat": "ISAT-SAM JSON per image (polygons, isat.yaml)",
     "voc": "Pascal VOC segmentation (palette PNGs)",
 }
 """Descriptions of the formats known when this was written; others show their name."""
 
 
-_POLYGON_FORMATS = frozenset({"cvat-video", "labelme"})
+_POLYGON_FORMATS = frozenset({"cvat-video", "labelme", "isat"})
 """Formats that always write polygons (the others by their fixed arguments)."""
 
 

@@ -20,6 +20,7 @@ from annotator.io.formats import EXPORTERS, ExportOptions
 from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.cvat import read_cvat
 from annotator.io.formats.importing import apply_import
+from annotator.io.formats.isat import read_isat
 from annotator.io.formats.labelme import read_labelme
 from annotator.io.formats.video_import import read_davis, read_ytvis
 from annotator.io.formats.voc import read_voc
@@ -35,6 +36,7 @@ READERS = {
     "davis": lambda p, out: read_davis(p, out),
     "cvat-video": lambda p, out: read_cvat(p, out),
     "labelme": lambda p, out: read_labelme(p, out),
+    "isat": lambda p, out: read_isat(p, out),
     "voc": lambda p, out: read_voc(p, out),
 }
 
