@@ -15,6 +15,7 @@ from annotator.ui.actions import ActionSpec
 from annotator.ui.canvas_actions import set_mask_opacity
 from annotator.ui.dialogs.about_dialog import AboutDialog
 from annotator.ui.dialogs.export_dialog import ExportDialog
+from annotator.ui.dialogs.export_job import request_from_json, request_to_json
 from annotator.ui.dialogs.first_model import FirstModelOffer
 from annotator.ui.dialogs.import_dialog import ImportDialog
 from annotator.ui.dialogs.model_choice import ModelChoice, has_downloaded_model
@@ -70,10 +71,22 @@ class DialogMenus:
         return self._show(dialog)
 
     def open_export(self) -> QDialog:
-        document = self.window.document
+        """The export dialog, filled in as this project's last export was."""
+        document, settings = self.window.document, self.window.settings
         assert document.path is not None  # the action is enabled only then
-        out = document.path.with_name(document.path.stem + "_export")
-        return self._show(ExportDialog(document.path, self.window, default_out=out))
+        path = document.path
+        out = path.with_name(path.stem + "_export")
+        dialog = ExportDialog(path, self.window, default_out=out)
+        last = request_from_json(settings.export_request(path))
+        if last is not None:
+            dialog.set_request(last)
+
+        def remember(_summary: object) -> None:
+            if dialog.last_request is not None:
+                settings.save_export_request(path, request_to_json(dialog.last_request))
+
+        dialog.exported.connect(remember)
+        return self._show(dialog)
 
     # --- model -------------------------------------------------------------------------------
     def open_models(self) -> QDialog:

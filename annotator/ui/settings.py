@@ -1,6 +1,6 @@
 """The window's persisted settings, the only user of QSettings: window geometry and state,
-the last model / device / precision / input size, overlay opacity, colours by category and
-rebound shortcuts.
+the last model / device / precision / input size, overlay opacity, colours by category, each
+project's last export and rebound shortcuts.
 
 Stored as an ini file in the annotator's config folder ($ANNOTATOR_CONFIG overrides it), so
 tests and several installs never share one another's settings.
@@ -8,6 +8,7 @@ tests and several installs never share one another's settings.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -74,6 +75,14 @@ class Settings:
     def save_colour_by_category(self, on: bool) -> None:
         self._qt.setValue("view/colour_by_category", "true" if on else "false")
 
+    # --- export ----------------------------------------------------------------------------
+    def export_request(self, project_path: Path) -> str | None:
+        """The last export of a project, as `export_job.request_to_json` wrote it."""
+        return self._text(_export_key(project_path))
+
+    def save_export_request(self, project_path: Path, text: str) -> None:
+        self._qt.setValue(_export_key(project_path), text)
+
     # --- shortcuts -------------------------------------------------------------------------
     def shortcuts(self) -> dict[str, list[str]]:
         """Rebound actions: name -> keys (portable text), as the user saved them."""
@@ -87,6 +96,12 @@ class Settings:
         self._qt.remove("shortcuts")
         for name, keys in table.items():
             self._qt.setValue(f"shortcuts/{name}", "|".join(keys))
+
+
+def _export_key(project_path: Path) -> str:
+    """One key a project file (its resolved path, hashed: paths hold characters keys can't)."""
+    digest = hashlib.sha1(str(Path(project_path).resolve()).encode()).hexdigest()[:16]
+    return f"export/{digest}"
 
 
 def _keys(value: object) -> list[str]:

@@ -98,6 +98,7 @@ class ExportDialog(QDialog):
         self._task: BackgroundTask | None = None
         self._started = 0.0
         self.summary: ExportSummary | None = None
+        self.last_request: ExportRequest | None = None  # what the last export ran
         problem = ""
         try:
             names = list(categories) if categories is not None else project_category_names(source)
@@ -256,6 +257,27 @@ class ExportDialog(QDialog):
             overwrite=self.overwrite_check.isChecked(),
         )
 
+    def set_request(self, request: ExportRequest) -> None:
+        """Fill the form in from a request (the last export of this project, say); categories
+        it does not name stay as they are."""
+        self.select_format(request.fmt)
+        self.out_edit.setText(str(request.out_dir))
+        self.frames_edit.setText(request.frames)
+        self.every_spin.setValue(request.every)
+        if request.categories is not None:
+            for i in range(self.category_list.count()):
+                item = self.category_list.item(i)
+                chosen = item.text() in request.categories
+                item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
+        self.val_spin.setValue(request.val_fraction)
+        self.seed_spin.setValue(request.seed)
+        self.images_check.setChecked(request.with_images)
+        self.png_check.setChecked(request.png)
+        self.only_annotated_check.setChecked(request.only_annotated)
+        self.fill_holes_check.setChecked(request.fill_holes)
+        self.simplify_spin.setValue(request.simplify)
+        self.overwrite_check.setChecked(request.overwrite)
+
     # ------------------------------------------------------------------ running
 
     @property
@@ -289,6 +311,7 @@ class ExportDialog(QDialog):
             )
             return
         source, open_frames = self._source, self._open_frames if request.with_images else None
+        self.last_request = request
 
         def job(report: Callable[[object], None]) -> ExportSummary:
             return run_export(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,6 +95,44 @@ class ExportRequest:
     fill_holes: bool = False
     simplify: float = 0.0
     overwrite: bool = False
+
+
+def request_to_json(request: ExportRequest) -> str:
+    """The request as JSON, to fill the form in again next time."""
+    fields = dataclasses.asdict(request)
+    fields["out_dir"] = str(request.out_dir)
+    return json.dumps(fields)
+
+
+def request_from_json(text: str | None) -> ExportRequest | None:
+    """A request saved by `request_to_json`; None when missing, unreadable, or of a format
+    that is gone (a form the user would have to correct is no help)."""
+    try:
+        fields = json.loads(text or "")
+        if not isinstance(fields, dict) or fields.get("fmt") not in EXPORTERS:
+            return None
+        defaults = ExportRequest(str(fields["fmt"]), Path(str(fields["out_dir"])))
+        values: dict[str, Any] = {}
+        for name in _SAVED_FIELDS:
+            value, default = fields.get(name, getattr(defaults, name)), getattr(defaults, name)
+            if isinstance(default, float) and isinstance(value, int):
+                value = float(value)
+            if type(value) is not type(default):
+                return None
+            values[name] = value
+        categories = fields.get("categories")
+        if categories is not None:
+            if not isinstance(categories, list):
+                return None
+            categories = tuple(str(c) for c in categories)
+        return dataclasses.replace(defaults, categories=categories, **values)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+_SAVED_FIELDS = ("frames", "every", "val_fraction", "seed", "with_images", "png",
+                 "only_annotated", "fill_holes", "simplify", "overwrite")  # fmt: skip
+"""The fields `request_from_json` reads with the type of their default."""
 
 
 def exporter_call(
