@@ -18,6 +18,7 @@ from annotator.io.formats.coco import export_coco
 from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
+from annotator.io.formats.isat import export_isat, read_isat
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.sav import read_sav
 from annotator.io.formats.yolo import export_yolo
@@ -195,3 +196,22 @@ def test_missing_and_non_json_files(small_project, tmp_path: Path):
     (tmp_path / "deep.json").write_text("[" * 100_000)
     with pytest.raises(ImportError_):
         read_coco(small_project, tmp_path / "deep.json")
+
+
+@pytest.fixture(scope="module")
+def isat_doc(small_project, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("isat")
+    export_isat(small_project, out / "isat", ExportOptions(with_images=False))
+    first = sorted((out / "isat").glob("*_f000001.json"))[0]
+    return json.loads(first.read_text())
+
+
+@FUZZ
+@given(data=st.data())
+def test_isat_with_a_wrong_value_anywhere(small_project, isat_doc, tmp_path, data):
+    path = data.draw(st.sampled_from(_paths(isat_doc)))
+    doc = _replace(isat_doc, path, data.draw(json_values))
+    folder = tmp_path / "isat"
+    folder.mkdir(exist_ok=True)
+    (folder / "clip_1_v1_f000001.json").write_text(json.dumps(doc))
+    _import_or_refuse(empty_copy(small_project), lambda: read_isat(small_project, folder))
