@@ -245,3 +245,29 @@ def test_merge_moves_one_object_into_another_from_the_panel_and_undoes(qtbot, wi
     assert len(asked) == 2
     assert project.has_track(second)  # refused, and said why
     assert "both have masks on frame 3" in win.statusBar().currentMessage()
+
+
+def test_the_filter_box_narrows_the_object_list(qtbot, window) -> None:
+    win, project = window, window.project
+    objects = win.objects
+    person = project.add_category("person", (4, 5, 6))
+    car = project.add_category("car", (1, 2, 3))
+    win.view.set_category(person.id)
+    ids = [win.controller.add_object() for _ in range(4)]
+    win.view.set_category(car.id)
+    ids.append(win.controller.add_object())  # "object 5 — car"
+    qtbot.waitUntil(lambda: objects.track_ids() == ids, timeout=5000)
+    qtbot.mouseClick(objects.filter_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(objects.filter_edit, "CAR")  # typed into the box, not taken as shortcuts
+    assert objects.shown_ids() == [ids[4]] and objects.title.text() == "Objects (1 of 5)"
+    assert len(project.tracks()) == 5  # "C", "A", "R" made nothing
+    objects.filter_edit.setText("object 2")
+    assert objects.shown_ids() == [ids[1]]
+    win.controller.add_object()  # a new row is filtered like the others
+    assert objects.shown_ids() == [ids[1]] and objects.title.text() == "Objects (1 of 6)"
+    qtbot.keyClick(objects.filter_edit, Qt.Key.Key_Return)
+    assert win.controller.active_track == ids[1] and not objects.filter_edit.hasFocus()
+    key(qtbot, win, Qt.Key.Key_N)  # the window's keys work again
+    assert len(project.tracks()) == 7
+    objects.filter_edit.clear()
+    assert len(objects.shown_ids()) == 7 and objects.title.text() == "Objects"

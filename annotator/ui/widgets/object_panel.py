@@ -1,6 +1,7 @@
 """The object list: one row a track (colour swatch, visibility box, a dot when it has a mask
-on the shown frame, name, category, a lock); add, select (Ctrl/Shift+click selects several:
-a run can be limited to them), rename, lock, merge into another object, remove.
+on the shown frame, name, category, a lock), narrowed by a filter box; add, select
+(Ctrl/Shift+click selects several: a run can be limited to them), rename, lock, merge into
+another object, remove.
 
 A plain view: it shows what `set_tracks` gives it and reports what the user asked for.
 """
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -80,9 +82,16 @@ class ObjectPanel(QWidget):
         buttons.addWidget(self.lock_button, 0, 1)
         buttons.addWidget(self.merge_button, 1, 0)
         buttons.addWidget(self.remove_button, 1, 1)
+        self.title = QLabel("Objects")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name or category")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setToolTip("Show only the objects whose name or category holds this "
+                                    "text; Enter selects the first one")  # fmt: skip
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Objects"))
+        layout.addWidget(self.title)
+        layout.addWidget(self.filter_edit)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self.setFixedWidth(240)  # the layout never jumps with the names shown
@@ -101,6 +110,8 @@ class ObjectPanel(QWidget):
         )
         self.lock_button.clicked.connect(self._lock_selected)
         self.merge_button.clicked.connect(self.merge_active)
+        self.filter_edit.textChanged.connect(self._apply_filter)
+        self.filter_edit.returnPressed.connect(self._activate_first_shown)
 
     @property
     def active_id(self) -> int | None:
@@ -145,7 +156,30 @@ class ObjectPanel(QWidget):
                 if track.id == active_id:
                     self.list.setCurrentItem(item, QItemSelectionModel.SelectionFlag.NoUpdate)
                 item.setSelected(track.id in selected)
+        self._apply_filter()
         self._sync_buttons()
+
+    def shown_ids(self) -> list[int]:
+        """Ids of the rows the filter lets through, top to bottom."""
+        rows = [self.list.item(i) for i in range(self.list.count())]
+        return [int(r.data(_ID_ROLE)) for r in rows if not r.isHidden()]
+
+    def _apply_filter(self) -> None:
+        wanted = self.filter_edit.text().strip().casefold()
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            item.setHidden(bool(wanted) and wanted not in item.text()[2:].casefold())
+        total, shown = self.list.count(), len(self.shown_ids())
+        self.title.setText(f"Objects ({shown} of {total})" if shown < total else "Objects")
+
+    def _activate_first_shown(self) -> None:
+        """Enter in the filter: the first row shown becomes active, and the keys go back to
+        the window's shortcuts."""
+        shown = self.shown_ids()
+        if shown:
+            self.set_active(shown[0])
+            self.activeChanged.emit(shown[0])
+        self.filter_edit.clearFocus()
 
     def _sync_buttons(self) -> None:
         active = self.active_id
