@@ -27,6 +27,7 @@ from annotator.io.formats.importing import (
     ImportResult,
     PlannedMask,
     PlannedTrack,
+    categories_to_create,
     drop_already_imported,
 )
 from annotator.io.formats.naming import sequence_name
@@ -195,8 +196,6 @@ def read_cvat(project: Project, source: str | Path, *, video_id: int | None = No
                 result.masks.append(PlannedMask(image_key, found[1], mask, box))
     with_masks = {m.track_key for m in result.masks}
     result.tracks = [t for t in result.tracks if t.key in with_masks]
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     drop_already_imported(project, result)
     return result

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from annotator.domain import Project, Video
 from annotator.io.formats.errors import ImportError_
@@ -154,6 +154,19 @@ class FrameResolver:
         return (
             f"frame {frame} is past the end of video {video.id} ({video.num_frames} frames){hint}"
         )
+
+    def frame_of_file(self, path: Path, *names: str) -> tuple[Video, int]:
+        """The (video, frame) a label file stands for, by the first of `names` that resolves
+        (default: its own name); ImportError_ naming the file when none does or the frame is
+        past the video's end."""
+        found = next(
+            (hit for name in (*names, path.name) if (hit := self.resolve(name)) is not None), None
+        )
+        if found is None:
+            raise ImportError_(self.unmatched(path.name), file=path)
+        if (why := self.past_end(*found)) is not None:
+            raise ImportError_(why, file=path)
+        return found
 
     def notes(self) -> list[str]:
         """What matched how, and a warning when numbered names look 1-based."""

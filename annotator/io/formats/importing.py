@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from annotator.domain import (
@@ -23,6 +24,7 @@ from annotator.domain import (
 )
 from annotator.domain.categories import retire_unused_default, unlabelled_category
 from annotator.io.formats.errors import ImportError_
+from annotator.io.formats.staging import MANIFEST_NAMES
 
 _TRACK_COLOURS = [
     (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
@@ -67,6 +69,23 @@ class ImportResult:
     def boxes(self) -> int:
         """How many annotations are box prompts still to be turned into masks."""
         return sum(1 for m in self.masks if m.mask is None)
+
+
+def json_label_files(source: Path, tool: str) -> list[Path]:
+    """The label files of a per-image JSON format: `source` itself, or the .json files in it
+    (an export's manifest left out); ImportError_ when there are none."""
+    files = [source] if source.is_file() else sorted(source.glob("*.json"))
+    files = [f for f in files if f.name not in MANIFEST_NAMES]
+    if not files:
+        raise ImportError_(f"no {tool} .json files", file=source)
+    return files
+
+
+def categories_to_create(project: Project, result: ImportResult) -> list[str]:
+    """The categories the planned tracks name that the project lacks, first seen first."""
+    known = {c.name for c in project.categories}
+    named = [t.category for t in result.tracks if t.category]
+    return [c for c in dict.fromkeys(named) if c not in known]
 
 
 def apply_import(project: Project, result: ImportResult) -> dict[Hashable, int]:

@@ -31,13 +31,14 @@ from annotator.io.formats.importing import (
     ImportResult,
     PlannedMask,
     PlannedTrack,
+    categories_to_create,
     drop_already_imported,
+    json_label_files,
 )
-from annotator.io.formats.linking import link_rows
+from annotator.io.formats.linking import is_ungrouped, link_rows
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import ExportSummary, OpenFrames, export_run, write_text_atomic
 from annotator.io.formats.rle import mask_rings
-from annotator.io.formats.staging import MANIFEST_NAMES
 from annotator.io.formats.validate import Where, as_dict, as_float, as_list, get, load_json
 
 DESCRIPTION = "ISAT"
@@ -113,10 +114,7 @@ def read_isat(
     are one track across the files; with `link`, ungrouped ones (group 0 or none) that
     overlap on consecutive frames of a video become one (`annotator.io.formats.linking`)."""
     folder = Path(folder)
-    files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
-    files = [f for f in files if f.name not in MANIFEST_NAMES]
-    if not files:
-        raise ImportError_("no ISAT .json files", file=folder)
+    files = json_label_files(folder, "ISAT")
     resolver = FrameResolver(project, video_id, frame_offset=frame_offset)
     result = ImportResult(source=str(folder))
     planned: set[Hashable] = set()
@@ -126,14 +124,7 @@ def read_isat(
         info = as_dict(get(doc, "info", where), "info", where)
         if info.get("description") != DESCRIPTION:
             raise where.error('not an ISAT file: info.description is not "ISAT"')
-        found = resolver.resolve(str(info.get("name") or path.name))
-        if found is None:
-            found = resolver.resolve(path.name)
-        if found is None:
-            raise ImportError_(resolver.unmatched(path.name), file=path)
-        video, frame = found
-        if (why := resolver.past_end(video, frame)) is not None:
-            raise ImportError_(why, file=path)
+        video, frame = resolver.frame_of_file(path, str(info.get("name") or path.name))
         size = (info.get("width"), info.get("height"))
         if size != (video.width, video.height):
             raise where.error(f"image is {size[0]}x{size[1]}, video {video.id} is "
@@ -144,13 +135,11 @@ def read_isat(
                 planned.add(key)
                 result.tracks.append(PlannedTrack(key, video.id, category or None, name))
             result.masks.append(PlannedMask(key, frame, mask, None))
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     result.category_colours = _category_colours(folder)
     result.notes = resolver.notes()
     if link:
-        link_rows(result, lambda key: not (isinstance(key, tuple) and key[0] == "group"))
+        link_rows(result, is_ungrouped)
     drop_already_imported(project, result)
     return result
 

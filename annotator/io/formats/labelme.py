@@ -20,15 +20,16 @@ import numpy as np
 
 from annotator.domain import Mask, Project
 from annotator.io.formats import geometry
-from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.frame_names import FrameResolver
 from annotator.io.formats.importing import (
     ImportResult,
     PlannedMask,
     PlannedTrack,
+    categories_to_create,
     drop_already_imported,
+    json_label_files,
 )
-from annotator.io.formats.linking import link_rows
+from annotator.io.formats.linking import is_ungrouped, link_rows
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.plan import (
     ExportSummary,
@@ -38,7 +39,6 @@ from annotator.io.formats.plan import (
     write_text_atomic,
 )
 from annotator.io.formats.rle import mask_rings
-from annotator.io.formats.staging import MANIFEST_NAMES
 from annotator.io.formats.validate import (
     Where,
     as_dict,
@@ -136,22 +136,14 @@ def read_labelme(
     that overlap on consecutive frames of a video become one (`annotator.io.formats.linking`).
     """
     folder = Path(folder)
-    files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
-    files = [f for f in files if f.name not in MANIFEST_NAMES]
-    if not files:
-        raise ImportError_("no labelme .json files", file=folder)
+    files = json_label_files(folder, "labelme")
     resolver = FrameResolver(project, video_id, frame_offset=frame_offset)
     result = ImportResult(source=str(folder))
     planned: set[Hashable] = set()
     for path in files:
         where = Where(path)
         doc = as_dict(load_json(path), "the top level", where)
-        found = resolver.resolve(path.name)
-        if found is None:
-            raise ImportError_(resolver.unmatched(path.name), file=path)
-        video, frame = found
-        if (why := resolver.past_end(video, frame)) is not None:
-            raise ImportError_(why, file=path)
+        video, frame = resolver.frame_of_file(path)
         size = (doc.get("imageWidth"), doc.get("imageHeight"))
         if size != (video.width, video.height):
             raise where.error(f"image is {size[0]}x{size[1]}, video {video.id} is "
@@ -174,11 +166,9 @@ def read_labelme(
                 planned.add(key)
                 result.tracks.append(PlannedTrack(key, video.id, label or None, track_names[key]))
             result.masks.append(PlannedMask(key, frame, mask, None if mask else box))
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     result.notes = resolver.notes()
     if link:
-        link_rows(result, lambda key: not (isinstance(key, tuple) and key[0] == "group"))
+        link_rows(result, is_ungrouped)
     drop_already_imported(project, result)
     return result

@@ -24,6 +24,11 @@ MIN_IOU = 0.5
 MAX_GAP = 1  # labelled frames: a row continues a track seen on the labelled frame before
 
 
+def is_ungrouped(key: Hashable) -> bool:
+    """Whether a track key names no identity: readers key grouped shapes ("group", ...)."""
+    return not (isinstance(key, tuple) and bool(key) and key[0] == "group")
+
+
 def link_rows(
     result: ImportResult,
     eligible: Callable[[Hashable], bool] | None = None,

@@ -26,6 +26,7 @@ from annotator.io.formats.importing import (
     ImportResult,
     PlannedMask,
     PlannedTrack,
+    categories_to_create,
     drop_already_imported,
 )
 from annotator.io.formats.validate import (
@@ -195,9 +196,7 @@ def read_davis(
                     category = str(info["category"]) if info.get("category") else None
                     result.tracks.append(PlannedTrack(key, video.id, category, name))
                 result.masks.append(PlannedMask(key, frame, Mask.from_array(labels == k)))
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     result.notes = resolver.notes()
     drop_already_imported(project, result)
     return result
@@ -270,9 +269,7 @@ def read_mot(project: Project, root: str | Path, *, video_id: int | None = None)
                 name, category = names.get(obj, (f"mot {obj}", None))
                 result.tracks.append(PlannedTrack(key, video.id, category, name))
             result.masks.append(PlannedMask(key, frame, None, (x0, y0, x1, y1)))
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     if ignored:
         result.notes.append(f"{ignored} rows with conf 0 (MOT's 'ignore') left out")
     drop_already_imported(project, result)

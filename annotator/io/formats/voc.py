@@ -28,6 +28,7 @@ from annotator.io.formats.importing import (
     ImportResult,
     PlannedMask,
     PlannedTrack,
+    categories_to_create,
     drop_already_imported,
 )
 from annotator.io.formats.linking import link_rows
@@ -129,12 +130,7 @@ def read_voc(
     resolver = FrameResolver(project, video_id, frame_offset=frame_offset)
     result = ImportResult(source=str(root))
     for png in sorted(objects_dir.glob("*.png")):
-        found = resolver.resolve(png.name)
-        if found is None:
-            raise ImportError_(resolver.unmatched(png.name), file=png)
-        video, frame = found
-        if (why := resolver.past_end(video, frame)) is not None:
-            raise ImportError_(why, file=png)
+        video, frame = resolver.frame_of_file(png)
         instances = palette_indices(png)
         class_png = classes_dir / png.name
         if not class_png.is_file():
@@ -153,9 +149,7 @@ def read_voc(
             category = names[label] if label else None
             result.tracks.append(PlannedTrack(key, video.id, category, f"{png.stem} {k}"))
             result.masks.append(PlannedMask(key, frame, Mask.from_array(region)))
-    known = {c.name for c in project.categories}
-    cats = [t.category for t in result.tracks if t.category]
-    result.new_categories = [c for c in dict.fromkeys(cats) if c not in known]
+    result.new_categories = categories_to_create(project, result)
     result.notes = resolver.notes()
     if link:
         link_rows(result)

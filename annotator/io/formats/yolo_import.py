@@ -182,12 +182,7 @@ def read_yolo(
     for path in label_files:
         if not path.resolve().is_relative_to(path.parent.resolve()):
             raise ImportError_("label file links outside its folder", file=path)
-        found = resolver.resolve(path.name)
-        if found is None:
-            raise ImportError_(resolver.unmatched(path.name), file=path)
-        video, frame = found
-        if (why := resolver.past_end(video, frame)) is not None:
-            raise ImportError_(why, file=path)
+        video, frame = resolver.frame_of_file(path)
         if (video.id, frame) in seen_frames:
             raise ImportError_(f"same frame as {seen_frames[(video.id, frame)]}", file=path)
         seen_frames[(video.id, frame)] = path
