@@ -6,12 +6,14 @@ Layout: `<name>.jpg` and `<name>.json` side by side (labelme's own way). Each JS
 into one exact polygon, as for YOLO) with `label` = its category and `group_id` = its track
 number, so an import joins an object's shapes across images into one track again; a box
 prompt is a `rectangle` shape. Import reads `polygon` and `rectangle` shapes (shapes of one
-image with the same label and group_id are one object).
+image with the same label and group_id are one object); other shape types (points, lines,
+circles, X-AnyLabeling's rotated boxes) are left out with a note counting them.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -106,9 +108,9 @@ def _read_shape(shape: Any, w: int, h: int, here: Where) -> tuple[str, Any, Mask
     if any(len(p) != 2 for p in pts):
         raise here.error("points must be [x, y] pairs")
     arr = np.clip(np.asarray(pts, np.float64).reshape(-1, 2), 0.0, [w, h])
-    if kind == "rectangle":
-        if len(arr) != 2:
-            raise here.error("a rectangle needs 2 points")
+    if kind == "rectangle":  # labelme: 2 corners; X-AnyLabeling: all 4
+        if len(arr) not in (2, 4):
+            raise here.error("a rectangle needs 2 points (or its 4 corners)")
         (x0, y0), (x1, y1) = arr.min(axis=0), arr.max(axis=0)
         return label, shape.get("group_id"), None, (float(x0), float(y0), float(x1), float(y1))
     if kind != "polygon":
@@ -140,6 +142,7 @@ def read_labelme(
     resolver = FrameResolver(project, video_id, frame_offset=frame_offset)
     result = ImportResult(source=str(folder))
     planned: set[Hashable] = set()
+    left_out: Counter[str] = Counter()  # shape types we do not read, e.g. X-AnyLabeling's
     for path in files:
         where = Where(path)
         doc = as_dict(load_json(path), "the top level", where)
@@ -154,6 +157,7 @@ def read_labelme(
             here = where.at(annotation_id=f"shape {k}")
             label, group, mask, box = _read_shape(raw, video.width, video.height, here)
             if mask is None and box is None:
+                left_out[str(raw.get("shape_type"))] += 1
                 continue
             key: Hashable = ("group", video.id, label, group) if group is not None else (path, k)
             track_names.setdefault(key, f"{label} {group if group is not None else k + 1}")
@@ -168,6 +172,9 @@ def read_labelme(
             result.masks.append(PlannedMask(key, frame, mask, None if mask else box))
     result.new_categories = categories_to_create(project, result)
     result.notes = resolver.notes()
+    if left_out:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(left_out.items()))
+        result.notes.append(f"shapes left out (only polygons and rectangles are read): {kinds}")
     if link:
         link_rows(result, is_ungrouped)
     drop_already_imported(project, result)

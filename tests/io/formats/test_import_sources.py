@@ -261,3 +261,30 @@ def test_labelme_as_labelme_writes_it(one_video, tmp_path):
     assert [m.frame for m in result.masks] == [3, 3]
     assert result.masks[0].mask.area == 20 * 20 and result.masks[1].box == (30, 30, 40, 44)
     assert result.new_categories == ["dog"]
+    assert "shapes left out (only polygons and rectangles are read): 1 point" in result.notes
+
+
+def test_x_anylabeling_files_import_with_their_four_corner_rectangles(one_video, tmp_path):
+    """X-AnyLabeling writes labelme files with more keys, rectangles by their 4 corners and
+    shape types labelme lacks (rotation): the boxes and polygons come in, the rest is said."""
+    extra = {"description": "", "difficult": False, "attributes": {}, "kie_linking": []}
+    shapes = [
+        {"label": "car", "points": [[10, 8], [30, 8], [30, 20], [10, 20]], "group_id": None,
+         "shape_type": "rectangle", "flags": {}, **extra},
+        {"label": "car", "points": [[40, 5], [60, 5], [60, 25]], "group_id": 2,
+         "shape_type": "polygon", "flags": {}, **extra},
+        {"label": "sign", "points": [[1, 1], [9, 1], [9, 9], [1, 9]], "group_id": None,
+         "shape_type": "rotation", "direction": 0.3, "flags": {}, **extra},
+        {"label": "sign", "points": [[5, 5], [8, 8]], "group_id": None,
+         "shape_type": "circle", "flags": {}, **extra},
+    ]  # fmt: skip
+    doc = {"version": "3.2.0", "flags": {}, "shapes": shapes, "imagePath": "clip_000004.jpg",
+           "imageData": None, "imageHeight": 48, "imageWidth": 64, "description": ""}  # fmt: skip
+    (tmp_path / "clip_000004.json").write_text(json.dumps(doc))
+    result = read_labelme(empty_copy(one_video), tmp_path)
+    assert [(m.frame, m.box) for m in result.masks if m.box] == [(4, (10.0, 8.0, 30.0, 20.0))]
+    (polygon,) = [m for m in result.masks if m.mask is not None]
+    assert polygon.mask.area > 0
+    assert "shapes left out (only polygons and rectangles are read): 1 circle, 1 rotation" in (
+        result.notes
+    )
