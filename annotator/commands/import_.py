@@ -17,6 +17,7 @@ from annotator.io.formats import (
     read_cvat,
     read_davis,
     read_isat,
+    read_label_studio,
     read_labelme,
     read_mot,
     read_sav,
@@ -31,15 +32,15 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "import",
         help="import labels from COCO, YOLO, SA-V, YouTube-VIS, DAVIS, MOT, CVAT, labelme, "
-        "ISAT or VOC",
+        "ISAT, Label Studio or VOC",
         description="Validate a dataset fully, then add all of it to the project (or nothing).",
     )
     p.add_argument("project", help="project file (.annotator)")
     p.add_argument("--format", required=True, choices=IMPORT_FORMATS, dest="fmt")
     p.add_argument(
         "src",
-        help="COCO/SA-V/YouTube-VIS JSON or CVAT XML file, or a YOLO (data.yaml), DAVIS, MOT, "
-        "labelme, ISAT or VOC folder",
+        help="COCO/SA-V/YouTube-VIS/Label Studio JSON or CVAT XML file, or a YOLO (data.yaml), "
+        "DAVIS, MOT, labelme, ISAT or VOC folder",
     )
     p.add_argument("--video", type=int, help="project video id the labels belong to")
     p.add_argument("--category", help="SA-V: category of the imported masklets")
@@ -54,8 +55,9 @@ def add_parser(subparsers: Any) -> None:
         "--no-link",
         action="store_false",
         dest="link",
-        help="YOLO, VOC, COCO, labelme and ISAT without track or group ids: keep one object per "
-        "row instead of joining rows that overlap on consecutive frames into one object",
+        help="YOLO, VOC, COCO, labelme, ISAT and Label Studio without track or group ids: keep "
+        "one object per row instead of joining rows that overlap on consecutive frames into "
+        "one object",
     )
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
@@ -85,6 +87,10 @@ def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
         )
     if args.fmt == "isat":
         return read_isat(
+            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
+        )
+    if args.fmt == "label-studio":
+        return read_label_studio(
             project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
         )
     if args.fmt == "voc":

@@ -20,7 +20,7 @@ in one transaction; every problem is an `ImportError_` naming file and line or a
 - `read_coco(project, path)`, `read_yolo(project, dir, task=None)`, `read_sav(project, path)`,
   `read_ytvis(project, path)`, `read_davis(project, dir)`, `read_mot(project, dir)`,
   `read_cvat(project, path)`, `read_labelme(project, dir)`, `read_isat(project, dir)`,
-  `read_voc(project, dir)`;
+  `read_label_studio(project, path)`, `read_voc(project, dir)`;
   file names map to frames by the rules of `frame_names` (`frame_offset` for 1-based names);
   `ImportResult.notes` says what matched how and what was left out; a file imported before
   is refused.
@@ -38,6 +38,7 @@ from annotator.io.formats.davis import export_davis
 from annotator.io.formats.errors import DatasetImportError, ExportError, FormatError, ImportError_
 from annotator.io.formats.importing import ImportResult, apply_import, describe
 from annotator.io.formats.isat import export_isat, read_isat
+from annotator.io.formats.label_studio import read_label_studio
 from annotator.io.formats.labelme import export_labelme, read_labelme
 from annotator.io.formats.mot import export_mot
 from annotator.io.formats.options import ExportOptions, parse_frame_ranges, parse_split
@@ -94,6 +95,7 @@ IMPORT_FORMATS = (
     "cvat-video",
     "labelme",
     "isat",
+    "label-studio",
     "voc",
 )
 
@@ -125,6 +127,7 @@ __all__ = [
     "read_cvat",
     "read_davis",
     "read_isat",
+    "read_label_studio",
     "read_labelme",
     "read_mot",
     "read_voc",

@@ -91,9 +91,9 @@ class ImportDialog(QDialog):
         self.link_check = QCheckBox("Join rows that overlap on consecutive frames into one object")
         self.link_check.setChecked(True)
         self.link_check.setToolTip(
-            "YOLO rows, VOC instances, COCO annotations and labelme or ISAT shapes without a "
-            "track or group id name no object: joined, a video's labels become objects with a "
-            "lane each instead of one object per row"
+            "YOLO rows, VOC instances, COCO annotations, labelme or ISAT shapes and Label Studio "
+            "regions without a track or group id name no object: joined, a video's labels become "
+            "objects with a lane each instead of one object per row"
         )
         self.link_check.toggled.connect(self._forget_preview)
         self.format_box.currentIndexChanged.connect(self._show_link_choice)

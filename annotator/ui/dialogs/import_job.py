@@ -36,7 +36,7 @@ def import_formats() -> list[str]:
     return list(IMPORT_FORMATS)
 
 
-LINKED_FORMATS = ("coco", "yolo-seg", "yolo-det", "labelme", "isat", "voc")
+LINKED_FORMATS = ("coco", "yolo-seg", "yolo-det", "labelme", "isat", "label-studio", "voc")
 """Formats whose rows may lack identities, joined across frames unless `--no-link`."""
 
 

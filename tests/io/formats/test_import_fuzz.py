@@ -19,6 +19,7 @@ from annotator.io.formats.coco_import import read_coco
 from annotator.io.formats.errors import ImportError_
 from annotator.io.formats.importing import apply_import
 from annotator.io.formats.isat import export_isat, read_isat
+from annotator.io.formats.label_studio import read_label_studio
 from annotator.io.formats.options import ExportOptions
 from annotator.io.formats.sav import read_sav
 from annotator.io.formats.yolo import export_yolo
@@ -215,3 +216,41 @@ def test_isat_with_a_wrong_value_anywhere(small_project, isat_doc, tmp_path, dat
     folder.mkdir(exist_ok=True)
     (folder / "clip_1_v1_f000001.json").write_text(json.dumps(doc))
     _import_or_refuse(empty_copy(small_project), lambda: read_isat(small_project, folder))
+
+
+LABEL_STUDIO_TASKS = [
+    {"id": 1, "data": {"image": "/data/upload/1/3f8a1b2c-clip_1_v1_f000001.jpg"},
+     "annotations": [{"id": 2, "was_cancelled": False, "result": [
+         {"id": "p", "type": "polygonlabels", "original_width": 32, "original_height": 24,
+          "value": {"points": [[10, 10], [60, 10], [40, 70]], "polygonlabels": ["person"]}},
+         {"id": "b", "type": "rectanglelabels", "original_width": 32, "original_height": 24,
+          "value": {"x": 5, "y": 5, "width": 50, "height": 40, "rotation": 0,
+                    "rectanglelabels": ["dog car"]}},
+         {"id": "r", "type": "brushlabels", "original_width": 32, "original_height": 24,
+          "value": {"format": "rle", "brushlabels": ["person"],  # label-studio-converter's
+                    "rle": [0, 0, 12, 0, 57, 27, 255, 2, 23, 0, 198, 255, 249, 28, 3, 27, 255,
+                            228, 112, 12, 111, 255, 145, 192, 49, 191, 254, 71, 0, 198, 255,
+                            249, 28, 3, 27, 255, 228, 112, 12, 111, 255, 145, 192, 49, 191,
+                            255, 6, 47, 0, 0]}},
+     ]}]},
+]  # fmt: skip
+
+
+def test_the_label_studio_tasks_fuzzed_import_as_they_are(small_project, tmp_path):
+    file = tmp_path / "tasks.json"
+    file.write_text(json.dumps(LABEL_STUDIO_TASKS))
+    target = empty_copy(small_project)
+    apply_import(target, read_label_studio(small_project, file))
+    assert sorted(t.name for t in target.tracks()) == ["dog car b", "person p", "person r"]
+    (brush,) = [t for t in target.tracks() if t.name == "person r"]
+    assert target.mask(1, 1, brush.id).mask.area == 8 * 14
+
+
+@FUZZ
+@given(data=st.data())
+def test_label_studio_with_a_wrong_value_anywhere(small_project, tmp_path, data):
+    path = data.draw(st.sampled_from(_paths(LABEL_STUDIO_TASKS)))
+    doc = _replace(LABEL_STUDIO_TASKS, path, data.draw(json_values))
+    file = tmp_path / "tasks.json"
+    file.write_text(json.dumps(doc))
+    _import_or_refuse(empty_copy(small_project), lambda: read_label_studio(small_project, file))
