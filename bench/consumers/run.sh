@@ -2,7 +2,9 @@
 # Check our exports with the real tools that read them, each in its own venv (they pull
 # opencv-python, an older opencv-python-headless, PyQt5 or torchvision, which must not go
 # into the app's .venv).
-# Usage: bash bench/consumers/run.sh [trackeval|motmetrics|ultralytics|datumaro|labelme|isat|davis]...
+# Usage: bash bench/consumers/run.sh
+#          [trackeval|motmetrics|ultralytics|datumaro|labelme|isat|label-studio|davis]...
+# (label-studio runs the other way: Label Studio's encoder writes, our importer reads.)
 # Venvs live under $CONSUMERS_VENVS (default /tmp/annotator-consumers) and are reused; the
 # exports are made with $ANNOTATOR_PYTHON (default: the repository's .venv).
 # davis needs DAVIS2017_EVALUATION=<a checkout of davisvideochallenge/davis2017-evaluation>
@@ -12,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venvs="${CONSUMERS_VENVS:-/tmp/annotator-consumers}"
 checks=("$@")
-[ ${#checks[@]} -eq 0 ] && checks=(trackeval motmetrics ultralytics datumaro labelme isat davis)
+[ ${#checks[@]} -eq 0 ] && checks=(trackeval motmetrics ultralytics datumaro labelme isat label-studio davis)
 
 venv_for() {  # name, pip arguments...
   local name="$1"; shift
@@ -27,7 +29,8 @@ venv_for() {  # name, pip arguments...
 
 exports="$(mktemp -d)"
 trap 'rm -rf "$exports"' EXIT
-"${ANNOTATOR_PYTHON:-$repo/.venv/bin/python}" "$here/make_exports.py" "$exports"
+export ANNOTATOR_PYTHON="${ANNOTATOR_PYTHON:-$repo/.venv/bin/python}"
+"$ANNOTATOR_PYTHON" "$here/make_exports.py" "$exports"
 status=0
 for check in "${checks[@]}"; do
   case "$check" in
@@ -42,6 +45,7 @@ for check in "${checks[@]}"; do
     isat)
       py="$(venv_for isat imgviz==2.1.0 tqdm pyyaml pycocotools==2.0.11 opencv-python-headless)"
       "$(dirname "$py")/pip" install -q --no-deps isat-sam==1.5.2 >&2 ;;
+    label-studio) py="$(venv_for label-studio label-studio-converter==0.0.59)" ;;
     davis)
       if [ -z "${DAVIS2017_EVALUATION:-}" ]; then
         echo "davis: skipped (set DAVIS2017_EVALUATION to a davis2017-evaluation checkout)"
@@ -50,6 +54,6 @@ for check in "${checks[@]}"; do
       py="$(venv_for davis numpy pillow opencv-python-headless scipy pandas tqdm scikit-image)" ;;
     *) echo "unknown check $check" >&2; exit 2 ;;
   esac
-  (cd "$exports" && "$py" "$here/check_$check.py" "$exports") || status=1
+  (cd "$exports" && "$py" "$here/check_${check//-/_}.py" "$exports") || status=1
 done
 exit $status

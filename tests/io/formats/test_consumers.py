@@ -1,7 +1,7 @@
 """Our exports read by the real tools that consume them: TrackEval (HOTA 1 on its own
 ground truth), py-motmetrics, labelme, ISAT-SAM and Datumaro, each installed from PyPI into
 its own venv by bench/consumers/run.sh (they pull packages that must not go into the app's
-venv).
+venv); and the other way, Label Studio's brush encoder writing what our importer reads.
 
 Ultralytics (a 5.5 GB torch build beside ours) and the DAVIS evaluation (not on PyPI) are
 run by hand with the same script (README, Export).
@@ -20,7 +20,9 @@ SCRIPT = Path(__file__).resolve().parents[3] / "bench" / "consumers" / "run.sh"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("consumer", ["trackeval", "motmetrics", "labelme", "isat", "datumaro"])
+@pytest.mark.parametrize(
+    "consumer", ["trackeval", "motmetrics", "labelme", "isat", "label-studio", "datumaro"]
+)
 def test_the_consumer_reads_our_exports_as_written(consumer: str) -> None:
     env = {**os.environ, "ANNOTATOR_PYTHON": sys.executable, "QT_QPA_PLATFORM": "offscreen"}
     run = subprocess.run(
