@@ -216,7 +216,8 @@ def propagation_actions(window: MainWindow) -> list[ActionSpec]:
 
 
 def object_actions(window: MainWindow) -> list[ActionSpec]:
-    """Rename, lock, hide, merge the active object; keys 1-9 give it the n-th category."""
+    """Step through the objects (Up/Down); rename, lock, hide, merge the active object; keys
+    1-9 give it the n-th category."""
 
     def active() -> bool:
         return window.controller.active_track is not None
@@ -237,6 +238,24 @@ def object_actions(window: MainWindow) -> list[ActionSpec]:
             window.controller.categories.key(digit)
 
     specs = [
+        ActionSpec(
+            "next_object",
+            "Next object",
+            lambda: window.controller.objects.step(1),
+            ("Down",),
+            "Make the object below the active one in the list active (the filter's rows only)",
+            "Edit",
+            section="Objects",
+        ),
+        ActionSpec(
+            "previous_object",
+            "Previous object",
+            lambda: window.controller.objects.step(-1),
+            ("Up",),
+            "Make the object above the active one in the list active",
+            "Edit",
+            section="Objects",
+        ),
         ActionSpec(
             "rename_object",
             "Rename object…",

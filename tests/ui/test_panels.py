@@ -137,8 +137,8 @@ def test_frame_keys_work_whatever_has_focus(qtbot, window) -> None:
         key(qtbot, win, Qt.Key.Key_D)
         key(qtbot, win, Qt.Key.Key_A)
         assert win.current_frame == start + 1
-    key(qtbot, win, Qt.Key.Key_Down)  # never changes the active object
-    assert win.controller.active_track == active
+    key(qtbot, win, Qt.Key.Key_Down)  # the window's "next object", not the list's own arrow
+    assert win.controller.active_track != active and win.current_frame == start + 1
     assert win.registry["redo"].shortcuts() and len(win.registry.keys_of("redo")) == 2
 
 
@@ -271,3 +271,22 @@ def test_the_filter_box_narrows_the_object_list(qtbot, window) -> None:
     assert len(project.tracks()) == 7
     objects.filter_edit.clear()
     assert len(objects.shown_ids()) == 7 and objects.title.text() == "Objects"
+
+
+def test_up_and_down_step_through_the_objects_the_list_shows(qtbot, window) -> None:
+    win = window
+    ids = [win.controller.add_object() for _ in range(4)]  # the last one is active
+    win.canvas.setFocus()
+    key(qtbot, win, Qt.Key.Key_Down)
+    assert win.controller.active_track == ids[0]  # round from the last to the first
+    key(qtbot, win, Qt.Key.Key_Down)
+    assert win.controller.active_track == ids[1] and win.objects.active_id == ids[1]
+    assert win.statusBar().currentMessage() == "Active object: object 2 (object)"
+    key(qtbot, win, Qt.Key.Key_Up)
+    key(qtbot, win, Qt.Key.Key_Up)
+    assert win.controller.active_track == ids[3]
+    win.objects.filter_edit.setText("object 1")  # only objects 1 (and none else) shown
+    key(qtbot, win, Qt.Key.Key_Down)
+    assert win.controller.active_track == ids[0]
+    key(qtbot, win, Qt.Key.Key_Down)
+    assert win.controller.active_track == ids[0]

@@ -1,7 +1,7 @@
 """The objects in the window: the panel shows the video's tracks (with their category and a
 mark when they have a mask on the shown frame) and its requests become undoable commands:
 add (in the current category), rename, lock, show/hide, merge, delete (with a status
-message), and picking one by a Ctrl+click on its mask."""
+message), stepping through them (Up/Down) and picking one by a Ctrl+click on its mask."""
 
 from __future__ import annotations
 
@@ -151,6 +151,18 @@ class ObjectsPresenter(QObject):
         if track.category_id is None:
             return track.name
         return f"{track.name} ({self.project.category(track.category_id).name})"
+
+    def step(self, delta: int) -> None:
+        """Make the object `delta` rows from the active one active, among the rows the list
+        shows (its filter applied), wrapping round at the ends."""
+        shown = self.panel.shown_ids()
+        if not shown:
+            return
+        active = self.view.active_track
+        at = shown.index(active) + delta if active in shown else (0 if delta > 0 else -1)
+        target = shown[at % len(shown)]
+        self.view.set_active_track(target)
+        self._status(f"Active object: {self.label(target)}")
 
     def pick(self, track_id: int | None) -> None:
         """A Ctrl+click on the canvas: the object drawn there becomes the active one."""
