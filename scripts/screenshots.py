@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the window's defaults, not the settings (opacity, colours, layout) of whoever runs this
+os.environ["ANNOTATOR_CONFIG"] = tempfile.mkdtemp(prefix="annotator-shot-config-")
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
