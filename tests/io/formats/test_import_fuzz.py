@@ -67,6 +67,12 @@ def _replace(doc: Any, path: tuple, value: Any) -> Any:
     return doc
 
 
+def _fuzzed(doc: Any, data: st.DataObject) -> Any:
+    """`doc` with a wrong value drawn for one place drawn in it."""
+    path = data.draw(st.sampled_from(_paths(doc)))
+    return _replace(doc, path, data.draw(json_values))
+
+
 def _snapshot(p: Project) -> tuple:
     return (
         p.categories,
@@ -105,8 +111,7 @@ def coco_doc(small_project, tmp_path_factory) -> dict:
 @FUZZ
 @given(data=st.data())
 def test_coco_with_a_wrong_value_anywhere(small_project, coco_doc, tmp_path, data):
-    path = data.draw(st.sampled_from(_paths(coco_doc)))
-    doc = _replace(coco_doc, path, data.draw(json_values))
+    doc = _fuzzed(coco_doc, data)
     file = tmp_path / "fuzz.json"
     file.write_text(json.dumps(doc))
     _import_or_refuse(empty_copy(small_project), lambda: read_coco(small_project, file))
@@ -179,8 +184,7 @@ def sav_doc(shared_dir) -> dict:
 def test_sav_with_a_wrong_value_anywhere(sav_doc, tmp_path, data):
     from annotator.domain import Video
 
-    path = data.draw(st.sampled_from(_paths(sav_doc)))
-    doc = _replace(sav_doc, path, data.draw(json_values))
+    doc = _fuzzed(sav_doc, data)
     file = tmp_path / "sav.json"
     file.write_text(json.dumps(doc))
     target = Project()
@@ -210,8 +214,7 @@ def isat_doc(small_project, tmp_path_factory) -> dict:
 @FUZZ
 @given(data=st.data())
 def test_isat_with_a_wrong_value_anywhere(small_project, isat_doc, tmp_path, data):
-    path = data.draw(st.sampled_from(_paths(isat_doc)))
-    doc = _replace(isat_doc, path, data.draw(json_values))
+    doc = _fuzzed(isat_doc, data)
     folder = tmp_path / "isat"
     folder.mkdir(exist_ok=True)
     (folder / "clip_1_v1_f000001.json").write_text(json.dumps(doc))
@@ -249,8 +252,7 @@ def test_the_label_studio_tasks_fuzzed_import_as_they_are(small_project, tmp_pat
 @FUZZ
 @given(data=st.data())
 def test_label_studio_with_a_wrong_value_anywhere(small_project, tmp_path, data):
-    path = data.draw(st.sampled_from(_paths(LABEL_STUDIO_TASKS)))
-    doc = _replace(LABEL_STUDIO_TASKS, path, data.draw(json_values))
+    doc = _fuzzed(LABEL_STUDIO_TASKS, data)
     file = tmp_path / "tasks.json"
     file.write_text(json.dumps(doc))
     _import_or_refuse(empty_copy(small_project), lambda: read_label_studio(small_project, file))
