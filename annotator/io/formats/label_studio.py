@@ -97,10 +97,9 @@ def media_name(data: Any) -> str | None:
         return None
     urls = [data[k] for k in ("image", "video", "img", "url") if isinstance(data.get(k), str)]
     urls += [v for v in data.values() if isinstance(v, str) and "/" in v]
-    url = urls[0] if urls else None
-    if url is None:
+    if not urls:
         return None
-    parsed = urlparse(url)
+    parsed = urlparse(urls[0])
     local = parse_qs(parsed.query).get("d")  # /data/local-files/?d=folder/file.jpg
     name = PurePosixPath(unquote(local[0] if local else parsed.path)).name
     m = _UPLOAD_PREFIX.match(name)
