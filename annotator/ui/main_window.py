@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import History, Project
+from annotator.io.frames.orientation import turned_by_exif
 from annotator.io.media import ensure_video, media_kind
 from annotator.ui.actions import ActionRegistry
 from annotator.ui.annotation_controller import AnnotationController
@@ -113,6 +114,12 @@ class MainWindow(QMainWindow):
         self.frame_label.setMinimumWidth(110)
         self.read_only_label = QLabel("Read-only")  # shown while the project cannot be edited
         self.statusBar().addPermanentWidget(self.read_only_label)
+        self.exif_label = QLabel("As stored (EXIF turn ignored)")  # shown for such photos
+        self.exif_label.setToolTip(
+            "This photo is shown as stored: its EXIF asks viewers to turn it, which the "
+            "annotator (like training tools) does not; masks and exports follow the pixels shown"
+        )
+        self.statusBar().addPermanentWidget(self.exif_label)
         self.model_label = QLabel("No model")
         self.model_label.setToolTip("The model answering clicks, its device and precision")
         self.statusBar().addPermanentWidget(self.model_label)
@@ -198,6 +205,7 @@ class MainWindow(QMainWindow):
         self.refresh_media()
         self.frames_watcher = FrameCountWatcher(self, self.controller)
         self.show_read_only()
+        self.exif_label.setVisible(photo and turned_by_exif(document.video.path))
 
     def show_read_only(self) -> str | None:
         """Say why the project cannot be edited (damaged rows, a read-only filesystem): the
