@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from annotator.domain import DomainError
@@ -62,16 +63,23 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="validate only, change nothing")
 
 
+LINKED_READERS: dict[str, Callable[..., ImportResult]] = {
+    "coco": read_coco,
+    "labelme": read_labelme,
+    "isat": read_isat,
+    "label-studio": read_label_studio,
+    "voc": read_voc,
+}
+"""Readers that take a video, a frame offset and `link` (the YOLO ones add a task)."""
+
+
 def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
     """Read the labels `args` name (format, source, video, offsets) into `project`'s terms;
     what importing would add, nothing written (the window's import dialog shares it)."""
-    if args.fmt == "coco":
-        return read_coco(
-            project,
-            args.src,
-            video_id=args.video,
-            frame_offset=args.frame_offset,
-            link=args.link,
+    linked = LINKED_READERS.get(args.fmt)
+    if linked is not None:
+        return linked(
+            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
         )
     if args.fmt == "sav":
         return read_sav(project, args.src, video_id=args.video, category=args.category)
@@ -81,22 +89,6 @@ def read_labels(project: Any, args: argparse.Namespace) -> ImportResult:
         return read_davis(project, args.src, video_id=args.video, frame_offset=args.frame_offset)
     if args.fmt == "cvat-video":
         return read_cvat(project, args.src, video_id=args.video)
-    if args.fmt == "labelme":
-        return read_labelme(
-            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
-        )
-    if args.fmt == "isat":
-        return read_isat(
-            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
-        )
-    if args.fmt == "label-studio":
-        return read_label_studio(
-            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
-        )
-    if args.fmt == "voc":
-        return read_voc(
-            project, args.src, video_id=args.video, frame_offset=args.frame_offset, link=args.link
-        )
     if args.fmt == "mot":
         return read_mot(project, args.src, video_id=args.video)
     task = "segment" if args.fmt == "yolo-seg" else "detect"

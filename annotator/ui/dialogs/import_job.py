@@ -36,7 +36,7 @@ def import_formats() -> list[str]:
     return list(IMPORT_FORMATS)
 
 
-LINKED_FORMATS = ("coco", "yolo-seg", "yolo-det", "labelme", "isat", "label-studio", "voc")
+LINKED_FORMATS = (*import_command.LINKED_READERS, "yolo-seg", "yolo-det")
 """Formats whose rows may lack identities, joined across frames unless `--no-link`."""
 
 
